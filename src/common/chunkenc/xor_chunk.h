@@ -1,0 +1,102 @@
+// File: common/chunkenc/xor_chunk.h
+//
+// The Gorilla chunk codec (Pelkonen et al., VLDB 2015) in the exact bit
+// layout of Prometheus's XOR chunk (tsdb/chunkenc/xor.go), so that chunks can
+// be exchanged with Prometheus (remote read STREAMED_XOR_CHUNKS) unchanged:
+//
+//   u16 big-endian sample count
+//   sample 0: timestamp varint (signed), value 64 raw bits
+//   sample 1: timestamp delta uvarint, value XOR-encoded
+//   sample n: delta-of-delta in buckets '0' | '10'+14b | '110'+17b |
+//             '1110'+20b | '1111'+64b, value XOR-encoded ('0' same value,
+//             '10' reuse leading/trailing window, '11'+5b leading+6b length)
+//
+// It lives in common/ because storage encodes and select decodes: chunks
+// travel between them still encoded (DESIGN.md "Between the nodes").
+// Full format description: docs/format/chunk.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/model/sample.h"
+
+namespace strata {
+
+// Appends samples to a growing chunk. The bytes are a valid, decodable chunk
+// after every Append, so a reader can snapshot an open chunk at any time.
+// Thread-compatible.
+class XorAppender {
+ public:
+  XorAppender();
+
+  // REQUIRES: t >= the last appended timestamp; num_samples() < 65535.
+  void Append(int64_t t, double v);
+
+  size_t num_samples() const { return num_samples_; }
+  int64_t min_time() const { return min_time_; }
+  int64_t max_time() const { return max_time_; }
+  // The chunk bytes (count header included).
+  std::string_view bytes() const { return buf_; }
+  // Releases the bytes and resets the appender to an empty chunk.
+  std::string Finish();
+
+ private:
+  void WriteBits(uint64_t value, int nbits);
+  void WriteBit(bool bit);
+  void AppendValue(double v);
+
+  std::string buf_;
+  int bits_free_ = 0;  // unused low bits in buf_.back()
+  size_t num_samples_ = 0;
+  int64_t min_time_ = 0;
+  int64_t max_time_ = 0;
+  int64_t last_t_ = 0;
+  int64_t last_delta_ = 0;
+  uint64_t last_value_bits_ = 0;
+  uint8_t leading_ = 0xff;  // 0xff: no window yet
+  uint8_t trailing_ = 0;
+};
+
+// Iterates the samples of an encoded chunk. Malformed bytes end the
+// iteration with status() = DataLoss, never a crash or an over-read.
+// Thread-compatible.
+class XorIterator {
+ public:
+  // REQUIRES: `chunk` outlives the iterator.
+  explicit XorIterator(std::string_view chunk);
+
+  // Advances to the next sample; false at the end or on error.
+  bool Next();
+  int64_t t() const { return t_; }
+  double v() const { return v_; }
+  const absl::Status& status() const { return status_; }
+
+ private:
+  bool ReadBits(int nbits, uint64_t* out);
+  bool ReadBit(bool* out);
+  bool ReadValue();
+
+  std::string_view data_;
+  size_t bit_pos_ = 0;  // position in data_ after the 2-byte header, in bits
+  size_t total_ = 0;
+  size_t read_ = 0;
+  int64_t t_ = 0;
+  double v_ = 0;
+  int64_t delta_ = 0;
+  uint64_t value_bits_ = 0;
+  uint8_t leading_ = 0;
+  uint8_t trailing_ = 0;
+  absl::Status status_;
+};
+
+// Appends every sample of `chunk` to `out`. DataLoss when malformed.
+absl::Status DecodeXorChunk(std::string_view chunk, std::vector<Sample>* out);
+
+// Number of samples recorded in the chunk header (0 when too short).
+size_t XorChunkNumSamples(std::string_view chunk);
+
+}  // namespace strata

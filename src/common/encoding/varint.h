@@ -1,0 +1,121 @@
+// File: common/encoding/varint.h
+//
+// Little-endian base-128 varints (the protobuf wire encoding), zigzag for
+// signed values, and fixed-width little-endian helpers. Header-only: these
+// sit on every hot path (remote_write decode, write batches, WAL records).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace strata {
+
+inline uint64_t ZigZagEncode(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+inline int64_t ZigZagDecode(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
+inline void PutVarint(std::string* out, uint64_t v) {
+  char buf[10];
+  int n = 0;
+  while (v >= 0x80) {
+    buf[n++] = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  buf[n++] = static_cast<char>(v);
+  out->append(buf, static_cast<size_t>(n));
+}
+
+inline void PutFixed32(std::string* out, uint32_t v) {
+  char buf[4];
+  std::memcpy(buf, &v, 4);  // x86-64 and aarch64 Linux are little-endian
+  out->append(buf, 4);
+}
+
+inline void PutFixed64(std::string* out, uint64_t v) {
+  char buf[8];
+  std::memcpy(buf, &v, 8);
+  out->append(buf, 8);
+}
+
+inline void PutLengthPrefixed(std::string* out, std::string_view s) {
+  PutVarint(out, s.size());
+  out->append(s.data(), s.size());
+}
+
+inline uint32_t LoadFixed32(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+inline uint64_t LoadFixed64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// Reads from a byte range, tracking position; every getter returns false on
+// truncated or malformed input instead of reading past the end.
+class ByteReader {
+ public:
+  ByteReader() = default;
+  explicit ByteReader(std::string_view data) : p_(data.data()), end_(data.data() + data.size()) {}
+
+  bool empty() const { return p_ == end_; }
+  size_t remaining() const { return static_cast<size_t>(end_ - p_); }
+  const char* position() const { return p_; }
+
+  bool GetVarint(uint64_t* v) {
+    uint64_t result = 0;
+    for (int shift = 0; shift <= 63 && p_ < end_; shift += 7) {
+      uint64_t byte = static_cast<unsigned char>(*p_++);
+      result |= (byte & 0x7f) << shift;
+      if (byte < 0x80) {
+        *v = result;
+        return true;
+      }
+    }
+    return false;
+  }
+  bool GetVarint32(uint32_t* v) {
+    uint64_t x;
+    if (!GetVarint(&x) || x > 0xffffffffu) return false;
+    *v = static_cast<uint32_t>(x);
+    return true;
+  }
+  bool GetSignedVarint(int64_t* v) {
+    uint64_t x;
+    if (!GetVarint(&x)) return false;
+    *v = ZigZagDecode(x);
+    return true;
+  }
+  bool GetFixed32(uint32_t* v) {
+    if (remaining() < 4) return false;
+    *v = LoadFixed32(p_);
+    p_ += 4;
+    return true;
+  }
+  bool GetFixed64(uint64_t* v) {
+    if (remaining() < 8) return false;
+    *v = LoadFixed64(p_);
+    p_ += 8;
+    return true;
+  }
+  bool GetBytes(size_t n, std::string_view* out) {
+    if (remaining() < n) return false;
+    *out = std::string_view(p_, n);
+    p_ += n;
+    return true;
+  }
+  bool GetLengthPrefixed(std::string_view* out) {
+    uint64_t n;
+    return GetVarint(&n) && n <= remaining() && GetBytes(static_cast<size_t>(n), out);
+  }
+
+ private:
+  const char* p_ = nullptr;
+  const char* end_ = nullptr;
+};
+
+}  // namespace strata

@@ -1,0 +1,178 @@
+#include "common/model/labels.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace strata {
+
+Labels Labels::FromUnsorted(std::vector<Label> labels) {
+  std::sort(labels.begin(), labels.end(), [](const Label& a, const Label& b) { return a.name < b.name; });
+  return FromSorted(std::move(labels));
+}
+
+Labels Labels::FromSorted(std::vector<Label> labels) {
+  Labels l;
+  l.labels_ = std::move(labels);
+  return l;
+}
+
+Labels Labels::FromViews(std::span<const LabelView> sorted_views) {
+  Labels l;
+  l.labels_.reserve(sorted_views.size());
+  for (const LabelView& v : sorted_views) l.labels_.push_back(Label{std::string(v.name), std::string(v.value)});
+  return l;
+}
+
+std::string_view Labels::Get(std::string_view name) const {
+  auto it = std::lower_bound(labels_.begin(), labels_.end(), name,
+                             [](const Label& l, std::string_view n) { return l.name < n; });
+  if (it != labels_.end() && it->name == name) return it->value;
+  return {};
+}
+
+bool Labels::Has(std::string_view name) const { return !Get(name).empty(); }
+
+void Labels::AppendCanonical(std::string* out) const {
+  for (const Label& l : labels_) {
+    out->append(l.name);
+    out->push_back('\0');
+    out->append(l.value);
+    out->push_back('\0');
+  }
+}
+
+std::string Labels::Canonical() const {
+  std::string out;
+  AppendCanonical(&out);
+  return out;
+}
+
+namespace {
+
+void AppendQuoted(std::string* out, std::string_view s) {
+  out->push_back('"');
+  for (char c : s) {
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      default: out->push_back(c);
+    }
+  }
+  out->push_back('"');
+}
+
+}  // namespace
+
+std::string Labels::ToString() const {
+  std::string out(MetricName());
+  out.push_back('{');
+  bool first = true;
+  for (const Label& l : labels_) {
+    if (l.name == kMetricNameLabel) continue;
+    if (!first) out.append(", ");
+    first = false;
+    out.append(l.name);
+    out.push_back('=');
+    AppendQuoted(&out, l.value);
+  }
+  out.push_back('}');
+  return out;
+}
+
+void AppendCanonical(std::span<const LabelView> sorted, std::string* out) {
+  for (const LabelView& l : sorted) {
+    out->append(l.name);
+    out->push_back('\0');
+    out->append(l.value);
+    out->push_back('\0');
+  }
+}
+
+bool IsValidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    int n;
+    uint32_t cp;
+    if ((c & 0xe0) == 0xc0) {
+      n = 1;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (end - p < n + 1) return false;
+    for (int i = 1; i <= n; ++i) {
+      if ((p[i] & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    // Reject overlong forms, surrogates and values past U+10FFFF.
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff)) {
+      return false;
+    }
+    p += n + 1;
+  }
+  return true;
+}
+
+std::string FormatLabelViews(std::span<const LabelView> labels) {
+  std::string out = "{";
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (i > 0) out.append(", ");
+    out.append(labels[i].name);
+    out.push_back('=');
+    AppendQuoted(&out, labels[i].value);
+  }
+  out.push_back('}');
+  return out;
+}
+
+absl::Status ValidateAndSortLabels(std::vector<LabelView>* labels) {
+  auto& ls = *labels;
+  for (const LabelView& l : ls) {
+    if (!IsValidUtf8(l.name)) {
+      return absl::InvalidArgumentError("invalid series: a label name is not valid UTF-8");
+    }
+    if (!IsValidUtf8(l.value)) {
+      return absl::InvalidArgumentError(
+          fmt::format("invalid series: the value of label \"{}\" is not valid UTF-8", l.name.substr(0, 128)));
+    }
+  }
+  for (const LabelView& l : ls) {
+    if (l.name.empty()) {
+      return absl::InvalidArgumentError(
+          fmt::format("invalid series {}: label with an empty name", FormatLabelViews(ls)));
+    }
+  }
+  std::erase_if(ls, [](const LabelView& l) { return l.value.empty(); });
+  if (!std::is_sorted(ls.begin(), ls.end(), [](const LabelView& a, const LabelView& b) { return a.name < b.name; })) {
+    std::sort(ls.begin(), ls.end(), [](const LabelView& a, const LabelView& b) { return a.name < b.name; });
+  }
+  for (size_t i = 1; i < ls.size(); ++i) {
+    if (ls[i].name == ls[i - 1].name) {
+      return absl::InvalidArgumentError(fmt::format("invalid series {}: duplicate label name \"{}\"",
+                                                    FormatLabelViews(ls), ls[i].name));
+    }
+  }
+  if (ls.empty() || ls.front().name > kMetricNameLabel ||
+      std::none_of(ls.begin(), ls.end(), [](const LabelView& l) { return l.name == kMetricNameLabel; })) {
+    return absl::InvalidArgumentError(
+        fmt::format("invalid series {}: missing metric name (label __name__)", FormatLabelViews(ls)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace strata

@@ -1,0 +1,101 @@
+// File: common/rpc/storage_api.h
+//
+// The contract between the stateless roles (insert, select) and a storage
+// node, in the manner of VictoriaMetrics' lib/vminsertapi and
+// lib/vmselectapi. insert and select reach storage only through this
+// interface (never through storage headers). It has two implementations:
+//   - RpcStorageClient (common/rpc/storage_client.h): one remote storage node
+//     over the framed RPC protocol;
+//   - InProcessStorage (storage/server/in_process_storage.h): a Db in the
+//     same process, used by `strata all` and by tests.
+//
+// Calls are asynchronous: they return at once and invoke the callback exactly
+// once, on an arbitrary thread, when the outcome is known or the deadline
+// passes. Callbacks must not block.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/model/labels.h"
+#include "common/model/matcher.h"
+#include "common/model/tenant.h"
+
+namespace strata {
+
+// Per-call context: every cross-service call carries a deadline (STYLE.md §5.6).
+struct RequestContext {
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+
+  static RequestContext WithTimeout(std::chrono::milliseconds timeout) {
+    return RequestContext{std::chrono::steady_clock::now() + timeout};
+  }
+};
+
+// Chunk encodings on the wire and in storage. Numbers are stable.
+enum class ChunkEncoding : uint8_t {
+  kXor = 1,  // Gorilla: delta-of-delta timestamps, XOR values (common/chunkenc/xor_chunk.h)
+};
+
+// One encoded chunk of a series; decoded on the select node.
+struct ChunkData {
+  int64_t min_time_ms = 0;
+  int64_t max_time_ms = 0;
+  ChunkEncoding encoding = ChunkEncoding::kXor;
+  std::string data;
+};
+
+struct SeriesChunks {
+  Labels labels;
+  std::vector<ChunkData> chunks;  // ordered by min_time_ms
+};
+
+// Selects the series of `tenant` that every matcher accepts and that have
+// samples in [min_time_ms, max_time_ms] (both inclusive).
+struct SearchRequest {
+  TenantId tenant;
+  std::vector<Matcher> matchers;
+  int64_t min_time_ms = 0;
+  int64_t max_time_ms = 0;
+  // Stop after this many series (0 = no limit); the result then says truncated.
+  uint64_t max_series = 0;
+};
+
+struct SearchResult {
+  std::vector<SeriesChunks> series;
+  bool truncated = false;
+};
+
+class StorageApi {
+ public:
+  using WriteCallback = absl::AnyInvocable<void(absl::Status)>;
+  using SearchCallback = absl::AnyInvocable<void(absl::StatusOr<SearchResult>)>;
+
+  virtual ~StorageApi() = default;
+
+  // Appends an encoded write batch (common/model/write_batch.h). The callback
+  // gets OK only after every sample is in the node's WAL (and fsynced when the
+  // node runs with -wal.fsync=always). Errors: Unavailable when the node
+  // cannot be reached or is shutting down (send the batch to another node),
+  // DeadlineExceeded, InvalidArgument for a malformed batch,
+  // ResourceExhausted when the node is overloaded.
+  virtual void Write(const RequestContext& ctx, std::shared_ptr<const std::string> batch, WriteCallback done) = 0;
+
+  // Runs a search. Errors: Unavailable, DeadlineExceeded, InvalidArgument.
+  virtual void Search(const RequestContext& ctx, SearchRequest request, SearchCallback done) = 0;
+
+  // A short name for logs and metric labels, e.g. "127.0.0.1:8400".
+  virtual std::string Name() const = 0;
+
+  // False while the node is known to be unreachable (its connection is down
+  // and in reconnect backoff). Calls may still be attempted.
+  virtual bool IsHealthy() const { return true; }
+};
+
+}  // namespace strata

@@ -1,0 +1,85 @@
+#include "common/config/flags.h"
+
+#include <cstdlib>
+
+#include <catch2/catch.hpp>
+
+namespace strata {
+namespace {
+
+struct TestOptions {
+  std::string path = "/data";
+  int64_t count = 3;
+  bool verbose = false;
+  std::chrono::milliseconds interval{1000};
+  int64_t cap = 1024;
+  std::vector<std::string> nodes = {"a:1"};
+};
+
+absl::Status ParseArgs(FlagSet& flags, std::vector<std::string> args) {
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  return flags.Parse(argv);
+}
+
+FlagSet MakeFlags(TestOptions* o) {
+  FlagSet f("usage");
+  f.String("storageDataPath", &o->path, "where data lives");
+  f.Int("count", &o->count, "a count");
+  f.Bool("verbose", &o->verbose, "talk more");
+  f.Duration("wal.fsyncInterval", &o->interval, "fsync period");
+  f.Bytes("cap", &o->cap, "byte cap");
+  f.List("storageNode", &o->nodes, "storage nodes");
+  return f;
+}
+
+TEST_CASE("flags parse the VictoriaMetrics -name=value forms", "[common][flags]") {
+  TestOptions o;
+  FlagSet f = MakeFlags(&o);
+  REQUIRE(ParseArgs(f, {"-storageDataPath=/x", "--count", "7", "-verbose", "-wal.fsyncInterval=1m30s",
+                        "-cap=64MiB", "-storageNode=h1:8400,h2:8400", "-storageNode=h3:8400"})
+              .ok());
+  CHECK(o.path == "/x");
+  CHECK(o.count == 7);
+  CHECK(o.verbose);
+  CHECK(o.interval == std::chrono::milliseconds(90'000));
+  CHECK(o.cap == 64 << 20);
+  CHECK(o.nodes == std::vector<std::string>{"h1:8400", "h2:8400", "h3:8400"});
+}
+
+TEST_CASE("flags reject unknown names and bad values with the flag named", "[common][flags]") {
+  TestOptions o;
+  FlagSet f = MakeFlags(&o);
+  auto st = ParseArgs(f, {"-nope=1"});
+  CHECK(std::string(st.message()).find("unknown flag -nope") != std::string::npos);
+  FlagSet g = MakeFlags(&o);
+  st = ParseArgs(g, {"-count=seven"});
+  CHECK(std::string(st.message()).find("-count") != std::string::npos);
+  FlagSet h = MakeFlags(&o);
+  CHECK_FALSE(ParseArgs(h, {"-wal.fsyncInterval=5parsecs"}).ok());
+}
+
+TEST_CASE("flags fall back to STRATA_ environment variables", "[common][flags]") {
+  TestOptions o;
+  FlagSet f = MakeFlags(&o);
+  setenv("STRATA_wal_fsyncInterval", "250ms", 1);
+  setenv("STRATA_count", "9", 1);
+  REQUIRE(ParseArgs(f, {"-count=2"}).ok());
+  unsetenv("STRATA_wal_fsyncInterval");
+  unsetenv("STRATA_count");
+  CHECK(o.interval == std::chrono::milliseconds(250));
+  CHECK(o.count == 2);  // the command line wins
+}
+
+TEST_CASE("help lists every flag with its default", "[common][flags]") {
+  TestOptions o;
+  FlagSet f = MakeFlags(&o);
+  REQUIRE(ParseArgs(f, {"-help"}).ok());
+  CHECK(f.help_requested());
+  std::string help = f.Help();
+  CHECK(help.find("-storageDataPath") != std::string::npos);
+  CHECK(help.find("(default \"1s\")") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace strata

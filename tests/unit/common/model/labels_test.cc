@@ -1,0 +1,67 @@
+#include "common/model/labels.h"
+
+#include <catch2/catch.hpp>
+
+namespace strata {
+namespace {
+
+std::vector<LabelView> Views(std::initializer_list<std::pair<const char*, const char*>> items) {
+  std::vector<LabelView> out;
+  for (auto& [n, v] : items) out.push_back(LabelView{n, v});
+  return out;
+}
+
+TEST_CASE("label validation sorts labels and keeps them", "[common][labels]") {
+  auto ls = Views({{"job", "a"}, {"__name__", "up"}, {"instance", "x"}});
+  REQUIRE(ValidateAndSortLabels(&ls).ok());
+  REQUIRE(ls.size() == 3);
+  CHECK(ls[0].name == "__name__");
+  CHECK(ls[1].name == "instance");
+  CHECK(ls[2].name == "job");
+}
+
+TEST_CASE("label validation rejects what remote_write forbids", "[common][labels]") {
+  SECTION("missing metric name") {
+    auto ls = Views({{"job", "a"}});
+    auto st = ValidateAndSortLabels(&ls);
+    CHECK(st.code() == absl::StatusCode::kInvalidArgument);
+    CHECK(std::string(st.message()).find("__name__") != std::string::npos);
+  }
+  SECTION("empty label name") {
+    auto ls = Views({{"__name__", "up"}, {"", "a"}});
+    CHECK(std::string(ValidateAndSortLabels(&ls).message()).find("empty name") != std::string::npos);
+  }
+  SECTION("duplicate label name") {
+    auto ls = Views({{"__name__", "up"}, {"job", "a"}, {"job", "b"}});
+    CHECK(std::string(ValidateAndSortLabels(&ls).message()).find("duplicate label name \"job\"") !=
+          std::string::npos);
+  }
+  SECTION("invalid UTF-8 in a value") {
+    auto ls = Views({{"__name__", "up"}, {"job", "\xff\xfe"}});
+    CHECK(std::string(ValidateAndSortLabels(&ls).message()).find("UTF-8") != std::string::npos);
+  }
+}
+
+TEST_CASE("empty label values are treated as absent labels", "[common][labels]") {
+  auto ls = Views({{"__name__", "up"}, {"job", ""}});
+  REQUIRE(ValidateAndSortLabels(&ls).ok());
+  CHECK(ls.size() == 1);
+}
+
+TEST_CASE("utf-8 validation accepts multibyte text and rejects overlong forms", "[common][labels]") {
+  CHECK(IsValidUtf8("grüße 日本 🙂"));
+  CHECK_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
+  CHECK_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
+  CHECK_FALSE(IsValidUtf8("\xe6\x97"));          // truncated
+}
+
+TEST_CASE("labels render canonical bytes and Prometheus text", "[common][labels]") {
+  Labels l = Labels::FromUnsorted({{"job", "a\"b"}, {"__name__", "up"}});
+  CHECK(l.Canonical() == std::string("__name__\0up\0job\0a\"b\0", 20));
+  CHECK(l.ToString() == "up{job=\"a\\\"b\"}");
+  CHECK(l.Get("job") == "a\"b");
+  CHECK(l.Get("missing").empty());
+}
+
+}  // namespace
+}  // namespace strata
