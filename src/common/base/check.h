@@ -20,7 +20,15 @@ class CheckFailure {
   std::ostringstream stream_;
 };
 
+// Lets the macro below end in a void expression whatever is streamed: `&`
+// binds more loosely than `<<`, so the whole message is built first.
+struct Voidify {
+  void operator&(std::ostream&) {}
+};
+
 }  // namespace strata::internal
 
-#define STRATA_CHECK(cond) \
-  (cond) ? (void)0 : (void)::strata::internal::CheckFailure(__FILE__, __LINE__, #cond).stream()
+#define STRATA_CHECK(cond)                 \
+  (cond) ? (void)0                         \
+         : ::strata::internal::Voidify() & \
+               ::strata::internal::CheckFailure(__FILE__, __LINE__, #cond).stream()

@@ -68,22 +68,6 @@ absl::Status ParseDurationFlag(std::string_view text, std::chrono::milliseconds*
   return absl::OkStatus();
 }
 
-absl::Status SplitHostPort(std::string_view address, std::string* host, uint16_t* port) {
-  size_t colon = address.rfind(':');
-  if (colon == std::string_view::npos) {
-    return absl::InvalidArgumentError(fmt::format("address \"{}\" lacks a port (want host:port)", address));
-  }
-  std::string_view h = address.substr(0, colon);
-  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-  int64_t p;
-  if (!ParseInt64(address.substr(colon + 1), &p) || p < 0 || p > 65535) {
-    return absl::InvalidArgumentError(fmt::format("address \"{}\" has an invalid port", address));
-  }
-  *host = std::string(h);
-  *port = static_cast<uint16_t>(p);
-  return absl::OkStatus();
-}
-
 void FlagSet::Add(Flag flag) { flags_.push_back(std::move(flag)); }
 
 FlagSet::Flag* FlagSet::Find(std::string_view name) {

@@ -67,7 +67,4 @@ class FlagSet {
 // into milliseconds. InvalidArgument when malformed.
 absl::Status ParseDurationFlag(std::string_view text, std::chrono::milliseconds* out);
 
-// Splits "host:port" (host may be empty or [v6]); InvalidArgument otherwise.
-absl::Status SplitHostPort(std::string_view address, std::string* host, uint16_t* port);
-
 }  // namespace strata

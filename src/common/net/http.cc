@@ -91,8 +91,7 @@ absl::StatusOr<FormParams> FormParams::ParseQueryString(std::string_view query) 
 
 absl::StatusOr<FormParams> FormParams::Parse(const HttpRequest& request) {
   FormParams p;
-  absl::Status st = ParsePairs(request.query, &p.items_);
-  if (!st.ok()) return st;
+  absl::Status st;
   if (request.method == "POST") {
     std::string_view ct = request.Header("content-type");
     // Media type match is case-insensitive and ignores parameters (charset).
@@ -104,6 +103,10 @@ absl::StatusOr<FormParams> FormParams::Parse(const HttpRequest& request) {
       if (!st.ok()) return st;
     }
   }
+  // Body values come first so that Get() prefers them, as Go's
+  // Request.FormValue (and so Prometheus) does.
+  st = ParsePairs(request.query, &p.items_);
+  if (!st.ok()) return st;
   return p;
 }
 

@@ -43,7 +43,9 @@ enum class ChunkEncoding : uint8_t {
   kXor = 1,  // Gorilla: delta-of-delta timestamps, XOR values (common/chunkenc/xor_chunk.h)
 };
 
-// One encoded chunk of a series; decoded on the select node.
+// One encoded chunk of a series; decoded on the select node. The samples
+// of one chunk are sorted by time with unique timestamps, and min_time_ms /
+// max_time_ms are its first and last timestamps.
 struct ChunkData {
   int64_t min_time_ms = 0;
   int64_t max_time_ms = 0;
@@ -51,9 +53,16 @@ struct ChunkData {
   std::string data;
 };
 
+// The chunks of one series, ordered by min_time_ms. Chunks may overlap in
+// time (a storage node's out-of-order chunks overlap its in-order ones) and
+// may hold samples outside the requested range: readers decode them all,
+// merge by timestamp, keep the first of equal timestamps and clip to the
+// range. A storage node returns each sample it accepted in one chunk only;
+// equal timestamps across chunks are rare leftovers (duplicates of sealed
+// chunks, replicas).
 struct SeriesChunks {
   Labels labels;
-  std::vector<ChunkData> chunks;  // ordered by min_time_ms
+  std::vector<ChunkData> chunks;
 };
 
 // Selects the series of `tenant` that every matcher accepts and that have

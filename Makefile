@@ -1,0 +1,51 @@
+# Strata: the two commands of the contract are `make run` and `make test`.
+# Both install what is missing (scripts/install-deps.sh), then build.
+#
+#   make run        build and start `strata all` (data in ./strata-data)
+#   make cluster    build and start 1 insert, 3 storage (RF=2), 1 select on 127.0.0.1
+#   make test       build and run the whole test suite (unit, e2e, slow)
+#   make test-quick build and run the quick tests only (the inner loop)
+#   make bench      build and run the micro benchmarks and the end-to-end comparison
+
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+DATA_DIR ?= ./strata-data
+HTTP_ADDR ?= :8428
+CMAKE_FLAGS ?=
+ifeq ($(CI),true)
+CMAKE_FLAGS += -DSTRATA_WERROR=ON
+endif
+
+.PHONY: all deps configure build run cluster test test-quick bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+configure: deps
+	@if [ ! -f $(BUILD_DIR)/build.ninja ]; then \
+	  cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS); \
+	fi
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	@scripts/run-all.sh $(BUILD_DIR)/src/cmd/strata/strata $(DATA_DIR) $(HTTP_ADDR)
+
+cluster: build
+	@scripts/run-cluster.sh $(BUILD_DIR)/src/cmd/strata/strata ./cluster-data
+
+test: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+test-quick: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L quick --timeout 300
+
+bench: build
+	@scripts/bench.sh $(BUILD_DIR)
+
+clean:
+	rm -rf $(BUILD_DIR)

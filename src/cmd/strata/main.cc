@@ -1,0 +1,41 @@
+// strata: the Strata server. One binary, one role per process:
+//   strata storage | insert | select | all  [-flag=value ...]
+#include <cstdio>
+#include <cstring>
+#include <span>
+
+#include "cmd/strata/roles.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: strata <role> [-flag=value ...]\n"
+    "\n"
+    "roles:\n"
+    "  storage   a storage node: WAL + Gorilla head, serves insert and select RPC\n"
+    "  insert    a stateless insert node: remote_write in, replicated to storage nodes\n"
+    "  select    a stateless select node: Prometheus query API over all storage nodes\n"
+    "  all       the three roles in one process, one HTTP port (the single-machine default)\n"
+    "\n"
+    "`strata <role> -help` lists the flags of a role.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  std::string_view role = argv[1];
+  std::span<char* const> args(argv + 2, static_cast<size_t>(argc - 2));
+  if (role == "storage") return strata::RunStorage(args);
+  if (role == "insert") return strata::RunInsert(args);
+  if (role == "select") return strata::RunSelect(args);
+  if (role == "all") return strata::RunAll(args);
+  if (role == "-help" || role == "--help" || role == "-h" || role == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  std::fprintf(stderr, "unknown role \"%s\"\n\n%s", argv[1], kUsage);
+  return 2;
+}

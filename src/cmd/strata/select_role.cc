@@ -1,0 +1,96 @@
+// `strata select`: a stateless select node. The Prometheus query API over
+// every storage node, replicas merged and de-duplicated.
+#include <prometheus/registry.h>
+
+#include "cmd/strata/roles.h"
+#include "cmd/strata/select_flags.h"
+#include "cmd/strata/storage_nodes.h"
+#include "common/base/logging.h"
+#include "common/base/status.h"
+#include "common/config/flags.h"
+#include "common/metrics/metrics_routes.h"
+#include "common/net/http_server.h"
+#include "common/net/io_pool.h"
+#include "select/server/select_service.h"
+
+namespace strata {
+
+void RegisterSelectFlags(FlagSet& flags, select::SelectServiceOptions* options) {
+  flags.Duration("search.lookbackDelta", &options->lookback,
+                 "How far back a query looks for the latest sample of a series (Prometheus -query.lookback-delta)");
+  flags.Duration("search.maxQueryDuration", &options->query_timeout,
+                 "Longest a query may run; the `timeout` parameter can only lower it");
+  flags.Int("search.maxPointsPerTimeseries", &options->max_points_per_series,
+            "Most points per series a range query may return");
+  flags.Int("search.maxSamplesPerQuery", &options->max_samples, "Most samples a query may load");
+}
+
+namespace {
+
+struct SelectRoleFlags {
+  ProcessOptions process;
+  std::string http_listen = ":8481";
+  std::vector<std::string> storage_nodes;
+  int64_t replication_factor = 1;
+  select::SelectServiceOptions service;
+};
+
+}  // namespace
+
+int RunSelect(std::span<char* const> args) {
+  SelectRoleFlags f;
+  FlagSet flags("usage: strata select -storageNode=host:8401,... [-flag=value ...]\n\nA stateless select node: the "
+                "Prometheus query API over every storage node.");
+  RegisterProcessFlags(flags, &f.process);
+  flags.String("httpListenAddr", &f.http_listen, "Address of the HTTP port (query API, /metrics)");
+  flags.List("storageNode", &f.storage_nodes, "Comma-separated host:port of the storage nodes' select RPC ports");
+  flags.Int("replicationFactor", &f.replication_factor,
+            "Copies of every series the insert nodes write; up to replicationFactor-1 unreachable storage nodes "
+            "still give complete answers");
+  RegisterSelectFlags(flags, &f.service);
+  if (int rc = ParseFlagsOrExit(flags, args); rc >= 0) return rc;
+  if (absl::Status st = ApplyProcessOptions(f.process); !st.ok()) {
+    STRATA_LOG(Error, "{}", ToStd(st.message()));
+    return 2;
+  }
+  if (f.storage_nodes.empty()) {
+    STRATA_LOG(Error, "-storageNode is required: the select RPC addresses of the storage nodes");
+    return 2;
+  }
+  if (f.replication_factor < 1) {
+    STRATA_LOG(Error, "-replicationFactor must be at least 1");
+    return 2;
+  }
+  f.service.replication_factor = static_cast<int>(f.replication_factor);
+  BlockTerminationSignals();
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  IoPool io(static_cast<int>(f.process.io_threads));
+  WorkPool work(static_cast<int>(f.process.work_threads));
+  auto nodes = ConnectStorageNodes(io, f.storage_nodes, "select", registry.get());
+  auto service = std::make_unique<select::SelectService>(f.service, RawPointers(nodes), registry.get());
+
+  HttpMux mux;
+  service->RegisterRoutes(mux);
+  RegisterStandardRoutes(mux, registry, [] { return true; });
+  HttpServerOptions http_options;
+  http_options.listen_address = f.http_listen;
+  http_options.metrics = registry.get();
+  HttpServer http(io, work, http_options, mux);
+  if (absl::Status st = http.Start(); !st.ok()) {
+    STRATA_LOG(Error, "cannot start HTTP server on {}: {}", f.http_listen, ToStd(st.message()));
+    return 1;
+  }
+  STRATA_LOG(Info, "select node ready: http :{}, {} storage nodes, replicationFactor={}", http.port(),
+             nodes.size(), f.replication_factor);
+
+  WaitForTerminationSignal();
+  http.Stop();
+  service.reset();
+  nodes.clear();
+  io.Stop();
+  STRATA_LOG(Info, "select node stopped");
+  return 0;
+}
+
+}  // namespace strata

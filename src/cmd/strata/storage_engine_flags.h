@@ -1,0 +1,33 @@
+// File: cmd/strata/storage_engine_flags.h
+//
+// The storage engine flags, shared by `strata storage` and `strata all`.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "storage/engine/db.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace strata {
+
+class FlagSet;
+
+struct StorageEngineFlags {
+  std::string data_path = "strata-data";
+  std::string wal_fsync = "interval";
+  std::chrono::milliseconds wal_fsync_interval{1000};
+};
+
+void RegisterStorageEngineFlags(FlagSet& flags, StorageEngineFlags* options);
+
+// Opens (and replays) the engine; InvalidArgument for bad flag values.
+absl::StatusOr<std::unique_ptr<storage::Db>> OpenStorageEngine(const StorageEngineFlags& flags,
+                                                               prometheus::Registry* registry);
+
+}  // namespace strata

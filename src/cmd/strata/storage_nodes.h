@@ -1,0 +1,29 @@
+// File: cmd/strata/storage_nodes.h
+//
+// The network clients of the storage nodes named by -storageNode, shared by
+// `strata insert` and `strata select`.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/rpc/storage_api.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace strata {
+
+class IoPool;
+
+// One RpcStorageClient per address. Each must outlive its users; `io` must
+// outlive the clients.
+std::vector<std::unique_ptr<StorageApi>> ConnectStorageNodes(IoPool& io, const std::vector<std::string>& addresses,
+                                                             const std::string& node_name,
+                                                             prometheus::Registry* registry);
+
+std::vector<StorageApi*> RawPointers(const std::vector<std::unique_ptr<StorageApi>>& nodes);
+
+}  // namespace strata

@@ -1,0 +1,131 @@
+// `strata storage`: one storage node. It owns the engine (WAL + head) and
+// serves it over two RPC ports, one for insert nodes and one for select
+// nodes (as vmstorage does), plus its HTTP port for /metrics and health.
+//
+// Shutdown order: stop the HTTP and RPC servers (no new writes), close the
+// engine (flush + fsync the WAL), then stop the network threads.
+#include <prometheus/registry.h>
+
+#include "cmd/strata/roles.h"
+#include "cmd/strata/storage_engine_flags.h"
+#include "common/base/logging.h"
+#include "common/base/status.h"
+#include "common/config/flags.h"
+#include "common/metrics/metrics_routes.h"
+#include "common/net/http_server.h"
+#include "common/net/io_pool.h"
+#include "common/rpc/rpc_server.h"
+#include "common/rpc/storage_rpc_service.h"
+#include "storage/server/in_process_storage.h"
+
+namespace strata {
+
+void RegisterStorageEngineFlags(FlagSet& flags, StorageEngineFlags* options) {
+  flags.String("storageDataPath", &options->data_path, "Directory of the storage node's data (WAL)");
+  flags.String("wal.fsync", &options->wal_fsync,
+               "When a write is acknowledged: 'interval' after write(2) to the OS (survives a crash of the "
+               "process), 'always' after fdatasync with group commit (also survives power loss)");
+  flags.Duration("wal.fsyncInterval", &options->wal_fsync_interval,
+                 "How often the WAL is fsynced with -wal.fsync=interval");
+}
+
+absl::StatusOr<std::unique_ptr<storage::Db>> OpenStorageEngine(const StorageEngineFlags& flags,
+                                                               prometheus::Registry* registry) {
+  storage::DbOptions options;
+  options.data_path = flags.data_path;
+  if (flags.wal_fsync == "always") {
+    options.fsync_mode = storage::DbOptions::kAlways;
+  } else if (flags.wal_fsync == "interval") {
+    options.fsync_mode = storage::DbOptions::kInterval;
+  } else {
+    return absl::InvalidArgumentError(
+        fmt::format("invalid value \"{}\" for flag -wal.fsync: want always or interval", flags.wal_fsync));
+  }
+  options.fsync_interval = flags.wal_fsync_interval;
+  return storage::Db::Open(options, registry);
+}
+
+namespace {
+
+struct StorageRoleFlags {
+  ProcessOptions process;
+  StorageEngineFlags engine;
+  std::string http_listen = ":8482";
+  std::string insert_listen = ":8400";
+  std::string select_listen = ":8401";
+};
+
+}  // namespace
+
+int RunStorage(std::span<char* const> args) {
+  StorageRoleFlags f;
+  FlagSet flags("usage: strata storage [-flag=value ...]\n\nA storage node: WAL + Gorilla head; serves insert and "
+                "select nodes over RPC.");
+  RegisterProcessFlags(flags, &f.process);
+  RegisterStorageEngineFlags(flags, &f.engine);
+  flags.String("httpListenAddr", &f.http_listen, "Address of the HTTP port (/metrics, /health, /ready)");
+  flags.String("insertListenAddr", &f.insert_listen, "Address of the RPC port for insert nodes");
+  flags.String("selectListenAddr", &f.select_listen, "Address of the RPC port for select nodes");
+  if (int rc = ParseFlagsOrExit(flags, args); rc >= 0) return rc;
+  if (absl::Status st = ApplyProcessOptions(f.process); !st.ok()) {
+    STRATA_LOG(Error, "{}", ToStd(st.message()));
+    return 2;
+  }
+  BlockTerminationSignals();
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  auto db = OpenStorageEngine(f.engine, registry.get());
+  if (!db.ok()) {
+    STRATA_LOG(Error, "cannot open storage at \"{}\": {}", f.engine.data_path, ToStd(db.status().message()));
+    return 1;
+  }
+  storage::InProcessStorage local(**db);
+  StorageRpcService service(local);
+
+  IoPool io(static_cast<int>(f.process.io_threads));
+  WorkPool work(static_cast<int>(f.process.work_threads));
+  RpcServerOptions insert_rpc_options;
+  insert_rpc_options.listen_address = f.insert_listen;
+  insert_rpc_options.node_name = "storage";
+  insert_rpc_options.metrics = registry.get();
+  RpcServer insert_rpc(io, work, insert_rpc_options);
+  RpcServerOptions select_rpc_options = insert_rpc_options;
+  select_rpc_options.listen_address = f.select_listen;
+  RpcServer select_rpc(io, work, select_rpc_options);
+  service.RegisterOn(insert_rpc);
+  service.RegisterOn(select_rpc);
+
+  HttpMux mux;
+  RegisterStandardRoutes(mux, registry, [] { return true; });
+  HttpServerOptions http_options;
+  http_options.listen_address = f.http_listen;
+  http_options.metrics = registry.get();
+  HttpServer http(io, work, http_options, mux);
+
+  for (RpcServer* s : {&insert_rpc, &select_rpc}) {
+    if (absl::Status st = s->Start(); !st.ok()) {
+      STRATA_LOG(Error, "cannot start RPC server: {}", ToStd(st.message()));
+      return 1;
+    }
+  }
+  if (absl::Status st = http.Start(); !st.ok()) {
+    STRATA_LOG(Error, "cannot start HTTP server on {}: {}", f.http_listen, ToStd(st.message()));
+    return 1;
+  }
+  STRATA_LOG(Info, "storage node ready: data {}, http :{}, insert rpc :{}, select rpc :{}", f.engine.data_path,
+             http.port(), insert_rpc.port(), select_rpc.port());
+
+  WaitForTerminationSignal();
+  http.Stop();
+  insert_rpc.Stop();
+  select_rpc.Stop();
+  if (absl::Status st = (*db)->Close(); !st.ok()) {
+    STRATA_LOG(Error, "cannot close storage cleanly: {}", ToStd(st.message()));
+    return 1;
+  }
+  io.Stop();
+  STRATA_LOG(Info, "storage node stopped");
+  return 0;
+}
+
+}  // namespace strata

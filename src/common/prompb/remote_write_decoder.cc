@@ -1,0 +1,275 @@
+#include "common/prompb/remote_write_decoder.h"
+
+#include <bit>
+
+#include <fmt/format.h>
+#include <snappy.h>
+
+#include "common/base/status.h"
+#include "common/encoding/varint.h"
+
+namespace strata {
+namespace {
+
+// Protobuf wire types.
+constexpr uint32_t kVarint = 0;
+constexpr uint32_t kFixed64 = 1;
+constexpr uint32_t kLengthDelimited = 2;
+constexpr uint32_t kFixed32 = 5;
+
+// A bounded cursor over protobuf bytes. Every read checks the bound first, so
+// a malformed message can only make a read fail, never run past `end`.
+struct Cursor {
+  const char* p;
+  const char* end;
+
+  bool empty() const { return p == end; }
+
+  bool ReadVarint(uint64_t* v) {
+    // Most tags, lengths and small timestamps deltas are one byte.
+    if (p < end && static_cast<unsigned char>(*p) < 0x80) {
+      *v = static_cast<unsigned char>(*p++);
+      return true;
+    }
+    uint64_t result = 0;
+    // At most 10 bytes, as libprotobuf: a longer varint is malformed.
+    for (int shift = 0; shift <= 63 && p < end; shift += 7) {
+      uint64_t byte = static_cast<unsigned char>(*p++);
+      result |= (byte & 0x7f) << shift;
+      if (byte < 0x80) {
+        *v = result;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  bool ReadTag(uint32_t* field, uint32_t* wire_type) {
+    uint64_t tag;
+    if (!ReadVarint(&tag) || tag > 0xffffffffu || (tag >> 3) == 0) return false;
+    *field = static_cast<uint32_t>(tag >> 3);
+    *wire_type = static_cast<uint32_t>(tag & 7);
+    return true;
+  }
+
+  bool ReadLengthDelimited(Cursor* sub) {
+    uint64_t n;
+    if (!ReadVarint(&n) || n > static_cast<uint64_t>(end - p)) return false;
+    *sub = Cursor{p, p + n};
+    p += n;
+    return true;
+  }
+
+  bool ReadFixed64(uint64_t* v) {
+    if (end - p < 8) return false;
+    *v = LoadFixed64(p);
+    p += 8;
+    return true;
+  }
+
+  // Skips a field of an unknown number (or a known number with an unexpected
+  // wire type, which libprotobuf also treats as unknown). Groups are a
+  // proto2 relic that no remote_write sender emits; they are rejected.
+  bool Skip(uint32_t wire_type) {
+    uint64_t v;
+    Cursor sub;
+    switch (wire_type) {
+      case kVarint: return ReadVarint(&v);
+      case kFixed64: return ReadFixed64(&v);
+      case kLengthDelimited: return ReadLengthDelimited(&sub);
+      case kFixed32:
+        if (end - p < 4) return false;
+        p += 4;
+        return true;
+      default: return false;
+    }
+  }
+};
+
+bool ParseLabel(Cursor c, LabelView* label) {
+  *label = LabelView{};
+  uint32_t field, wt;
+  while (!c.empty()) {
+    if (!c.ReadTag(&field, &wt)) return false;
+    if ((field == 1 || field == 2) && wt == kLengthDelimited) {
+      Cursor s;
+      if (!c.ReadLengthDelimited(&s)) return false;
+      std::string_view text(s.p, static_cast<size_t>(s.end - s.p));
+      (field == 1 ? label->name : label->value) = text;
+    } else if (!c.Skip(wt)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ParseSample(Cursor c, Sample* sample) {
+  *sample = Sample{};
+  uint32_t field, wt;
+  uint64_t v;
+  while (!c.empty()) {
+    if (!c.ReadTag(&field, &wt)) return false;
+    if (field == 1 && wt == kFixed64) {
+      if (!c.ReadFixed64(&v)) return false;
+      sample->value = std::bit_cast<double>(v);
+    } else if (field == 2 && wt == kVarint) {
+      if (!c.ReadVarint(&v)) return false;
+      sample->timestamp_ms = static_cast<int64_t>(v);
+    } else if (!c.Skip(wt)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::Status ParseError(std::string_view what, size_t offset) {
+  return absl::InvalidArgumentError(
+      fmt::format("cannot parse remote_write request: truncated or malformed {} in the element at byte offset {}", what, offset));
+}
+
+}  // namespace
+
+bool WriteRequestReader::Fail(std::string_view what) {
+  status_ = ParseError(what, consumed_);
+  rest_ = {};
+  return false;
+}
+
+bool WriteRequestReader::Next(WriteRequestSeries* series) {
+  if (!status_.ok()) return false;
+  Cursor top{rest_.data(), rest_.data() + rest_.size()};
+  uint32_t field, wt;
+  while (!top.empty()) {
+    const char* element_start = top.p;
+    auto advance = [&] {
+      consumed_ += static_cast<size_t>(top.p - element_start);
+      rest_ = std::string_view(top.p, static_cast<size_t>(top.end - top.p));
+    };
+    if (!top.ReadTag(&field, &wt)) return Fail("WriteRequest field tag");
+    if (field == 1 && wt == kLengthDelimited) {
+      Cursor ts;
+      if (!top.ReadLengthDelimited(&ts)) return Fail("TimeSeries length");
+      series->labels.clear();
+      series->samples.clear();
+      series->exemplar_count = 0;
+      series->histogram_count = 0;
+      while (!ts.empty()) {
+        Cursor sub;
+        if (!ts.ReadTag(&field, &wt)) return Fail("TimeSeries field tag");
+        if (field == 1 && wt == kLengthDelimited) {
+          if (!ts.ReadLengthDelimited(&sub) || !ParseLabel(sub, &series->labels.emplace_back())) {
+            return Fail("Label");
+          }
+        } else if (field == 2 && wt == kLengthDelimited) {
+          if (!ts.ReadLengthDelimited(&sub) || !ParseSample(sub, &series->samples.emplace_back())) {
+            return Fail("Sample");
+          }
+        } else if (field == 3 && wt == kLengthDelimited) {
+          if (!ts.ReadLengthDelimited(&sub)) return Fail("Exemplar");
+          ++series->exemplar_count;
+        } else if (field == 4 && wt == kLengthDelimited) {
+          if (!ts.ReadLengthDelimited(&sub)) return Fail("Histogram");
+          ++series->histogram_count;
+        } else if (!ts.Skip(wt)) {
+          return Fail("TimeSeries field");
+        }
+      }
+      advance();
+      return true;
+    }
+    if (field == 3 && wt == kLengthDelimited) ++metadata_count_;
+    if (!top.Skip(wt)) return Fail(field == 3 ? "MetricMetadata" : "WriteRequest field");
+    advance();
+  }
+  rest_ = {};
+  return false;
+}
+
+namespace {
+
+absl::Status SnappyUncompressInto(std::string_view compressed, size_t max_uncompressed_bytes, std::string* buffer,
+                                  size_t* length) {
+  size_t n = 0;
+  if (!snappy::GetUncompressedLength(compressed.data(), compressed.size(), &n)) {
+    return absl::InvalidArgumentError("cannot decompress snappy body: invalid snappy block length header");
+  }
+  if (n > max_uncompressed_bytes) {
+    return absl::InvalidArgumentError(fmt::format(
+        "cannot decompress snappy body: the decompressed size {} bytes exceeds the limit of {} bytes", n,
+        max_uncompressed_bytes));
+  }
+  // Growing only (never shrinking) the buffer avoids zero-filling it again
+  // for every request of a similar size.
+  if (buffer->size() < n) buffer->resize(n);
+  if (!snappy::RawUncompress(compressed.data(), compressed.size(), buffer->data())) {
+    return absl::InvalidArgumentError("cannot decompress snappy body: corrupt snappy block data");
+  }
+  *length = n;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status SnappyUncompress(std::string_view compressed, size_t max_uncompressed_bytes, std::string* out) {
+  size_t n = 0;
+  STRATA_RETURN_IF_ERROR(SnappyUncompressInto(compressed, max_uncompressed_bytes, out, &n));
+  out->resize(n);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<WriteRequestReader> RemoteWriteDecoder::Decompress(std::string_view snappy_body) {
+  length_ = 0;
+  STRATA_RETURN_IF_ERROR(SnappyUncompressInto(snappy_body, max_uncompressed_bytes_, &buffer_, &length_));
+  return WriteRequestReader(buffer());
+}
+
+namespace {
+
+size_t VarintSize(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+size_t LabelSize(const LabelView& l) {
+  return 1 + VarintSize(l.name.size()) + l.name.size() + 1 + VarintSize(l.value.size()) + l.value.size();
+}
+
+size_t SampleSize(const Sample& s) { return 1 + 8 + 1 + VarintSize(static_cast<uint64_t>(s.timestamp_ms)); }
+
+}  // namespace
+
+void AppendWriteRequestSeries(std::span<const LabelView> labels, std::span<const Sample> samples,
+                              std::string* request) {
+  size_t series_size = 0;
+  for (const LabelView& l : labels) series_size += 1 + VarintSize(LabelSize(l)) + LabelSize(l);
+  for (const Sample& s : samples) series_size += 1 + VarintSize(SampleSize(s)) + SampleSize(s);
+  request->push_back(0x0a);  // WriteRequest.timeseries = 1, length-delimited
+  PutVarint(request, series_size);
+  for (const LabelView& l : labels) {
+    request->push_back(0x0a);  // TimeSeries.labels = 1
+    PutVarint(request, LabelSize(l));
+    request->push_back(0x0a);  // Label.name = 1
+    PutLengthPrefixed(request, l.name);
+    request->push_back(0x12);  // Label.value = 2
+    PutLengthPrefixed(request, l.value);
+  }
+  for (const Sample& s : samples) {
+    request->push_back(0x12);  // TimeSeries.samples = 2
+    PutVarint(request, SampleSize(s));
+    request->push_back(0x09);  // Sample.value = 1, fixed64
+    PutFixed64(request, std::bit_cast<uint64_t>(s.value));
+    request->push_back(0x10);  // Sample.timestamp = 2, varint
+    PutVarint(request, static_cast<uint64_t>(s.timestamp_ms));
+  }
+}
+
+void SnappyCompress(std::string_view data, std::string* out) {
+  out->clear();
+  snappy::Compress(data.data(), data.size(), out);
+}
+
+}  // namespace strata

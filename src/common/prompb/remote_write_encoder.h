@@ -1,0 +1,38 @@
+// File: common/prompb/remote_write_encoder.h
+//
+// Builds Prometheus remote_write 1.0 request bodies (prometheus.WriteRequest,
+// snappy block-compressed) by hand, without the generated protobuf classes.
+// Used by the load generator, the benchmarks, the end-to-end tests and
+// stratactl's importers; the hot ingest path only decodes.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "common/model/labels.h"
+#include "common/model/sample.h"
+
+namespace strata {
+
+// Accumulates the series of one WriteRequest. Thread-compatible.
+class RemoteWriteEncoder {
+ public:
+  // Appends a TimeSeries with `labels` (written in the given order) and
+  // `samples`.
+  void AddSeries(std::span<const LabelView> labels, std::span<const Sample> samples);
+  void AddSeries(const Labels& labels, std::span<const Sample> samples);
+
+  size_t series_count() const { return series_count_; }
+  // The uncompressed protobuf bytes so far.
+  const std::string& proto() const { return proto_; }
+  // Returns the snappy-compressed request body and resets the encoder.
+  std::string FinishSnappy();
+
+ private:
+  std::string proto_;
+  std::string series_;
+  size_t series_count_ = 0;
+};
+
+}  // namespace strata

@@ -1,0 +1,48 @@
+// File: common/rpc/rpc_protocol.h
+//
+// Constants of Strata's node-to-node RPC protocol; the byte layout is in
+// docs/format/rpc.md. A connection carries length-prefixed protobuf frames:
+// first one `Hello` each way, then `Envelope`s (requests from the client,
+// replies from the server, matched by request_id, in any order).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace strata {
+
+// Bumped on any incompatible change of framing or of a method's messages.
+inline constexpr uint32_t kRpcProtocolVersion = 1;
+
+// A frame is a 4-byte big-endian payload length, then the payload.
+inline constexpr size_t kRpcFrameHeaderBytes = 4;
+// Larger frames are a protocol error and close the connection.
+inline constexpr size_t kRpcMaxFrameBytes = size_t{256} << 20;
+// A decompressed body may be at most this large.
+inline constexpr size_t kRpcMaxBodyBytes = size_t{1} << 30;
+
+// Envelope.flags bits.
+inline constexpr uint32_t kRpcFlagZstd = 1u << 0;  // body is one zstd frame
+
+// Bodies at least this large are zstd-compressed by default.
+inline constexpr size_t kRpcDefaultCompressMinBytes = 1024;
+
+// Method numbers (Envelope.method). Stable: never reuse a number.
+enum RpcMethod : uint32_t {
+  kRpcMethodStorageWrite = 1,   // body: a WriteBatch (common/model/write_batch.h); reply: empty
+  kRpcMethodStorageSearch = 2,  // body: strata.rpc.SearchRequest; reply: strata.rpc.SearchResponse
+};
+
+// A short name for logs and metric labels ("write", "search", or the number).
+inline const char* RpcMethodName(uint32_t method) {
+  switch (method) {
+    case kRpcMethodStorageWrite:
+      return "write";
+    case kRpcMethodStorageSearch:
+      return "search";
+    default:
+      return "other";
+  }
+}
+
+}  // namespace strata

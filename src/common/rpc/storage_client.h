@@ -1,0 +1,43 @@
+// File: common/rpc/storage_client.h
+//
+// RpcStorageClient: the StorageApi of one remote storage node, over one
+// RpcClient connection (common/rpc/rpc_client.h). Used by insert nodes (to
+// the storage node's insert port) and select nodes (to its select port).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/net/io_pool.h"
+#include "common/rpc/rpc_client.h"
+#include "common/rpc/storage_api.h"
+
+namespace strata {
+
+// Thread-safe. Callbacks run on an IoPool thread (see StorageApi).
+// Lifetime: the IoPool must outlive the client.
+class RpcStorageClient : public StorageApi {
+ public:
+  // Connects to options.address in the background.
+  RpcStorageClient(IoPool& io, RpcClientOptions options);
+  ~RpcStorageClient() override;
+
+  // Sends the batch bytes as method kRpcMethodStorageWrite (compressed when
+  // large). Errors as in StorageApi::Write; Unavailable while the node is
+  // unreachable.
+  void Write(const RequestContext& ctx, std::shared_ptr<const std::string> batch, WriteCallback done) override;
+  // Sends a SearchRequest (method kRpcMethodStorageSearch) and decodes the
+  // SearchResponse on the network thread.
+  void Search(const RequestContext& ctx, SearchRequest request, SearchCallback done) override;
+  // The node's address, e.g. "127.0.0.1:8400".
+  std::string Name() const override;
+  // True while the RPC connection is up.
+  bool IsHealthy() const override;
+
+  RpcClient& rpc_client() { return client_; }
+
+ private:
+  RpcClient client_;
+};
+
+}  // namespace strata

@@ -1,0 +1,47 @@
+#include "common/rpc/storage_rpc_service.h"
+
+#include <memory>
+
+#include "common/rpc/rpc_protocol.h"
+#include "common/rpc/storage_wire.h"
+
+namespace strata {
+
+void StorageRpcService::RegisterOn(RpcServer& server) {
+  server.RegisterMethod(kRpcMethodStorageWrite,
+                        [this](std::string&& body, RpcReply reply) { HandleWrite(std::move(body), std::move(reply)); });
+  server.RegisterMethod(kRpcMethodStorageSearch, [this](std::string&& body, RpcReply reply) {
+    HandleSearch(std::move(body), std::move(reply));
+  });
+}
+
+void StorageRpcService::HandleWrite(std::string&& body, RpcReply reply) {
+  RequestContext ctx{reply.deadline()};
+  auto batch = std::make_shared<const std::string>(std::move(body));
+  // AnyInvocable callbacks are move-only, and so is RpcReply.
+  storage_.Write(ctx, std::move(batch), [reply = std::move(reply)](absl::Status status) mutable {
+    if (status.ok()) {
+      reply(std::string());
+    } else {
+      reply(std::move(status));
+    }
+  });
+}
+
+void StorageRpcService::HandleSearch(std::string&& body, RpcReply reply) {
+  auto request = DecodeSearchRequest(body);
+  if (!request.ok()) {
+    reply(request.status());
+    return;
+  }
+  RequestContext ctx{reply.deadline()};
+  storage_.Search(ctx, std::move(*request), [reply = std::move(reply)](absl::StatusOr<SearchResult> result) mutable {
+    if (!result.ok()) {
+      reply(result.status());
+      return;
+    }
+    reply(EncodeSearchResult(*result));
+  });
+}
+
+}  // namespace strata

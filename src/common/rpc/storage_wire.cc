@@ -1,0 +1,104 @@
+#include "common/rpc/storage_wire.h"
+
+#include "fmt/format.h"
+#include "strata/rpc.pb.h"
+
+namespace strata {
+
+std::string EncodeSearchRequest(const SearchRequest& request) {
+  rpc::SearchRequest pb;
+  pb.set_account_id(request.tenant.account_id);
+  pb.set_project_id(request.tenant.project_id);
+  for (const Matcher& m : request.matchers) {
+    rpc::MatcherProto* mp = pb.add_matchers();
+    mp->set_type(static_cast<uint32_t>(m.type()));
+    mp->set_name(m.name());
+    mp->set_value(m.value());
+  }
+  pb.set_min_time_ms(request.min_time_ms);
+  pb.set_max_time_ms(request.max_time_ms);
+  pb.set_max_series(request.max_series);
+  return pb.SerializeAsString();
+}
+
+absl::StatusOr<SearchRequest> DecodeSearchRequest(std::string_view bytes) {
+  rpc::SearchRequest pb;
+  if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError("cannot parse search request");
+  }
+  SearchRequest request;
+  request.tenant = TenantId{pb.account_id(), pb.project_id()};
+  request.min_time_ms = pb.min_time_ms();
+  request.max_time_ms = pb.max_time_ms();
+  request.max_series = pb.max_series();
+  request.matchers.reserve(static_cast<size_t>(pb.matchers_size()));
+  for (rpc::MatcherProto& mp : *pb.mutable_matchers()) {
+    if (mp.type() > static_cast<uint32_t>(MatchType::kRegexNoMatch)) {
+      return absl::InvalidArgumentError(fmt::format("unknown matcher type {} for label \"{}\"", mp.type(), mp.name()));
+    }
+    auto m = Matcher::Create(static_cast<MatchType>(mp.type()), std::move(*mp.mutable_name()),
+                             std::move(*mp.mutable_value()));
+    if (!m.ok()) return m.status();
+    request.matchers.push_back(std::move(*m));
+  }
+  return request;
+}
+
+std::string EncodeSearchResult(const SearchResult& result) {
+  rpc::SearchResponse pb;
+  pb.set_truncated(result.truncated);
+  pb.mutable_series()->Reserve(static_cast<int>(result.series.size()));
+  for (const SeriesChunks& s : result.series) {
+    rpc::SeriesProto* sp = pb.add_series();
+    for (const Label& l : s.labels) {
+      rpc::LabelPair* lp = sp->add_labels();
+      lp->set_name(l.name);
+      lp->set_value(l.value);
+    }
+    for (const ChunkData& c : s.chunks) {
+      rpc::ChunkProto* cp = sp->add_chunks();
+      cp->set_min_time_ms(c.min_time_ms);
+      cp->set_max_time_ms(c.max_time_ms);
+      cp->set_encoding(static_cast<uint32_t>(c.encoding));
+      cp->set_data(c.data);
+    }
+  }
+  return pb.SerializeAsString();
+}
+
+absl::StatusOr<SearchResult> DecodeSearchResult(std::string_view bytes) {
+  rpc::SearchResponse pb;
+  if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError("cannot parse search response");
+  }
+  SearchResult result;
+  result.truncated = pb.truncated();
+  result.series.reserve(static_cast<size_t>(pb.series_size()));
+  for (rpc::SeriesProto& sp : *pb.mutable_series()) {
+    SeriesChunks series;
+    std::vector<Label> labels;
+    labels.reserve(static_cast<size_t>(sp.labels_size()));
+    for (rpc::LabelPair& lp : *sp.mutable_labels()) {
+      labels.push_back(Label{std::move(*lp.mutable_name()), std::move(*lp.mutable_value())});
+    }
+    // The storage node sends labels sorted; re-sorting guards the invariant
+    // of Labels against a misbehaving peer at little cost.
+    series.labels = Labels::FromUnsorted(std::move(labels));
+    series.chunks.reserve(static_cast<size_t>(sp.chunks_size()));
+    for (rpc::ChunkProto& cp : *sp.mutable_chunks()) {
+      if (cp.encoding() != static_cast<uint32_t>(ChunkEncoding::kXor)) {
+        return absl::InvalidArgumentError(fmt::format("unknown chunk encoding {}", cp.encoding()));
+      }
+      ChunkData c;
+      c.min_time_ms = cp.min_time_ms();
+      c.max_time_ms = cp.max_time_ms();
+      c.encoding = static_cast<ChunkEncoding>(cp.encoding());
+      c.data = std::move(*cp.mutable_data());
+      series.chunks.push_back(std::move(c));
+    }
+    result.series.push_back(std::move(series));
+  }
+  return result;
+}
+
+}  // namespace strata

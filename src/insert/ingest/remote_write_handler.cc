@@ -1,0 +1,217 @@
+#include "insert/ingest/remote_write_handler.h"
+
+#include <string>
+#include <utility>
+
+#include <fmt/format.h>
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
+#include "common/base/status.h"
+#include "common/model/labels.h"
+#include "insert/router/router.h"
+
+namespace strata::insert {
+namespace {
+
+constexpr std::string_view kSamplesWritten = "X-Prometheus-Remote-Write-Samples-Written";
+constexpr std::string_view kHistogramsWritten = "X-Prometheus-Remote-Write-Histograms-Written";
+constexpr std::string_view kExemplarsWritten = "X-Prometheus-Remote-Write-Exemplars-Written";
+
+// Looks a header up without HttpRequest::Header's linkage (names are
+// lowercased by the server).
+std::string_view FindHeader(const HttpRequest& request, std::string_view lowercase_name) {
+  for (const auto& [name, value] : request.headers) {
+    if (name == lowercase_name) return value;
+  }
+  return {};
+}
+
+HttpResponse Reply(int status, std::string body, size_t samples_written) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  if (!r.body.empty() && r.body.back() != '\n') r.body.push_back('\n');
+  r.headers.emplace_back(std::string(kSamplesWritten), std::to_string(samples_written));
+  r.headers.emplace_back(std::string(kHistogramsWritten), "0");
+  r.headers.emplace_back(std::string(kExemplarsWritten), "0");
+  return r;
+}
+
+int HttpStatusOf(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk: return 204;
+    case absl::StatusCode::kInvalidArgument: return 400;
+    case absl::StatusCode::kNotFound: return 404;
+    case absl::StatusCode::kResourceExhausted: return 429;
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded: return 503;
+    default: return 500;
+  }
+}
+
+}  // namespace
+
+RemoteWriteHandler::RemoteWriteHandler(Router* router, RemoteWriteHandlerOptions options,
+                                       prometheus::Registry* registry)
+    : router_(router), options_(options) {
+  if (registry == nullptr) return;
+  auto& requests = prometheus::BuildCounter()
+                       .Name("strata_insert_requests_total")
+                       .Help("Insert requests by protocol and result")
+                       .Register(*registry);
+  auto req = [&](const char* result) {
+    return &requests.Add({{"protocol", "promremotewrite"}, {"result", result}});
+  };
+  requests_ok_ = req("ok");
+  requests_bad_ = req("bad_request");
+  requests_overloaded_ = req("overloaded");
+  requests_unavailable_ = req("unavailable");
+  requests_error_ = req("error");
+  samples_ = &prometheus::BuildCounter()
+                  .Name("strata_insert_samples_total")
+                  .Help("Samples acknowledged by every replica's storage node")
+                  .Register(*registry)
+                  .Add({});
+  auto& rejected = prometheus::BuildCounter()
+                       .Name("strata_insert_series_rejected_total")
+                       .Help("Series rejected by validation, by reason")
+                       .Register(*registry);
+  rejected_missing_name_ = &rejected.Add({{"reason", "missing_metric_name"}});
+  rejected_empty_name_ = &rejected.Add({{"reason", "empty_label_name"}});
+  rejected_duplicate_ = &rejected.Add({{"reason", "duplicate_label_name"}});
+  rejected_utf8_ = &rejected.Add({{"reason", "invalid_utf8"}});
+  rejected_other_ = &rejected.Add({{"reason", "other"}});
+}
+
+void RemoteWriteHandler::CountRequest(int http_status) {
+  if (requests_ok_ == nullptr) return;
+  switch (http_status) {
+    case 204: requests_ok_->Increment(); break;
+    case 429: requests_overloaded_->Increment(); break;
+    case 503: requests_unavailable_->Increment(); break;
+    default: (http_status >= 400 && http_status < 500 ? requests_bad_ : requests_error_)->Increment();
+  }
+}
+
+void RemoteWriteHandler::CountRejected(const absl::Status& status) {
+  if (rejected_other_ == nullptr) return;
+  // ValidateAndSortLabels' messages are the only classification it offers.
+  std::string_view m = ToStd(status.message());
+  if (m.find("missing metric name") != std::string_view::npos) {
+    rejected_missing_name_->Increment();
+  } else if (m.find("empty name") != std::string_view::npos) {
+    rejected_empty_name_->Increment();
+  } else if (m.find("duplicate label name") != std::string_view::npos) {
+    rejected_duplicate_->Increment();
+  } else if (m.find("UTF-8") != std::string_view::npos) {
+    rejected_utf8_->Increment();
+  } else {
+    rejected_other_->Increment();
+  }
+}
+
+absl::StatusOr<TenantId> RemoteWriteHandler::TenantFromPath(std::string_view path) {
+  if (path == "/api/v1/write") return TenantId{};
+  constexpr std::string_view kInsert = "/insert/";
+  if (path.substr(0, kInsert.size()) != kInsert) {
+    return absl::NotFoundError(fmt::format("unsupported path \"{}\"", path));
+  }
+  std::string_view rest = path.substr(kInsert.size());
+  size_t slash = rest.find('/');
+  std::string_view suffix = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+  if (suffix != "/prometheus" && suffix != "/prometheus/" && suffix != "/prometheus/api/v1/write" &&
+      suffix != "/prometheus/api/v1/push") {
+    return absl::NotFoundError(fmt::format(
+        "unsupported path \"{}\": remote_write goes to /insert/<accountID>[:<projectID>]/prometheus/api/v1/write",
+        path));
+  }
+  return TenantId::Parse(rest.substr(0, slash));
+}
+
+void RemoteWriteHandler::Handle(HttpRequest&& request, HttpResponder respond) {
+  absl::StatusOr<TenantId> tenant = TenantFromPath(request.path);
+  if (!tenant.ok()) {
+    int code = HttpStatusOf(tenant.status());
+    CountRequest(code);
+    respond(Reply(code, std::string(ToStd(tenant.status().message())), 0));
+    return;
+  }
+  HandleWrite(*tenant, std::move(request), std::move(respond));
+}
+
+void RemoteWriteHandler::HandleWrite(TenantId tenant, HttpRequest&& request, HttpResponder respond) {
+  auto fail = [&](int code, std::string message) {
+    CountRequest(code);
+    HttpResponse r = Reply(code, std::move(message), 0);
+    if (code == 405) r.headers.emplace_back("Allow", "POST");
+    respond(std::move(r));
+  };
+  if (request.method != "POST") {
+    return fail(405, fmt::format("remote_write needs POST, not {}", request.method));
+  }
+  std::string_view content_type = FindHeader(request, "content-type");
+  if (content_type.find("io.prometheus.write.v2.Request") != std::string_view::npos) {
+    return fail(415, "remote_write 2.0 (io.prometheus.write.v2.Request) is not supported; send prometheus.WriteRequest");
+  }
+  std::string_view encoding = FindHeader(request, "content-encoding");
+  if (!encoding.empty() && encoding != "snappy") {
+    return fail(400, fmt::format("unsupported Content-Encoding \"{}\": remote_write bodies are snappy", encoding));
+  }
+
+  // Per-thread reused buffers: the decompressed body, and one series' label
+  // views and samples (DESIGN.md "Hot paths").
+  thread_local RemoteWriteDecoder decoder;
+  thread_local WriteRequestSeries series;
+  decoder.set_max_uncompressed_bytes(options_.max_request_bytes);
+  absl::StatusOr<WriteRequestReader> reader = decoder.Decompress(request.body);
+  if (!reader.ok()) return fail(400, std::string(ToStd(reader.status().message())));
+
+  SeriesBatch batch(tenant);
+  size_t total_series = 0, rejected = 0, histograms = 0;
+  absl::Status first_problem;
+  while (reader->Next(&series)) {
+    ++total_series;
+    histograms += series.histogram_count;
+    if (series.samples.empty()) continue;  // nothing to store (e.g. histogram-only series)
+    absl::Status valid = ValidateAndSortLabels(&series.labels);
+    if (!valid.ok()) {
+      ++rejected;
+      CountRejected(valid);
+      if (first_problem.ok()) first_problem = std::move(valid);
+      continue;
+    }
+    batch.AddSeries(series.labels, series.samples);
+  }
+  // A malformed request is rejected whole: nothing has been sent yet.
+  if (!reader->status().ok()) return fail(400, std::string(ToStd(reader->status().message())));
+
+  std::string problems;
+  if (rejected > 0) {
+    problems = fmt::format("rejected {} of {} series; the first: {}", rejected, total_series,
+                           ToStd(first_problem.message()));
+  }
+  if (histograms > 0) {
+    if (!problems.empty()) problems.append("; ");
+    problems.append(fmt::format("{} native histogram samples were not stored: native histograms are not supported",
+                                histograms));
+  }
+  size_t samples = batch.sample_count();
+  router_->Write(std::move(batch), [this, samples, problems = std::move(problems),
+                                    respond = std::move(respond)](absl::Status status) mutable {
+    int code = HttpStatusOf(status);
+    HttpResponse r;
+    if (status.ok()) {
+      if (samples_ != nullptr) samples_->Increment(static_cast<double>(samples));
+      r = problems.empty() ? Reply(204, "", samples) : Reply(400, std::move(problems), samples);
+      code = r.status;
+    } else {
+      r = Reply(code, std::string(ToStd(status.message())), 0);
+      if (code == 429) r.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_seconds));
+    }
+    CountRequest(code);
+    respond(std::move(r));
+  });
+}
+
+}  // namespace strata::insert

@@ -1,0 +1,235 @@
+#include "insert/router/router.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include "common/base/check.h"
+#include "common/base/status.h"
+#include "common/model/series_hash.h"
+
+namespace strata::insert {
+
+SeriesBatch::SeriesBatch(TenantId tenant) : tenant_(tenant), encoded_(tenant) {}
+
+void SeriesBatch::AddSeries(std::span<const LabelView> sorted_labels, std::span<const Sample> samples) {
+  size_t offset = encoded_.bytes();
+  encoded_.AddSeries(sorted_labels, samples);
+  size_t end = encoded_.bytes();
+  STRATA_CHECK(end <= UINT32_MAX && "a single insert request encoded to more than 4 GiB");
+  series_.push_back(SeriesRef{SeriesHash(tenant_, sorted_labels), static_cast<uint32_t>(offset),
+                              static_cast<uint32_t>(end - offset), static_cast<uint32_t>(samples.size())});
+  sample_count_ += samples.size();
+}
+
+// The state of one Write, shared by the callbacks of its batches.
+struct Router::Request {
+  TenantId tenant;
+  std::string encoded;  // a whole WriteBatch; series are slices of it
+  std::vector<SeriesBatch::SeriesRef> series;
+  RequestContext ctx;
+  int64_t reserved_bytes = 0;
+  size_t replication = 1;
+  DoneCallback done;
+
+  // Guards the fields below (std::mutex: see drain_mu_ in router.h).
+  std::mutex mu;
+  // holders[s * replication + k]: the node holding (or being sent) copy k of
+  // series s.
+  std::vector<uint32_t> holders;
+  // Per node: unusable for this request (unhealthy at the start, or failed).
+  std::vector<uint8_t> bad;
+  size_t pending = 0;  // batches sent, not yet answered
+  absl::Status status;   // the first fatal error
+
+  std::string_view RawSeries(uint32_t s) const { return std::string_view(encoded).substr(series[s].offset, series[s].size); }
+};
+
+Router::Router(std::vector<StorageApi*> nodes, RouterOptions options, prometheus::Registry* registry)
+    : nodes_(std::move(nodes)),
+      options_(options),
+      ring_(
+          [&] {
+            std::vector<std::string> names;
+            for (StorageApi* n : nodes_) names.push_back(n->Name());
+            return names;
+          }(),
+          options.virtual_nodes) {
+  STRATA_CHECK(!nodes_.empty() && "the insert router needs at least one storage node");
+  STRATA_CHECK(options_.replication_factor >= 1 && options_.replication_factor <= nodes_.size() &&
+               "the replication factor must be between 1 and the number of storage nodes");
+  node_metrics_.resize(nodes_.size());
+  if (registry != nullptr) {
+    auto& writes = prometheus::BuildCounter()
+                       .Name("strata_insert_node_writes_total")
+                       .Help("Write batches sent to each storage node, by result")
+                       .Register(*registry);
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      node_metrics_[i].ok = &writes.Add({{"node", nodes_[i]->Name()}, {"result", "ok"}});
+      node_metrics_[i].error = &writes.Add({{"node", nodes_[i]->Name()}, {"result", "error"}});
+    }
+    inflight_gauge_ = &prometheus::BuildGauge()
+                           .Name("strata_insert_inflight_bytes")
+                           .Help("Bytes of write batches in flight to storage nodes")
+                           .Register(*registry)
+                           .Add({});
+  }
+}
+
+Router::~Router() = default;
+
+void Router::Write(SeriesBatch batch, DoneCallback done) {
+  if (batch.empty()) {
+    done(absl::OkStatus());
+    return;
+  }
+  const size_t r = options_.replication_factor;
+  // The request's own encoding plus one copy per replica is what it pins.
+  int64_t cost = static_cast<int64_t>(batch.bytes() * (r + 1));
+  int64_t before = inflight_bytes_.fetch_add(cost, std::memory_order_relaxed);
+  // A request larger than the cap on its own is admitted when nothing else
+  // is in flight; otherwise it could never succeed and would be retried
+  // forever.
+  if (before > 0 && before + cost > options_.max_inflight_bytes) {
+    inflight_bytes_.fetch_sub(cost, std::memory_order_relaxed);
+    done(absl::ResourceExhaustedError(fmt::format(
+        "cannot accept the write now: {} bytes of writes to storage nodes are in flight and this request needs {} "
+        "more, over the limit of {} bytes; retry later",
+        before, cost, options_.max_inflight_bytes)));
+    return;
+  }
+  if (inflight_gauge_ != nullptr) inflight_gauge_->Increment(static_cast<double>(cost));
+
+  {
+    std::lock_guard lock(drain_mu_);
+    ++pending_requests_;
+  }
+  auto req = std::make_shared<Request>();
+  req->tenant = batch.tenant();
+  req->encoded = batch.encoded_.Finish();
+  req->series = std::move(batch.series_);
+  req->ctx = RequestContext::WithTimeout(options_.write_timeout);
+  req->reserved_bytes = cost;
+  req->replication = r;
+  req->done = std::move(done);
+
+  std::vector<std::vector<uint32_t>> groups(nodes_.size());
+  {
+    std::lock_guard lock(req->mu);
+    req->bad.resize(nodes_.size());
+    for (size_t n = 0; n < nodes_.size(); ++n) req->bad[n] = !nodes_[n]->IsHealthy();
+    req->holders.resize(req->series.size() * r);
+    NodeList route;
+    for (uint32_t s = 0; s < req->series.size(); ++s) {
+      ring_.Route(req->series[s].hash, r, [&](size_t n) { return !req->bad[n]; }, &route);
+      if (route.size() < r) {
+        size_t usable = static_cast<size_t>(std::count(req->bad.begin(), req->bad.end(), 0));
+        req->status = absl::UnavailableError(fmt::format(
+            "cannot write to storage: only {} of {} storage nodes are healthy, and replication factor {} needs "
+            "{} distinct nodes per series",
+            usable, nodes_.size(), r, r));
+        break;
+      }
+      for (size_t k = 0; k < r; ++k) {
+        req->holders[s * r + k] = route[k];
+        groups[route[k]].push_back(s);
+      }
+    }
+    if (req->status.ok()) {
+      for (const auto& g : groups) req->pending += g.empty() ? 0 : 1;
+    }
+  }
+  if (!req->status.ok()) {
+    Finish(*req);
+    return;
+  }
+  for (uint32_t n = 0; n < groups.size(); ++n) {
+    if (!groups[n].empty()) Send(req, n, std::move(groups[n]));
+  }
+}
+
+void Router::Send(const std::shared_ptr<Request>& request, uint32_t node, std::vector<uint32_t> series) {
+  WriteBatchBuilder builder(request->tenant);
+  for (uint32_t s : series) builder.AddRawSeries(request->RawSeries(s), request->series[s].samples);
+  auto batch = std::make_shared<const std::string>(builder.Finish());
+  nodes_[node]->Write(request->ctx, std::move(batch),
+                      [this, request, node, series = std::move(series)](absl::Status status) {
+                        OnSent(request, node, series, status);
+                      });
+}
+
+void Router::OnSent(const std::shared_ptr<Request>& request, uint32_t node, const std::vector<uint32_t>& series,
+                    const absl::Status& status) {
+  if (NodeMetrics& m = node_metrics_[node]; m.ok != nullptr) (status.ok() ? m.ok : m.error)->Increment();
+  std::vector<std::vector<uint32_t>> resend;
+  bool finished = false;
+  {
+    Request& req = *request;
+    std::lock_guard lock(req.mu);
+    --req.pending;
+    if (!status.ok() && req.status.ok()) {
+      const size_t r = req.replication;
+      if (status.code() == absl::StatusCode::kInvalidArgument) {
+        req.status = Annotate(status, fmt::format("storage node {} rejected the write", nodes_[node]->Name()));
+      } else if (std::chrono::steady_clock::now() >= req.ctx.deadline) {
+        req.status = absl::DeadlineExceededError(fmt::format(
+            "cannot write to storage: the deadline passed; the last failure, from storage node {}: {}",
+            nodes_[node]->Name(), ToStd(status.message())));
+      } else {
+        req.bad[node] = 1;
+        resend.resize(nodes_.size());
+        NodeList route;
+        for (uint32_t s : series) {
+          uint32_t* holders = &req.holders[s * r];
+          ring_.Route(
+              req.series[s].hash, 1,
+              [&](size_t n) { return !req.bad[n] && std::find(holders, holders + r, n) == holders + r; }, &route);
+          if (route.empty()) {
+            req.status = absl::UnavailableError(fmt::format(
+                "cannot write to storage: storage node {} failed ({}) and no other usable node is left to hold "
+                "replica(s) of every series (replication factor {})",
+                nodes_[node]->Name(), ToStd(status.message()), r));
+            resend.clear();
+            break;
+          }
+          *std::find(holders, holders + r, node) = route[0];
+          resend[route[0]].push_back(s);
+        }
+        for (const auto& g : resend) req.pending += g.empty() ? 0 : 1;
+      }
+    }
+    finished = req.pending == 0;
+  }
+  if (finished) {
+    Finish(*request);
+    return;
+  }
+  for (uint32_t n = 0; n < resend.size(); ++n) {
+    if (!resend[n].empty()) Send(request, n, std::move(resend[n]));
+  }
+}
+
+void Router::Finish(Request& request) {
+  absl::Status status;
+  {
+    std::lock_guard lock(request.mu);
+    status = request.status;
+  }
+  inflight_bytes_.fetch_sub(request.reserved_bytes, std::memory_order_relaxed);
+  if (inflight_gauge_ != nullptr) inflight_gauge_->Decrement(static_cast<double>(request.reserved_bytes));
+  DoneCallback done = std::move(request.done);
+  done(std::move(status));
+  // After the callback, so that Drain also waits for the callbacks.
+  std::lock_guard lock(drain_mu_);
+  if (--pending_requests_ == 0) drained_.notify_all();
+}
+
+void Router::Drain() {
+  std::unique_lock lock(drain_mu_);
+  drained_.wait(lock, [this] { return pending_requests_ == 0; });
+}
+
+}  // namespace strata::insert

@@ -1,0 +1,236 @@
+#include "select/api/json_writer.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+namespace strata::select {
+namespace {
+
+void AppendInt(int64_t v, std::string* out) {
+  char buf[24];
+  auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  (void)ec;
+  out->append(buf, ptr);
+}
+
+// Length of the valid UTF-8 sequence at s[i], or 0 when invalid (overlong
+// forms, surrogates and code points above U+10FFFF are invalid, as in Go).
+size_t Utf8SequenceLength(std::string_view s, size_t i, uint32_t* rune) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  size_t len;
+  uint32_t r;
+  uint32_t min;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2, r = b0 & 0x1F, min = 0x80;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3, r = b0 & 0x0F, min = 0x800;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4, r = b0 & 0x07, min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  for (size_t k = 1; k < len; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0) != 0x80) return 0;
+    r = (r << 6) | (b & 0x3F);
+  }
+  if (r < min || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) return 0;
+  *rune = r;
+  return len;
+}
+
+}  // namespace
+
+void AppendPromFloat(double v, std::string* out) {
+  if (std::isnan(v)) {
+    out->append("NaN");
+    return;
+  }
+  if (std::isinf(v)) {
+    out->append(v > 0 ? "+Inf" : "-Inf");
+    return;
+  }
+  const double abs = std::fabs(v);
+  const bool exponent = abs != 0 && (abs < 1e-6 || abs >= 1e21);
+  // Go's precision -1 means the shortest digits that round-trip. C++
+  // scientific form has them and already writes Go's exponent ("1e-07").
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
+  (void)ec;
+  if (exponent) {
+    out->append(buf, end);
+    return;
+  }
+  // Go's 'f' pads the shortest digits with zeros (123456789012345680000),
+  // where C++ fixed form would print the exact binary value; so rebuild the
+  // fixed form from the scientific digits.
+  const char* p = buf;
+  if (*p == '-') out->push_back(*p++);
+  char digits[24];
+  int nd = 0;
+  for (; p < end && *p != 'e'; ++p) {
+    if (*p != '.') digits[nd++] = *p;
+  }
+  int exp10 = 0;
+  std::from_chars(p + 1 + (p[1] == '+' ? 1 : 0), end, exp10);
+  const int dp = exp10 + 1;  // digits before the decimal point
+  if (dp > 0) {
+    for (int i = 0; i < dp; ++i) out->push_back(i < nd ? digits[i] : '0');
+  } else {
+    out->push_back('0');
+  }
+  if (nd > dp) {
+    out->push_back('.');
+    for (int i = dp < 0 ? dp : 0; i < 0; ++i) out->push_back('0');
+    for (int i = std::max(dp, 0); i < nd; ++i) out->push_back(digits[i]);
+  }
+}
+
+void AppendPromTimestamp(int64_t ms, std::string* out) {
+  uint64_t t = static_cast<uint64_t>(ms);
+  if (ms < 0) {
+    out->push_back('-');
+    t = 0 - t;
+  }
+  AppendInt(static_cast<int64_t>(t / 1000), out);
+  const unsigned fraction = static_cast<unsigned>(t % 1000);
+  if (fraction != 0) {
+    out->push_back('.');
+    out->push_back(static_cast<char>('0' + fraction / 100));
+    out->push_back(static_cast<char>('0' + fraction / 10 % 10));
+    out->push_back(static_cast<char>('0' + fraction % 10));
+  }
+}
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '"': out->append("\\\""); break;
+        case '\\': out->append("\\\\"); break;
+        case '\n': out->append("\\n"); break;
+        case '\r': out->append("\\r"); break;
+        case '\t': out->append("\\t"); break;
+        default:
+          if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+            out->append("\\u00");
+            out->push_back(kHex[c >> 4]);
+            out->push_back(kHex[c & 0xF]);
+          } else {
+            out->push_back(static_cast<char>(c));
+          }
+      }
+      ++i;
+      continue;
+    }
+    uint32_t rune = 0;
+    const size_t len = Utf8SequenceLength(s, i, &rune);
+    if (len == 0) {
+      out->append("\\ufffd");
+      ++i;
+      continue;
+    }
+    if (rune == 0x2028 || rune == 0x2029) {
+      out->append(rune == 0x2028 ? "\\u2028" : "\\u2029");
+    } else {
+      out->append(s.substr(i, len));
+    }
+    i += len;
+  }
+  out->push_back('"');
+}
+
+namespace {
+
+void AppendMetric(const Labels& labels, std::string* out) {
+  out->append("{\"metric\":{");
+  bool first = true;
+  for (const Label& l : labels) {  // Labels are sorted by name
+    if (!first) out->push_back(',');
+    first = false;
+    AppendJsonString(l.name, out);
+    out->push_back(':');
+    AppendJsonString(l.value, out);
+  }
+  out->push_back('}');
+}
+
+void AppendPoint(const Sample& s, std::string* out) {
+  out->push_back('[');
+  AppendPromTimestamp(s.timestamp_ms, out);
+  out->append(",\"");
+  AppendPromFloat(s.value, out);
+  out->append("\"]");
+}
+
+}  // namespace
+
+void WriteQueryResponse(const promql::QueryResult& result, std::string* out) {
+  out->append("{\"status\":\"success\",");
+  if (result.partial) out->append("\"isPartial\":true,");
+  out->append("\"data\":{\"resultType\":\"");
+  out->append(promql::ValueTypeName(result.type));
+  out->append("\",\"result\":");
+  switch (result.type) {
+    case promql::ValueType::kScalar:
+      AppendPoint(result.scalar, out);
+      break;
+    case promql::ValueType::kString:
+      out->push_back('[');
+      AppendPromTimestamp(result.scalar.timestamp_ms, out);
+      out->push_back(',');
+      AppendJsonString(result.string_value, out);
+      out->push_back(']');
+      break;
+    case promql::ValueType::kVector:
+    case promql::ValueType::kMatrix: {
+      const bool vector = result.type == promql::ValueType::kVector;
+      out->push_back('[');
+      for (size_t i = 0; i < result.series.size(); ++i) {
+        const promql::SeriesResult& s = result.series[i];
+        if (i > 0) out->push_back(',');
+        AppendMetric(s.labels, out);
+        if (vector) {
+          out->append(",\"value\":");
+          AppendPoint(s.samples.empty() ? Sample{} : s.samples.front(), out);
+        } else {
+          out->append(",\"values\":[");
+          for (size_t k = 0; k < s.samples.size(); ++k) {
+            if (k > 0) out->push_back(',');
+            AppendPoint(s.samples[k], out);
+          }
+          out->push_back(']');
+        }
+        out->push_back('}');
+      }
+      out->push_back(']');
+      break;
+    }
+  }
+  out->push_back('}');
+  if (!result.warnings.empty()) {
+    out->append(",\"warnings\":[");
+    for (size_t i = 0; i < result.warnings.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      AppendJsonString(result.warnings[i], out);
+    }
+    out->push_back(']');
+  }
+  out->push_back('}');
+}
+
+void WriteErrorResponse(std::string_view error_type, std::string_view message, std::string* out) {
+  out->append("{\"status\":\"error\",\"errorType\":");
+  AppendJsonString(error_type, out);
+  out->append(",\"error\":");
+  AppendJsonString(message, out);
+  out->push_back('}');
+}
+
+}  // namespace strata::select

@@ -1,0 +1,154 @@
+#include "select/fanout/fanout_querier.h"
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "common/base/status.h"
+#include "common/chunkenc/xor_chunk.h"
+
+namespace strata::select {
+namespace {
+
+// Outlives Select when a node answers late: owned jointly by Select and
+// every pending callback.
+struct FanoutState {
+  absl::Mutex mu;
+  size_t pending ABSL_GUARDED_BY(mu) = 0;
+  std::vector<std::optional<absl::StatusOr<SearchResult>>> results ABSL_GUARDED_BY(mu);
+};
+
+// Callbacks may need a moment past the deadline to report it.
+constexpr auto kDeadlineGrace = std::chrono::milliseconds(500);
+
+}  // namespace
+
+FanoutQuerier::FanoutQuerier(std::vector<StorageApi*> nodes, FanoutOptions options)
+    : nodes_(std::move(nodes)), options_(options) {}
+
+absl::StatusOr<std::vector<promql::SeriesSamples>> MergeSearchResults(std::vector<SearchResult>& results,
+                                                                      int64_t min_time_ms, int64_t max_time_ms) {
+  std::vector<promql::SeriesSamples> out;
+  absl::flat_hash_map<Labels, size_t> index;
+  std::vector<Sample> decoded;
+  for (SearchResult& result : results) {
+    for (SeriesChunks& series : result.series) {
+      auto [it, inserted] = index.try_emplace(series.labels, out.size());
+      if (inserted) out.push_back(promql::SeriesSamples{std::move(series.labels), {}});
+      std::vector<Sample>& samples = out[it->second].samples;
+      for (const ChunkData& chunk : series.chunks) {
+        if (chunk.max_time_ms < min_time_ms || chunk.min_time_ms > max_time_ms) continue;
+        if (chunk.encoding != ChunkEncoding::kXor) {
+          return absl::DataLossError(
+              fmt::format("cannot decode chunk of series {}: unknown encoding {}", out[it->second].labels.ToString(),
+                          static_cast<int>(chunk.encoding)));
+        }
+        decoded.clear();
+        absl::Status st = DecodeXorChunk(chunk.data, &decoded);
+        if (!st.ok()) {
+          return absl::DataLossError(fmt::format("cannot decode chunk of series {}: {}",
+                                                 out[it->second].labels.ToString(), ToStd(st.message())));
+        }
+        for (const Sample& s : decoded) {
+          if (s.timestamp_ms >= min_time_ms && s.timestamp_ms <= max_time_ms) samples.push_back(s);
+        }
+      }
+    }
+  }
+  for (promql::SeriesSamples& s : out) {
+    // Stable: for equal timestamps the sample of the earlier node stays first
+    // and is the one kept, so the answer does not depend on timing.
+    if (!std::is_sorted(s.samples.begin(), s.samples.end(),
+                        [](const Sample& a, const Sample& b) { return a.timestamp_ms < b.timestamp_ms; })) {
+      std::stable_sort(s.samples.begin(), s.samples.end(),
+                       [](const Sample& a, const Sample& b) { return a.timestamp_ms < b.timestamp_ms; });
+    }
+    s.samples.erase(std::unique(s.samples.begin(), s.samples.end(),
+                                [](const Sample& a, const Sample& b) { return a.timestamp_ms == b.timestamp_ms; }),
+                    s.samples.end());
+  }
+  std::erase_if(out, [](const promql::SeriesSamples& s) { return s.samples.empty(); });
+  return out;
+}
+
+absl::StatusOr<promql::SeriesSet> FanoutQuerier::Select(const promql::SelectHints& hints,
+                                                        std::span<const Matcher> matchers) {
+  if (nodes_.empty()) return absl::UnavailableError("cannot select: no storage nodes configured");
+  auto state = std::make_shared<FanoutState>();
+  {
+    absl::MutexLock lock(&state->mu);
+    state->pending = nodes_.size();
+    state->results.resize(nodes_.size());
+  }
+  const RequestContext ctx{options_.deadline};
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    SearchRequest request;
+    request.tenant = options_.tenant;
+    request.matchers.assign(matchers.begin(), matchers.end());
+    request.min_time_ms = hints.min_time_ms;
+    request.max_time_ms = hints.max_time_ms;
+    request.max_series = options_.max_series;
+    nodes_[i]->Search(ctx, std::move(request), [state, i](absl::StatusOr<SearchResult> result) {
+      absl::MutexLock lock(&state->mu);
+      state->results[i] = std::move(result);
+      --state->pending;
+    });
+  }
+
+  std::vector<absl::StatusOr<SearchResult>> results;
+  {
+    absl::MutexLock lock(&state->mu);
+    const auto wait_until = options_.deadline + kDeadlineGrace;
+    const absl::Duration wait = absl::FromChrono(wait_until - std::chrono::steady_clock::now());
+    auto done = [&state]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state->mu) { return state->pending == 0; };
+    state->mu.AwaitWithTimeout(absl::Condition(&done), wait);
+    results.reserve(nodes_.size());
+    for (auto& r : state->results) {
+      results.push_back(r.has_value() ? std::move(*r)
+                                      : absl::StatusOr<SearchResult>(absl::DeadlineExceededError(
+                                            "no answer before the query deadline")));
+    }
+  }
+
+  promql::SeriesSet set;
+  std::vector<SearchResult> answered;
+  int failed = 0;
+  absl::Status first_error;
+  std::vector<std::string> failures;
+  for (size_t i = 0; i < results.size(); ++i) {
+    absl::StatusOr<SearchResult>& r = results[i];
+    if (r.ok()) {
+      if (r->truncated) {
+        set.warnings.push_back(
+            fmt::format("storage node {} truncated its answer at {} series", nodes_[i]->Name(), options_.max_series));
+      }
+      answered.push_back(*std::move(r));
+      continue;
+    }
+    const absl::StatusCode code = r.status().code();
+    if (code == absl::StatusCode::kInvalidArgument || code == absl::StatusCode::kResourceExhausted) {
+      return absl::Status(code, fmt::format("storage node {}: {}", nodes_[i]->Name(), ToStd(r.status().message())));
+    }
+    ++failed;
+    if (first_error.ok()) first_error = r.status();
+    failures.push_back(
+        fmt::format("cannot fetch data from storage node {}: {}", nodes_[i]->Name(), ToStd(r.status().message())));
+  }
+  if (answered.empty()) {
+    return absl::UnavailableError(fmt::format("cannot fetch data from any of {} storage nodes; first error: {}",
+                                              nodes_.size(), ToStd(first_error.message())));
+  }
+  // With R replicas of every series, R-1 missing nodes lose nothing.
+  if (failed >= std::max(1, options_.replication_factor)) {
+    set.partial = true;
+    for (std::string& f : failures) set.warnings.push_back(std::move(f));
+  }
+  STRATA_ASSIGN_OR_RETURN(set.series, MergeSearchResults(answered, hints.min_time_ms, hints.max_time_ms));
+  return set;
+}
+
+}  // namespace strata::select

@@ -1,0 +1,63 @@
+// File: select/fanout/fanout_querier.h
+//
+// The select node's Querier: it sends one SearchRequest to every storage
+// node in parallel, decodes the returned chunks here (storage nodes never
+// decode, DESIGN.md "Between the nodes"), and merges series with equal
+// labels from different nodes into one, dropping samples with equal
+// timestamps (replicas hold identical copies). Model: VictoriaMetrics
+// cluster app/vmselect/netstorage/netstorage.go.
+//
+// Failure semantics with replication factor R (every series lives on R
+// nodes): up to R-1 failed nodes still give a complete answer; with R or more
+// failed nodes the result is marked partial and the failed nodes are named
+// in warnings; when every node failed, Select returns Unavailable.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "common/model/tenant.h"
+#include "common/rpc/storage_api.h"
+#include "select/promql/querier.h"
+
+namespace strata::select {
+
+struct FanoutOptions {
+  TenantId tenant;
+  // How many storage nodes hold each series (-replicationFactor). >= 1.
+  int replication_factor = 1;
+  // Deadline of every Search call; Select never waits past it (plus a small
+  // grace for callbacks to arrive).
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  // Most series per node (0: no limit); a truncated answer adds a warning.
+  uint64_t max_series = 0;
+};
+
+// One per query. Select may be called several times (once per selector),
+// from one thread at a time; it blocks until every node answered or the
+// deadline passed. The storage nodes must outlive the querier; callbacks
+// that arrive after Select returned are harmless.
+class FanoutQuerier : public promql::Querier {
+ public:
+  FanoutQuerier(std::vector<StorageApi*> nodes, FanoutOptions options);
+
+  // Errors: InvalidArgument or ResourceExhausted reported by any node (the
+  // request itself is bad, asking elsewhere will not help), DataLoss for an
+  // undecodable chunk, Unavailable when no node answered.
+  absl::StatusOr<promql::SeriesSet> Select(const promql::SelectHints& hints,
+                                           std::span<const Matcher> matchers) override;
+
+ private:
+  std::vector<StorageApi*> nodes_;
+  FanoutOptions options_;
+};
+
+// Merges per-node search results into series with decoded samples in
+// [min_time_ms, max_time_ms], sorted by time, one sample per timestamp (the
+// first node's in `results` order wins). Exposed for tests and benchmarks.
+// DataLoss when a chunk cannot be decoded.
+absl::StatusOr<std::vector<promql::SeriesSamples>> MergeSearchResults(std::vector<SearchResult>& results,
+                                                                      int64_t min_time_ms, int64_t max_time_ms);
+
+}  // namespace strata::select

@@ -1,0 +1,59 @@
+// File: select/promql/querier.h
+//
+// The engine's only window onto data, after Prometheus storage/interface.go
+// (Querier, SeriesSet, SelectHints). The PromQL engine never sees RPC, chunks
+// or storage nodes: it asks a Querier for the decoded samples of the series
+// that match a selector in a time range. Implementations:
+//   - select/fanout/fanout_querier.h: every storage node, merged and deduped;
+//   - select/promql/memory_querier.h: an in-memory store for tests and the
+//     PromQL conformance runner.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/model/labels.h"
+#include "common/model/matcher.h"
+#include "common/model/sample.h"
+
+namespace strata::promql {
+
+// What the engine is about to read; implementations may use it to prune.
+struct SelectHints {
+  int64_t min_time_ms = 0;  // inclusive
+  int64_t max_time_ms = 0;  // inclusive
+};
+
+// One series with its decoded float samples, sorted by timestamp with unique
+// timestamps. Stale markers (IsStaleNaN) are included: the engine needs them.
+struct SeriesSamples {
+  Labels labels;
+  std::vector<Sample> samples;
+};
+
+struct SeriesSet {
+  std::vector<SeriesSamples> series;  // any order
+  // True when some data may be missing (storage nodes unreachable); the API
+  // then answers with "isPartial": true.
+  bool partial = false;
+  std::vector<std::string> warnings;
+};
+
+// Thread safety is the implementation's; the engine calls Select from one
+// thread at a time per query.
+class Querier {
+ public:
+  virtual ~Querier() = default;
+
+  // Returns every series that all `matchers` accept, with its samples in
+  // [hints.min_time_ms, hints.max_time_ms]. Series without samples in the
+  // range may be omitted. May block (the engine runs on a worker thread).
+  // Errors: InvalidArgument (bad request), Unavailable (no data source
+  // answered), DeadlineExceeded, ResourceExhausted (limits).
+  virtual absl::StatusOr<SeriesSet> Select(const SelectHints& hints, std::span<const Matcher> matchers) = 0;
+};
+
+}  // namespace strata::promql

@@ -1,0 +1,124 @@
+#include "select/server/select_service.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <fmt/format.h>
+
+#include "common/base/clock.h"
+#include "common/base/status.h"
+#include "select/fanout/fanout_querier.h"
+
+namespace strata::select {
+namespace {
+
+constexpr std::string_view kApiPrefix = "/api/v1/";
+constexpr std::string_view kSelectPrefix = "/select/";
+
+promql::EngineOptions MakeEngineOptions(const SelectServiceOptions& o) {
+  promql::EngineOptions e;
+  e.lookback_delta_ms = o.lookback.count();
+  e.max_samples = o.max_samples;
+  e.max_points_per_series = o.max_points_per_series;
+  e.timeout = o.query_timeout;
+  return e;
+}
+
+}  // namespace
+
+struct SelectService::Metrics {
+  explicit Metrics(prometheus::Registry& registry)
+      : requests(prometheus::BuildCounter()
+                     .Name("strata_select_requests_total")
+                     .Help("Query API requests by path and result (success or Prometheus errorType).")
+                     .Register(registry)),
+        duration(prometheus::BuildHistogram()
+                     .Name("strata_select_query_duration_seconds")
+                     .Help("Time to answer a query API request.")
+                     .Register(registry)) {}
+
+  void Observe(std::string_view path, std::string_view result, double seconds) {
+    requests.Add({{"path", std::string(path)}, {"result", std::string(result)}}).Increment();
+    duration
+        .Add({{"path", std::string(path)}},
+             prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120})
+        .Observe(seconds);
+  }
+
+  prometheus::Family<prometheus::Counter>& requests;
+  prometheus::Family<prometheus::Histogram>& duration;
+};
+
+SelectService::SelectService(SelectServiceOptions options, std::vector<StorageApi*> storage_nodes,
+                             prometheus::Registry* registry)
+    : options_(options),
+      storage_nodes_(std::move(storage_nodes)),
+      engine_(MakeEngineOptions(options_)),
+      api_(&engine_,
+           [this](const TenantId& tenant, std::chrono::steady_clock::time_point deadline)
+               -> std::unique_ptr<promql::Querier> {
+             FanoutOptions fo;
+             fo.tenant = tenant;
+             fo.replication_factor = options_.replication_factor;
+             fo.deadline = deadline;
+             fo.max_series = options_.max_series_per_node;
+             return std::make_unique<FanoutQuerier>(storage_nodes_, fo);
+           },
+           [] { return NowUnixMillis(); }) {
+  if (registry != nullptr) metrics_ = std::make_unique<Metrics>(*registry);
+}
+
+SelectService::~SelectService() = default;
+
+void SelectService::RegisterRoutes(HttpMux& mux) {
+  auto handler = [this](HttpRequest&& request, HttpResponder respond) { respond(Handle(request)); };
+  mux.HandleExact("/api/v1/query", handler);
+  mux.HandleExact("/api/v1/query_range", handler);
+  mux.HandlePrefix(std::string(kSelectPrefix), handler);
+}
+
+HttpResponse SelectService::Handle(const HttpRequest& request) {
+  const auto started = std::chrono::steady_clock::now();
+  TenantId tenant;
+  std::string_view api_path = request.path;  // what follows /api/v1/
+  if (api_path.starts_with(kSelectPrefix)) {
+    // /select/<tenant>/prometheus/api/v1/<endpoint>
+    std::string_view rest = api_path.substr(kSelectPrefix.size());
+    const size_t slash = rest.find('/');
+    auto parsed = TenantId::Parse(rest.substr(0, slash));
+    if (!parsed.ok()) return ErrorOutcome(parsed.status()).response;
+    tenant = *parsed;
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+    constexpr std::string_view kPrometheus = "/prometheus";
+    if (!rest.starts_with(kPrometheus)) {
+      return ErrorOutcome(absl::NotFoundError(fmt::format("unsupported path requested: {}", request.path))).response;
+    }
+    api_path = rest.substr(kPrometheus.size());
+  }
+  if (!api_path.starts_with(kApiPrefix)) {
+    return ErrorOutcome(absl::NotFoundError(fmt::format("unsupported path requested: {}", request.path))).response;
+  }
+  const std::string_view endpoint = api_path.substr(kApiPrefix.size());
+  if (request.method != "GET" && request.method != "POST") {
+    HttpResponse r = HttpResponse::Text(405, "method not allowed\n");
+    r.headers.emplace_back("Allow", "GET, POST");
+    return r;
+  }
+  ApiOutcome outcome;
+  if (endpoint == "query") {
+    outcome = api_.Query(request, tenant);
+  } else if (endpoint == "query_range") {
+    outcome = api_.QueryRange(request, tenant);
+  } else {
+    return ErrorOutcome(absl::NotFoundError(fmt::format("unsupported path requested: {}", request.path))).response;
+  }
+  if (metrics_ != nullptr) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    metrics_->Observe(endpoint == "query" ? "/api/v1/query" : "/api/v1/query_range", outcome.result, seconds);
+  }
+  return std::move(outcome.response);
+}
+
+}  // namespace strata::select

@@ -1,0 +1,83 @@
+// File: select/server/select_service.h
+//
+// The composition root of the select role (STYLE.md §5.1): it owns the
+// PromQL engine and the query API handlers, builds a FanoutQuerier over the
+// storage nodes for every query, and registers the HTTP routes. It opens no
+// sockets: the binary (cmd/strata) owns the HTTP server and the storage
+// clients and hands them in.
+//
+// Routes:
+//   /api/v1/query, /api/v1/query_range                       tenant 0:0
+//   /select/<accountID>[:<projectID>]/prometheus/api/v1/...   any tenant
+//
+// Metrics (when a registry is given):
+//   strata_select_requests_total{path,result}   result = success or errorType
+//   strata_select_query_duration_seconds{path}
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "common/model/tenant.h"
+#include "common/net/http.h"
+#include "common/rpc/storage_api.h"
+#include "select/api/query_api.h"
+#include "select/promql/engine.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace strata::select {
+
+struct SelectServiceOptions {
+  // Storage nodes holding each series (-replicationFactor). With R, up to
+  // R-1 unreachable nodes still give complete answers. Default 1.
+  int replication_factor = 1;
+  // -query.lookback-delta. Default 5m.
+  std::chrono::milliseconds lookback{std::chrono::minutes(5)};
+  // Most points per series of a range query. Default 11,000 (Prometheus).
+  int64_t max_points_per_series = 11'000;
+  // -query.timeout; a request's `timeout` can only lower it. Default 2m.
+  std::chrono::milliseconds query_timeout{std::chrono::minutes(2)};
+  // -query.max-samples. Default 50,000,000.
+  int64_t max_samples = 50'000'000;
+  // Most series each storage node returns per selector (0: no limit).
+  uint64_t max_series_per_node = 0;
+};
+
+// Thread-safe after construction: handlers run concurrently on the WorkPool
+// and block while storage nodes answer. The storage nodes and the registry
+// must outlive the service; the HttpMux routes capture `this`, so the
+// service must outlive the HTTP server that uses them.
+class SelectService {
+ public:
+  SelectService(SelectServiceOptions options, std::vector<StorageApi*> storage_nodes,
+                prometheus::Registry* registry);
+  ~SelectService();
+
+  SelectService(const SelectService&) = delete;
+  SelectService& operator=(const SelectService&) = delete;
+
+  void RegisterRoutes(HttpMux& mux);
+
+  // Serves one request synchronously (what the routes call); public for
+  // tests and for embedding.
+  HttpResponse Handle(const HttpRequest& request);
+
+  const promql::Engine& engine() const { return engine_; }
+
+ private:
+  struct Metrics;
+
+  SelectServiceOptions options_;
+  std::vector<StorageApi*> storage_nodes_;
+  promql::Engine engine_;
+  QueryApi api_;
+  std::unique_ptr<Metrics> metrics_;  // null without a registry
+};
+
+}  // namespace strata::select

@@ -1,0 +1,50 @@
+#include "storage/metrics/storage_metrics.h"
+
+#include <string>
+
+namespace strata::storage {
+namespace {
+
+prometheus::Counter& Counter(prometheus::Registry& r, const std::string& name, const std::string& help) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(r).Add({});
+}
+
+prometheus::Gauge& Gauge(prometheus::Registry& r, const std::string& name, const std::string& help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(r).Add({});
+}
+
+}  // namespace
+
+StorageMetrics::StorageMetrics(prometheus::Registry& r)
+    : series(Gauge(r, "strata_storage_series", "Series in the in-memory head.")),
+      samples_appended(Counter(r, "strata_storage_samples_appended_total", "Samples appended to the head.")),
+      out_of_order(Counter(r, "strata_storage_samples_out_of_order_total",
+                           "Samples older than the series' last sample accepted inside the out-of-order window "
+                           "(also counted in strata_storage_samples_appended_total).")),
+      too_old(Counter(r, "strata_storage_samples_too_old_total",
+                      "Samples rejected because they were older than the series' last sample by more than "
+                      "the out-of-order window.")),
+      duplicates(Counter(r, "strata_storage_samples_duplicate_total",
+                         "Samples skipped because a sample with the same timestamp was in the open chunk or "
+                         "the out-of-order buffer.")),
+      chunks_sealed(Counter(r, "strata_storage_chunks_sealed_total", "Head chunks sealed.")),
+      samples_replayed(Counter(r, "strata_storage_samples_replayed_total",
+                               "Samples applied to the head from the WAL at startup.")),
+      searches(Counter(r, "strata_storage_searches_total", "Search requests served.")),
+      wal_records(Counter(r, "strata_wal_records_total", "Records appended to the WAL.")),
+      wal_bytes(Counter(r, "strata_wal_bytes_total", "Bytes appended to the WAL, framing included.")),
+      wal_fsyncs(Counter(r, "strata_wal_fsyncs_total", "fdatasync calls on WAL segments.")),
+      wal_fsync_seconds(prometheus::BuildHistogram()
+                            .Name("strata_wal_fsync_duration_seconds")
+                            .Help("Latency of fdatasync on WAL segments.")
+                            .Register(r)
+                            .Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+                                                                             0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                                             0.5, 1, 2.5})),
+      wal_corrupt_records(Counter(r, "strata_wal_corrupt_records_total",
+                                  "Corrupt WAL records skipped during replay.")),
+      wal_torn_tails(Counter(r, "strata_wal_torn_tails_truncated_total",
+                             "Torn WAL tails (partial last records) truncated during replay.")),
+      wal_segments(Gauge(r, "strata_wal_segments", "WAL segment files on disk.")) {}
+
+}  // namespace strata::storage

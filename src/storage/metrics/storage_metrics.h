@@ -1,0 +1,43 @@
+// File: storage/metrics/storage_metrics.h
+//
+// The storage engine's self-metrics (`strata_storage_*`, `strata_wal_*`) as
+// prometheus-cpp objects registered on one Registry. Components hold a
+// `StorageMetrics&` and increment once per batch or per fsync, never per
+// sample. Only .cc files include this header, so prometheus-cpp stays out of
+// the engine's public headers.
+//
+// Thread-safe: prometheus-cpp metrics are safe to update concurrently.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+namespace strata::storage {
+
+struct StorageMetrics {
+  // Registers (or, with the Registry's default Merge behaviour, re-uses) every
+  // metric on `registry`. REQUIRES: `registry` outlives this object.
+  explicit StorageMetrics(prometheus::Registry& registry);
+
+  // Head.
+  prometheus::Gauge& series;                 // strata_storage_series
+  prometheus::Counter& samples_appended;     // strata_storage_samples_appended_total
+  prometheus::Counter& out_of_order;         // strata_storage_samples_out_of_order_total (accepted)
+  prometheus::Counter& too_old;              // strata_storage_samples_too_old_total (rejected)
+  prometheus::Counter& duplicates;           // strata_storage_samples_duplicate_total
+  prometheus::Counter& chunks_sealed;        // strata_storage_chunks_sealed_total
+  prometheus::Counter& samples_replayed;     // strata_storage_samples_replayed_total
+  prometheus::Counter& searches;             // strata_storage_searches_total
+  // WAL.
+  prometheus::Counter& wal_records;          // strata_wal_records_total
+  prometheus::Counter& wal_bytes;            // strata_wal_bytes_total
+  prometheus::Counter& wal_fsyncs;           // strata_wal_fsyncs_total
+  prometheus::Histogram& wal_fsync_seconds;  // strata_wal_fsync_duration_seconds
+  prometheus::Counter& wal_corrupt_records;  // strata_wal_corrupt_records_total
+  prometheus::Counter& wal_torn_tails;       // strata_wal_torn_tails_truncated_total
+  prometheus::Gauge& wal_segments;           // strata_wal_segments
+};
+
+}  // namespace strata::storage

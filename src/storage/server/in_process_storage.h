@@ -1,0 +1,35 @@
+// File: storage/server/in_process_storage.h
+//
+// StorageApi over a Db in the same process, for `strata all` and tests. It
+// is the in-process twin of the network client (common/rpc/storage_api.h).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/rpc/storage_api.h"
+
+namespace strata::storage {
+
+class Db;
+
+// Write and Search run synchronously in the caller's thread (Write blocks
+// for the WAL append, and for the fsync with -wal.fsync=always) and invoke
+// the callback before returning. Callers that must not block (an Asio
+// io_context thread) should call them from a WorkPool thread. A request
+// whose deadline has already passed fails with DeadlineExceeded without
+// touching the Db.
+// Thread-safe (as Db is). REQUIRES: `db` outlives this object.
+class InProcessStorage final : public StorageApi {
+ public:
+  explicit InProcessStorage(Db& db) : db_(db) {}
+
+  void Write(const RequestContext& ctx, std::shared_ptr<const std::string> batch, WriteCallback done) override;
+  void Search(const RequestContext& ctx, SearchRequest request, SearchCallback done) override;
+  std::string Name() const override { return "local"; }
+
+ private:
+  Db& db_;
+};
+
+}  // namespace strata::storage

@@ -1,0 +1,56 @@
+// File: tests/e2e/process.h
+//
+// Child processes for end-to-end tests: start a real binary with arguments,
+// send it signals (SIGKILL to simulate a crash, SIGTERM for a graceful stop)
+// and wait for it. Output goes to a log file that failing tests print.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace strata::testing {
+
+// Owns one child process; the destructor kills it (SIGKILL) if still running.
+// Thread-compatible.
+class ChildProcess {
+ public:
+  ChildProcess() = default;
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  // Starts `argv[0]` with `argv`, stdout and stderr appended to `log_path`.
+  void Start(const std::vector<std::string>& argv, const std::string& log_path);
+  // Sends `signal` and waits for the exit. Returns the wait status.
+  int Stop(int signal);
+  bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+  const std::string& log_path() const { return log_path_; }
+  // The last `max_bytes` of the log, for failure messages.
+  std::string LogTail(size_t max_bytes = 4000) const;
+
+ private:
+  pid_t pid_ = -1;
+  std::string log_path_;
+};
+
+// A TCP port on 127.0.0.1 that was free a moment ago (bind to 0, close).
+uint16_t PickFreePort();
+
+// A fresh directory under $TMPDIR, removed by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Directory of the build tree's binaries (set by CMake as STRATA_BINARY).
+std::string StrataBinary();
+
+}  // namespace strata::testing

@@ -1,0 +1,247 @@
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "common/rpc/rpc_client.h"
+#include "common/rpc/rpc_protocol.h"
+#include "common/rpc/rpc_server.h"
+#include "common/rpc/storage_client.h"
+#include "common/rpc/storage_rpc_service.h"
+#include "common/rpc/storage_wire.h"
+#include "fmt/format.h"
+#include "strata/rpc.pb.h"
+
+namespace strata {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Prometheus's stale marker: a NaN with a payload that must survive
+// byte-exact (common/model/sample.h).
+constexpr uint64_t kStaleNanBits = 0x7ff0000000000002ull;
+
+std::string ChunkBytesWithNaN() {
+  std::string data("\x00\x03xor", 5);
+  uint64_t bits = kStaleNanBits;
+  data.append(reinterpret_cast<const char*>(&bits), sizeof(bits));
+  double quiet = std::nan("");
+  data.append(reinterpret_cast<const char*>(&quiet), sizeof(quiet));
+  return data;
+}
+
+// An in-memory StorageApi that answers from another thread, like a real
+// node whose work finishes after a WAL append.
+class FakeStorage : public StorageApi {
+ public:
+  void Write(const RequestContext& ctx, std::shared_ptr<const std::string> batch, WriteCallback done) override {
+    std::thread([this, ctx, batch, done = std::move(done)]() mutable {
+      {
+        std::lock_guard<std::mutex> l(mu);
+        batches.push_back(*batch);
+        last_deadline = ctx.deadline;
+      }
+      done(*batch == "reject" ? absl::InvalidArgumentError("malformed batch") : absl::OkStatus());
+    }).detach();
+  }
+
+  void Search(const RequestContext&, SearchRequest request, SearchCallback done) override {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      last_search = request;
+    }
+    SearchResult result;
+    result.truncated = request.max_series == 1;
+    SeriesChunks a;
+    a.labels = Labels::FromUnsorted({{"__name__", "up"}, {"job", "node"}, {"instance", "a:9100"}});
+    a.chunks.push_back(ChunkData{1000, 2000, ChunkEncoding::kXor, ChunkBytesWithNaN()});
+    a.chunks.push_back(ChunkData{2001, 9000, ChunkEncoding::kXor, std::string(3000, '\x5a')});
+    SeriesChunks b;
+    b.labels = Labels::FromUnsorted({{"__name__", "up"}, {"job", "api"}});
+    result.series.push_back(std::move(a));
+    if (!result.truncated) result.series.push_back(std::move(b));
+    std::thread([result = std::move(result), done = std::move(done)]() mutable { done(std::move(result)); }).detach();
+  }
+
+  std::string Name() const override { return "fake"; }
+
+  std::mutex mu;
+  std::vector<std::string> batches;
+  std::chrono::steady_clock::time_point last_deadline;
+  SearchRequest last_search;
+};
+
+struct StorageFixture {
+  StorageFixture() {
+    RpcServerOptions so;
+    so.listen_address = "127.0.0.1:0";
+    server = std::make_unique<RpcServer>(io, work, so);
+    service.RegisterOn(*server);
+    REQUIRE(server->Start().ok());
+    RpcClientOptions co;
+    co.address = fmt::format("127.0.0.1:{}", server->port());
+    client = std::make_unique<RpcStorageClient>(io, co);
+  }
+  ~StorageFixture() {
+    client.reset();
+    server.reset();
+    // Let the fake's detached threads finish before it is destroyed.
+    std::this_thread::sleep_for(50ms);
+  }
+
+  absl::Status WriteSync(std::string batch, std::chrono::milliseconds timeout = 10s) {
+    std::promise<absl::Status> p;
+    client->Write(RequestContext::WithTimeout(timeout), std::make_shared<const std::string>(std::move(batch)),
+                  [&p](absl::Status s) { p.set_value(std::move(s)); });
+    auto f = p.get_future();
+    REQUIRE(f.wait_for(20s) == std::future_status::ready);
+    return f.get();
+  }
+
+  absl::StatusOr<SearchResult> SearchSync(SearchRequest request) {
+    std::promise<absl::StatusOr<SearchResult>> p;
+    client->Search(RequestContext::WithTimeout(10s), std::move(request),
+                   [&p](absl::StatusOr<SearchResult> r) { p.set_value(std::move(r)); });
+    auto f = p.get_future();
+    REQUIRE(f.wait_for(20s) == std::future_status::ready);
+    return f.get();
+  }
+
+  IoPool io{2};
+  WorkPool work{2};
+  FakeStorage storage;
+  StorageRpcService service{storage};
+  std::unique_ptr<RpcServer> server;
+  std::unique_ptr<RpcStorageClient> client;
+};
+
+SearchRequest MakeSearch(uint64_t max_series) {
+  SearchRequest req;
+  req.tenant = TenantId{42, 7};
+  req.matchers.push_back(*Matcher::Create(MatchType::kEqual, "__name__", "up"));
+  req.matchers.push_back(*Matcher::Create(MatchType::kRegexMatch, "job", "node|api"));
+  req.matchers.push_back(*Matcher::Create(MatchType::kNotEqual, "env", ""));
+  req.matchers.push_back(*Matcher::Create(MatchType::kRegexNoMatch, "instance", "b.*"));
+  req.min_time_ms = -5000;
+  req.max_time_ms = 1700000000000;
+  req.max_series = max_series;
+  return req;
+}
+
+TEST_CASE("rpc storage write delivers the batch bytes intact", "[common][rpc][storage][unit]") {
+  StorageFixture f;
+  CHECK(f.client->Name() == fmt::format("127.0.0.1:{}", f.server->port()));
+  std::string batch;
+  for (int i = 0; i < 20000; ++i) batch += fmt::format("series{}\0sample", i % 100);
+  batch.push_back('\0');
+  auto sent_at = std::chrono::steady_clock::now();
+  REQUIRE(f.WriteSync(batch).ok());
+  REQUIRE(f.WriteSync(std::string("\x00\x01\x02", 3)).ok());
+  CHECK(f.client->IsHealthy());
+  std::lock_guard<std::mutex> l(f.storage.mu);
+  REQUIRE(f.storage.batches.size() == 2);
+  CHECK(f.storage.batches[0] == batch);
+  CHECK(f.storage.batches[1] == std::string("\x00\x01\x02", 3));
+  // The node works under the caller's deadline, not an unbounded one.
+  CHECK(f.storage.last_deadline <= sent_at + 11s);
+  CHECK(f.storage.last_deadline > sent_at + 5s);
+}
+
+TEST_CASE("rpc storage write errors reach the insert side with their code", "[common][rpc][storage][unit]") {
+  StorageFixture f;
+  absl::Status s = f.WriteSync("reject");
+  CHECK(absl::IsInvalidArgument(s));
+  CHECK(s.message() == "malformed batch");
+}
+
+TEST_CASE("rpc storage search round trips matchers, series and chunk bytes", "[common][rpc][storage][unit]") {
+  StorageFixture f;
+  auto result = f.SearchSync(MakeSearch(0));
+  REQUIRE(result.ok());
+  {
+    std::lock_guard<std::mutex> l(f.storage.mu);
+    const SearchRequest& got = f.storage.last_search;
+    CHECK(got.tenant == TenantId{42, 7});
+    CHECK(got.min_time_ms == -5000);
+    CHECK(got.max_time_ms == 1700000000000);
+    REQUIRE(got.matchers.size() == 4);
+    CHECK(got.matchers[1].type() == MatchType::kRegexMatch);
+    CHECK(got.matchers[1].Matches("api"));
+    CHECK_FALSE(got.matchers[1].Matches("apis"));
+    CHECK(got.matchers[3].ToString() == "instance!~\"b.*\"");
+  }
+  CHECK_FALSE(result->truncated);
+  REQUIRE(result->series.size() == 2);
+  const SeriesChunks& a = result->series[0];
+  CHECK(a.labels.ToString() == "up{instance=\"a:9100\", job=\"node\"}");
+  REQUIRE(a.chunks.size() == 2);
+  CHECK(a.chunks[0].min_time_ms == 1000);
+  CHECK(a.chunks[0].max_time_ms == 2000);
+  CHECK(a.chunks[0].encoding == ChunkEncoding::kXor);
+  REQUIRE(a.chunks[0].data == ChunkBytesWithNaN());
+  uint64_t bits = 0;
+  std::memcpy(&bits, a.chunks[0].data.data() + 5, sizeof(bits));
+  CHECK(bits == kStaleNanBits);
+  CHECK(a.chunks[1].data == std::string(3000, '\x5a'));
+  CHECK(result->series[1].labels.Get("job") == "api");
+  CHECK(result->series[1].chunks.empty());
+
+  auto limited = f.SearchSync(MakeSearch(1));
+  REQUIRE(limited.ok());
+  CHECK(limited->truncated);
+  CHECK(limited->series.size() == 1);
+}
+
+TEST_CASE("rpc storage search refuses a matcher that does not compile", "[common][rpc][storage][unit]") {
+  StorageFixture f;
+  rpc::SearchRequest pb;
+  rpc::MatcherProto* m = pb.add_matchers();
+  m->set_type(static_cast<uint32_t>(MatchType::kRegexMatch));
+  m->set_name("job");
+  m->set_value("(unclosed");
+  RpcClientOptions co;
+  co.address = fmt::format("127.0.0.1:{}", f.server->port());
+  RpcClient raw(f.io, co);
+  std::promise<absl::StatusOr<std::string>> p;
+  raw.Call(kRpcMethodStorageSearch, pb.SerializeAsString(), std::chrono::steady_clock::now() + 10s,
+           [&p](absl::StatusOr<std::string> r) { p.set_value(std::move(r)); });
+  auto r = p.get_future().get();
+  CHECK(absl::IsInvalidArgument(r.status()));
+
+  std::promise<absl::StatusOr<std::string>> p2;
+  raw.Call(kRpcMethodStorageSearch, "\xff\xff not protobuf", std::chrono::steady_clock::now() + 10s,
+           [&p2](absl::StatusOr<std::string> r) { p2.set_value(std::move(r)); });
+  CHECK(absl::IsInvalidArgument(p2.get_future().get().status()));
+}
+
+TEST_CASE("rpc storage client reports Unavailable and unhealthy when the node is down",
+          "[common][rpc][storage][unit]") {
+  StorageFixture f;
+  REQUIRE(f.WriteSync("one").ok());
+  f.server->Stop();
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (f.client->IsHealthy() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  CHECK_FALSE(f.client->IsHealthy());
+  CHECK(absl::IsUnavailable(f.WriteSync("two")));
+  CHECK(absl::IsUnavailable(f.SearchSync(MakeSearch(0)).status()));
+}
+
+TEST_CASE("storage wire format round trips search requests and results", "[common][rpc][storage][unit]") {
+  auto req = DecodeSearchRequest(EncodeSearchRequest(MakeSearch(5)));
+  REQUIRE(req.ok());
+  CHECK(req->tenant == TenantId{42, 7});
+  CHECK(req->max_series == 5);
+  REQUIRE(req->matchers.size() == 4);
+  CHECK(req->matchers[0].ToString() == "__name__=\"up\"");
+  CHECK(absl::IsDataLoss(DecodeSearchResult("\xff\xff\xff").status()));
+  rpc::SearchResponse bad;
+  bad.add_series()->add_chunks()->set_encoding(99);
+  CHECK(absl::IsInvalidArgument(DecodeSearchResult(bad.SerializeAsString()).status()));
+}
+
+}  // namespace
+}  // namespace strata

@@ -1,0 +1,144 @@
+#include "select/api/json_writer.h"
+
+#include <cmath>
+#include <limits>
+
+#include <catch2/catch.hpp>
+
+namespace strata::select {
+namespace {
+
+std::string Float(double v) {
+  std::string out;
+  AppendPromFloat(v, &out);
+  return out;
+}
+
+std::string Ts(int64_t ms) {
+  std::string out;
+  AppendPromTimestamp(ms, &out);
+  return out;
+}
+
+std::string Str(std::string_view s) {
+  std::string out;
+  AppendJsonString(s, &out);
+  return out;
+}
+
+Labels L(std::vector<Label> l) { return Labels::FromUnsorted(std::move(l)); }
+
+TEST_CASE("sample values are formatted like Go's strconv as Prometheus writes them", "[select][api][json]") {
+  struct Case {
+    double v;
+    const char* want;
+  };
+  const Case cases[] = {
+      {1, "1"},
+      {0.1, "0.1"},
+      {-2.5, "-2.5"},
+      {0, "0"},
+      {-0.0, "-0"},
+      {1e-7, "1e-07"},
+      {1e-6, "0.000001"},
+      {1.5e-10, "1.5e-10"},
+      {1e21, "1e+21"},
+      {1.2345e25, "1.2345e+25"},
+      {1e20, "100000000000000000000"},
+      // Below 1e21 Prometheus uses 'f': shortest digits, zero padded.
+      {123456789012345680000.0, "123456789012345680000"},
+      {0.30000000000000004, "0.30000000000000004"},
+      {1234.5678, "1234.5678"},
+      {std::numeric_limits<double>::quiet_NaN(), "NaN"},
+      {std::numeric_limits<double>::infinity(), "+Inf"},
+      {-std::numeric_limits<double>::infinity(), "-Inf"},
+      {1.7976931348623157e308, "1.7976931348623157e+308"},
+      {5e-324, "5e-324"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.want);
+    CHECK(Float(c.v) == c.want);
+  }
+}
+
+TEST_CASE("timestamps are seconds with three millisecond digits only when needed", "[select][api][json]") {
+  CHECK(Ts(1435781451781) == "1435781451.781");
+  CHECK(Ts(1435781430050) == "1435781430.050");
+  CHECK(Ts(1435781430005) == "1435781430.005");
+  CHECK(Ts(1435781430000) == "1435781430");
+  CHECK(Ts(0) == "0");
+  CHECK(Ts(-1500) == "-1.500");
+  CHECK(Ts(-1000) == "-1");
+}
+
+TEST_CASE("JSON strings are escaped like encoding/json with HTML escaping", "[select][api][json]") {
+  CHECK(Str("plain") == "\"plain\"");
+  CHECK(Str("a\"b\\c") == "\"a\\\"b\\\\c\"");
+  CHECK(Str("\n\r\t") == "\"\\n\\r\\t\"");
+  CHECK(Str(std::string_view("\x01\x1f", 2)) == "\"\\u0001\\u001f\"");
+  CHECK(Str("\b\f") == "\"\\u0008\\u000c\"");
+  CHECK(Str("<a&b>") == "\"\\u003ca\\u0026b\\u003e\"");
+  CHECK(Str("caf\xc3\xa9") == "\"caf\xc3\xa9\"");
+  CHECK(Str("\xff") == "\"\\ufffd\"");
+  CHECK(Str("\xe2\x80\xa8") == "\"\\u2028\"");
+  CHECK(Str("\xc0\x80") == "\"\\ufffd\\ufffd\"");  // overlong encoding
+}
+
+TEST_CASE("instant vector response has Prometheus's exact shape", "[select][api][json]") {
+  promql::QueryResult r;
+  r.type = promql::ValueType::kVector;
+  r.series.push_back({L({{"job", "x"}, {"__name__", "up"}}), {{1435781451781, 1}}});
+  std::string out;
+  WriteQueryResponse(r, &out);
+  CHECK(out ==
+        R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"up","job":"x"},"value":[1435781451.781,"1"]}]}})");
+}
+
+TEST_CASE("matrix response lists values per series", "[select][api][json]") {
+  promql::QueryResult r;
+  r.type = promql::ValueType::kMatrix;
+  r.series.push_back({L({{"__name__", "up"}}), {{1000, 1}, {2000, 0.5}}});
+  r.series.push_back({Labels(), {{1000, std::numeric_limits<double>::infinity()}}});
+  std::string out;
+  WriteQueryResponse(r, &out);
+  CHECK(out ==
+        R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"up"},"values":[[1,"1"],[2,"0.5"]]},{"metric":{},"values":[[1,"+Inf"]]}]}})");
+}
+
+TEST_CASE("scalar, string and empty results are written as Prometheus does", "[select][api][json]") {
+  promql::QueryResult r;
+  r.type = promql::ValueType::kScalar;
+  r.scalar = {1000, 2};
+  std::string out;
+  WriteQueryResponse(r, &out);
+  CHECK(out == R"({"status":"success","data":{"resultType":"scalar","result":[1,"2"]}})");
+  r.type = promql::ValueType::kString;
+  r.string_value = "a\"b";
+  out.clear();
+  WriteQueryResponse(r, &out);
+  CHECK(out == R"({"status":"success","data":{"resultType":"string","result":[1,"a\"b"]}})");
+  r.type = promql::ValueType::kVector;
+  out.clear();
+  WriteQueryResponse(r, &out);
+  CHECK(out == R"({"status":"success","data":{"resultType":"vector","result":[]}})");
+}
+
+TEST_CASE("partial results carry isPartial and warnings", "[select][api][json]") {
+  promql::QueryResult r;
+  r.type = promql::ValueType::kVector;
+  r.partial = true;
+  r.warnings = {"node a down", "node b down"};
+  std::string out;
+  WriteQueryResponse(r, &out);
+  CHECK(out ==
+        R"({"status":"success","isPartial":true,"data":{"resultType":"vector","result":[]},"warnings":["node a down","node b down"]})");
+}
+
+TEST_CASE("error envelope names the error type and message", "[select][api][json]") {
+  std::string out;
+  WriteErrorResponse("bad_data", "1:5: parse error: unexpected \"}\"", &out);
+  CHECK(out == R"({"status":"error","errorType":"bad_data","error":"1:5: parse error: unexpected \"}\""})");
+}
+
+}  // namespace
+}  // namespace strata::select

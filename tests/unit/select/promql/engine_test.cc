@@ -1,0 +1,270 @@
+#include "select/promql/engine.h"
+
+#include <cmath>
+
+#include <catch2/catch.hpp>
+
+#include "common/base/status.h"
+#include "select/promql/memory_querier.h"
+
+namespace strata::promql {
+namespace {
+
+constexpr int64_t kMinute = 60'000;
+
+Labels L(std::vector<Label> l) { return Labels::FromUnsorted(std::move(l)); }
+
+QueryResult Instant(const Engine& engine, Querier& q, std::string_view query, int64_t t) {
+  auto prepared = engine.NewInstantQuery(query, t);
+  REQUIRE(prepared.ok());
+  auto result = engine.Exec(*prepared, q);
+  INFO(result.status().ToString());
+  REQUIRE(result.ok());
+  return *std::move(result);
+}
+
+QueryResult Range(const Engine& engine, Querier& q, std::string_view query, int64_t start, int64_t end, int64_t step) {
+  auto prepared = engine.NewRangeQuery(query, start, end, step);
+  INFO(prepared.status().ToString());
+  REQUIRE(prepared.ok());
+  auto result = engine.Exec(*prepared, q);
+  INFO(result.status().ToString());
+  REQUIRE(result.ok());
+  return *std::move(result);
+}
+
+TEST_CASE("instant selector takes the latest sample in the left-open lookback window", "[select][promql][engine]") {
+  MemoryQuerier q;
+  q.Add(L({{"__name__", "m"}}), {{0, 1}});
+  Engine engine;
+  // A sample exactly lookback old is outside (t - 5m, t].
+  CHECK(Instant(engine, q, "m", 5 * kMinute).series.empty());
+  // One millisecond younger and it is inside.
+  QueryResult r = Instant(engine, q, "m", 5 * kMinute - 1);
+  REQUIRE(r.series.size() == 1);
+  CHECK(r.type == ValueType::kVector);
+  CHECK(r.series[0].samples[0].timestamp_ms == 5 * kMinute - 1);  // stamped with the eval time
+  CHECK(r.series[0].samples[0].value == 1);
+  CHECK(r.series[0].labels.MetricName() == "m");  // plain selectors keep the name
+  // A sample at the evaluation time itself counts.
+  CHECK(Instant(engine, q, "m", 0).series.size() == 1);
+}
+
+TEST_CASE("lookback delta is configurable per engine and per query", "[select][promql][engine]") {
+  MemoryQuerier q;
+  q.Add(L({{"__name__", "m"}}), {{0, 1}});
+  EngineOptions options;
+  options.lookback_delta_ms = kMinute;
+  Engine engine(options);
+  CHECK(Instant(engine, q, "m", kMinute - 1).series.size() == 1);
+  CHECK(Instant(engine, q, "m", kMinute).series.empty());
+  QueryOptions opts;
+  opts.lookback_delta_ms = 10 * kMinute;
+  auto prepared = engine.NewInstantQuery("m", 9 * kMinute, opts);
+  REQUIRE(prepared.ok());
+  CHECK(engine.Exec(*prepared, q)->series.size() == 1);
+}
+
+TEST_CASE("a stale marker ends a series until the next real sample", "[select][promql][engine]") {
+  MemoryQuerier q;
+  q.Add(L({{"__name__", "m"}}), {{0, 1}, {30'000, StaleNaN()}, {90'000, 3}});
+  Engine engine;
+  QueryResult r = Range(engine, q, "m", 0, 120'000, 15'000);
+  REQUIRE(r.series.size() == 1);
+  std::vector<int64_t> times;
+  for (const Sample& s : r.series[0].samples) times.push_back(s.timestamp_ms);
+  CHECK(times == std::vector<int64_t>{0, 15'000, 90'000, 105'000, 120'000});
+  CHECK(r.series[0].samples[2].value == 3);
+}
+
+TEST_CASE("range query evaluates at start + k*step up to end inclusive", "[select][promql][engine]") {
+  MemoryQuerier q;
+  std::vector<Sample> samples;
+  for (int64_t t = 0; t <= 600'000; t += 10'000) samples.push_back({t, static_cast<double>(t / 1000)});
+  q.Add(L({{"__name__", "c"}, {"job", "j"}}), samples);
+  Engine engine;
+  QueryResult r = Range(engine, q, "c", 5'000, 65'000, 20'000);
+  CHECK(r.type == ValueType::kMatrix);
+  REQUIRE(r.series.size() == 1);
+  const auto& s = r.series[0].samples;
+  REQUIRE(s.size() == 4);  // 5s, 25s, 45s, 65s
+  CHECK(s[0].timestamp_ms == 5'000);
+  CHECK(s[0].value == 0);  // latest sample at or before 5s is at 0s
+  CHECK(s[1].timestamp_ms == 25'000);
+  CHECK(s[1].value == 20);
+  CHECK(s[3].timestamp_ms == 65'000);
+  CHECK(s[3].value == 60);
+}
+
+TEST_CASE("range query results are sorted by labels", "[select][promql][engine]") {
+  MemoryQuerier q;
+  q.Add(L({{"__name__", "m"}, {"i", "2"}}), {{0, 2}});
+  q.Add(L({{"__name__", "m"}, {"i", "1"}}), {{0, 1}});
+  Engine engine;
+  QueryResult r = Range(engine, q, "m", 0, 60'000, 30'000);
+  REQUIRE(r.series.size() == 2);
+  CHECK(r.series[0].labels.Get("i") == "1");
+  CHECK(r.series[1].labels.Get("i") == "2");
+}
+
+TEST_CASE("offset and @ move the evaluation time of a selector", "[select][promql][engine]") {
+  MemoryQuerier q;
+  q.Add(L({{"__name__", "m"}}), {{4 * kMinute, 1}, {10 * kMinute, 2}});
+  Engine engine;
+  CHECK(Instant(engine, q, "m", 10 * kMinute).series.at(0).samples.at(0).value == 2);
+  CHECK(Instant(engine, q, "m offset 5m", 10 * kMinute).series.at(0).samples.at(0).value == 1);
+  QueryResult at = Instant(engine, q, "m @ 300", 10 * kMinute);
+  CHECK(at.series.at(0).samples.at(0).value == 1);
+  CHECK(at.series[0].samples[0].timestamp_ms == 10 * kMinute);  // stamped with the query time
+  CHECK(Instant(engine, q, "m @ 60", 10 * kMinute).series.empty());
+  QueryResult r = Range(engine, q, "m @ end()", 0, 10 * kMinute, 5 * kMinute);
+  for (const Sample& s : r.series.at(0).samples) CHECK(s.value == 2);
+}
+
+TEST_CASE("scalar arithmetic evaluates with Prometheus precedence", "[select][promql][engine]") {
+  MemoryQuerier q;
+  Engine engine;
+  QueryResult r = Instant(engine, q, "1+1", 1000);
+  CHECK(r.type == ValueType::kScalar);
+  CHECK(r.scalar.value == 2);
+  CHECK(r.scalar.timestamp_ms == 1000);
+  CHECK(Instant(engine, q, "2 + 3 * 4", 0).scalar.value == 14);
+  CHECK(Instant(engine, q, "2 ^ 3 ^ 2", 0).scalar.value == 512);
+  CHECK(Instant(engine, q, "-2 ^ 2", 0).scalar.value == -4);
+  CHECK(Instant(engine, q, "(2 + 3) * 4", 0).scalar.value == 20);
+  CHECK(Instant(engine, q, "7 % 4", 0).scalar.value == 3);
+  CHECK(Instant(engine, q, "1 / 0", 0).scalar.value == INFINITY);
+  CHECK(Instant(engine, q, "3 > bool 2", 0).scalar.value == 1);
+  // A range query of a scalar is one label-less series.
+  QueryResult range = Range(engine, q, "1+1", 0, 30'000, 10'000);
+  CHECK(range.type == ValueType::kMatrix);
+  REQUIRE(range.series.size() == 1);
+  CHECK(range.series[0].labels.empty());
+  CHECK(range.series[0].samples.size() == 4);
+}
+
+TEST_CASE("vector and scalar arithmetic drops the metric name, filters keep it", "[select][promql][engine]") {
+  MemoryQuerier q;
+  q.Add(L({{"__name__", "m"}, {"i", "1"}}), {{0, 10}});
+  q.Add(L({{"__name__", "m"}, {"i", "2"}}), {{0, 20}});
+  Engine engine;
+  QueryResult r = Instant(engine, q, "m * 2", 0);
+  REQUIRE(r.series.size() == 2);
+  CHECK_FALSE(r.series[0].labels.Has("__name__"));
+  CHECK(r.series[0].samples[0].value == 20);
+  r = Instant(engine, q, "15 < m", 0);
+  REQUIRE(r.series.size() == 1);
+  CHECK(r.series[0].labels.MetricName() == "m");
+  CHECK(r.series[0].samples[0].value == 20);  // the vector's value even on the right
+  r = Instant(engine, q, "-m", 0);
+  CHECK(r.series[0].samples[0].value == -10);
+}
+
+TEST_CASE("dropping the metric name must not make two series identical", "[select][promql][engine]") {
+  MemoryQuerier q;
+  q.Add(L({{"__name__", "a"}, {"i", "1"}}), {{0, 1}});
+  q.Add(L({{"__name__", "b"}, {"i", "1"}}), {{0, 2}});
+  Engine engine;
+  auto prepared = engine.NewInstantQuery(R"({__name__=~"a|b"} * 2)", 0);
+  REQUIRE(prepared.ok());
+  auto result = engine.Exec(*prepared, q);
+  CHECK(result.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(result.status().message() == "vector cannot contain metrics with the same labelset");
+  // The selector alone keeps the names apart.
+  CHECK(Instant(engine, q, R"({__name__=~"a|b"})", 0).series.size() == 2);
+}
+
+TEST_CASE("vector-vector operators are reported as not supported yet", "[select][promql][engine]") {
+  MemoryQuerier q;
+  q.Add(L({{"__name__", "a"}}), {{0, 1}});
+  Engine engine;
+  auto prepared = engine.NewInstantQuery("a + a", 0);
+  REQUIRE(prepared.ok());
+  CHECK(engine.Exec(*prepared, q).status().code() == absl::StatusCode::kUnimplemented);
+}
+
+TEST_CASE("instant matrix selector returns the raw samples of the last range, left-open", "[select][promql][engine]") {
+  MemoryQuerier q;
+  q.Add(L({{"__name__", "m"}}), {{0, 0}, {30'000, 1}, {60'000, 2}, {90'000, StaleNaN()}});
+  Engine engine;
+  QueryResult r = Instant(engine, q, "m[1m]", 90'000);
+  CHECK(r.type == ValueType::kMatrix);
+  REQUIRE(r.series.size() == 1);
+  const auto& s = r.series[0].samples;
+  // 30s is exactly one minute old: excluded; the stale marker is dropped.
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].timestamp_ms == 60'000);  // raw sample times, not the eval time
+  CHECK(s[0].value == 2);
+  CHECK(Instant(engine, q, "m[2m]", 90'000).series.at(0).samples.size() == 3);
+}
+
+TEST_CASE("range queries are validated like Prometheus", "[select][promql][engine]") {
+  Engine engine;
+  CHECK(engine.NewRangeQuery("m", 10, 0, 1).status().message() == "end timestamp must not be before start time");
+  CHECK(engine.NewRangeQuery("m", 0, 10, 0).status().message() ==
+        "zero or negative query resolution step widths are not accepted. Try a positive integer");
+  auto too_many = engine.NewRangeQuery("m", 0, 11'001 * 1000, 1000);
+  CHECK(too_many.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(too_many.status().message() ==
+        "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)");
+  CHECK(engine.NewRangeQuery("m", 0, 11'000 * 1000, 1000).ok());
+  CHECK(engine.NewRangeQuery("m[5m]", 0, 1000, 1000).status().message() ==
+        "invalid expression type \"range vector\" for range query, must be Scalar or instant Vector");
+  CHECK(engine.NewRangeQuery("\"s\"", 0, 1000, 1000).status().message() ==
+        "invalid expression type \"string\" for range query, must be Scalar or instant Vector");
+}
+
+TEST_CASE("exceeding max samples fails the query with ResourceExhausted", "[select][promql][engine]") {
+  MemoryQuerier q;
+  for (int i = 0; i < 5; ++i) q.Add(L({{"__name__", "m"}, {"i", std::to_string(i)}}), {{0, 1}});
+  EngineOptions options;
+  options.max_samples = 4;
+  Engine engine(options);
+  auto prepared = engine.NewInstantQuery("m", 0);
+  REQUIRE(prepared.ok());
+  auto result = engine.Exec(*prepared, q);
+  CHECK(result.status().code() == absl::StatusCode::kResourceExhausted);
+  CHECK(result.status().message() == "query processing would load too many samples into memory in query execution");
+}
+
+TEST_CASE("an expired deadline stops the query with DeadlineExceeded", "[select][promql][engine]") {
+  MemoryQuerier q;
+  q.Add(L({{"__name__", "m"}}), {{0, 1}});
+  Engine engine;
+  auto prepared = engine.NewInstantQuery("m", 0);
+  REQUIRE(prepared.ok());
+  prepared->deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  auto result = engine.Exec(*prepared, q);
+  CHECK(result.status().code() == absl::StatusCode::kDeadlineExceeded);
+  CHECK(result.status().message() == "query timed out in query execution");
+}
+
+// A querier that reports missing data, as the fan-out does with dead nodes.
+class PartialQuerier : public Querier {
+ public:
+  absl::StatusOr<SeriesSet> Select(const SelectHints& hints, std::span<const Matcher> matchers) override {
+    auto set = inner.Select(hints, matchers);
+    set->partial = true;
+    set->warnings.push_back("node x down");
+    return set;
+  }
+  MemoryQuerier inner;
+};
+
+TEST_CASE("partial answers and warnings of the querier reach the result", "[select][promql][engine]") {
+  PartialQuerier q;
+  q.inner.Add(L({{"__name__", "m"}}), {{0, 1}});
+  Engine engine;
+  QueryResult r = Instant(engine, q, "m", 0);
+  CHECK(r.partial);
+  CHECK(r.warnings == std::vector<std::string>{"node x down"});
+}
+
+TEST_CASE("thousands separators match Prometheus's message", "[select][promql][engine]") {
+  CHECK(FormatWithThousands(11000) == "11,000");
+  CHECK(FormatWithThousands(999) == "999");
+  CHECK(FormatWithThousands(1234567) == "1,234,567");
+}
+
+}  // namespace
+}  // namespace strata::promql

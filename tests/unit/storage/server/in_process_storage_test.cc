@@ -1,0 +1,62 @@
+#include "storage/server/in_process_storage.h"
+
+#include "storage/engine/db.h"
+#include "unit/storage/storage_test_util.h"
+
+namespace strata::storage {
+namespace {
+
+using testing::M;
+using testing::OneSeriesBatch;
+using testing::TempDir;
+
+TEST_CASE("in-process storage writes and searches through the StorageApi", "[storage][server][unit]") {
+  TempDir dir;
+  DbOptions options;
+  options.data_path = dir.path();
+  auto db = Db::Open(options, nullptr);
+  REQUIRE(db.ok());
+  InProcessStorage api(**db);
+  CHECK(api.Name() == "local");
+
+  bool called = false;
+  auto batch = std::make_shared<const std::string>(OneSeriesBatch({}, {{"__name__", "up"}}, {{1000, 1}}));
+  api.Write(RequestContext{}, batch, [&](absl::Status st) {
+    CHECK(st.ok());
+    called = true;
+  });
+  CHECK(called);  // synchronous: the callback ran before Write returned
+
+  called = false;
+  api.Write(RequestContext{}, std::make_shared<const std::string>("bad"), [&](absl::Status st) {
+    CHECK(st.code() == absl::StatusCode::kInvalidArgument);
+    called = true;
+  });
+  CHECK(called);
+
+  called = false;
+  api.Write(RequestContext::WithTimeout(std::chrono::milliseconds(-1)), batch, [&](absl::Status st) {
+    CHECK(st.code() == absl::StatusCode::kDeadlineExceeded);
+    called = true;
+  });
+  CHECK(called);
+
+  SearchRequest req;
+  req.matchers = {M(MatchType::kEqual, "__name__", "up")};
+  req.min_time_ms = 0;
+  req.max_time_ms = 2000;
+  called = false;
+  api.Search(RequestContext{}, req, [&](absl::StatusOr<SearchResult> r) {
+    REQUIRE(r.ok());
+    REQUIRE(r->series.size() == 1);
+    CHECK(r->series[0].labels.MetricName() == "up");
+    called = true;
+  });
+  CHECK(called);
+
+  REQUIRE((*db)->Close().ok());
+  api.Write(RequestContext{}, batch, [&](absl::Status st) { CHECK(st.code() == absl::StatusCode::kUnavailable); });
+}
+
+}  // namespace
+}  // namespace strata::storage

@@ -1,0 +1,53 @@
+// File: tests/unit/storage/storage_test_util.h
+//
+// Helpers shared by the storage tests: a self-deleting temp directory,
+// batch builders and matcher shorthands.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include "common/model/matcher.h"
+#include "common/model/write_batch.h"
+
+namespace strata::storage::testing {
+
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path_ = (std::filesystem::temp_directory_path() /
+             ("strata_storage_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++)))
+                .string();
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// One batch with one series `{__name__=name, extra...}` and the samples.
+inline std::string OneSeriesBatch(TenantId tenant, std::vector<LabelView> labels, const std::vector<Sample>& samples) {
+  WriteBatchBuilder b(tenant);
+  b.AddSeries(labels, samples);
+  return b.Finish();
+}
+
+inline Matcher M(MatchType type, std::string name, std::string value) {
+  auto m = Matcher::Create(type, std::move(name), std::move(value));
+  REQUIRE(m.ok());
+  return *m;
+}
+
+}  // namespace strata::storage::testing
