@@ -361,8 +361,7 @@ absl::Status Generate(const Flags& flags) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   const size_t series = labels.size();
-  std::string per_shard;
-  for (uint64_t r : shard_requests) per_shard += (per_shard.empty() ? "" : ",") + std::to_string(r);
+  std::string per_shard = fmt::format("{}", fmt::join(shard_requests, ","));
   std::string meta = fmt::format(
       "format={}\nshards={}\nshard_requests={}\nhosts={}\nseries={}\nsteps={}\ninterval_ms={}\nsamples={}\n"
       "requests={}\nbytes={}\nraw_bytes={}\nstart_ms={}\nend_ms={}\nseed={}\nseries_per_request={}\n"

@@ -268,8 +268,7 @@ absl::Status Inspect(const Flags& flags) {
              "({:.1f}% integer values), time {}..{} ms\n",
              file.frames().size(), entries, series.size(), constant, samples,
              samples ? 100.0 * static_cast<double>(integral) / static_cast<double>(samples) : 0.0, min_ts, max_ts);
-  std::string per_shard;
-  for (uint64_t c : shard_frames) per_shard += (per_shard.empty() ? "" : ",") + std::to_string(c);
+  std::string per_shard = fmt::format("{}", fmt::join(shard_frames, ","));
   fmt::print("{} shards, requests per shard: {}\n", file.num_shards(), per_shard);
   fmt::print("checks: {} out-of-order samples, {} counter decreases, {} request time regressions within a shard, "
              "{} series seen on more than one shard\n",

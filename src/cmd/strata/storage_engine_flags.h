@@ -22,6 +22,7 @@ struct StorageEngineFlags {
   std::string data_path = "strata-data";
   std::string wal_fsync = "interval";
   std::chrono::milliseconds wal_fsync_interval{1000};
+  std::chrono::milliseconds out_of_order_window{3600 * 1000};
 };
 
 void RegisterStorageEngineFlags(FlagSet& flags, StorageEngineFlags* options);

@@ -27,6 +27,9 @@ void RegisterStorageEngineFlags(FlagSet& flags, StorageEngineFlags* options) {
                "process), 'always' after fdatasync with group commit (also survives power loss)");
   flags.Duration("wal.fsyncInterval", &options->wal_fsync_interval,
                  "How often the WAL is fsynced with -wal.fsync=interval");
+  flags.Duration("storage.outOfOrderWindow", &options->out_of_order_window,
+                 "Samples up to this much older than the newest sample of their series are accepted out of order; "
+                 "older ones are rejected and counted (0 rejects every late sample)");
 }
 
 absl::StatusOr<std::unique_ptr<storage::Db>> OpenStorageEngine(const StorageEngineFlags& flags,
@@ -42,6 +45,7 @@ absl::StatusOr<std::unique_ptr<storage::Db>> OpenStorageEngine(const StorageEngi
         fmt::format("invalid value \"{}\" for flag -wal.fsync: want always or interval", flags.wal_fsync));
   }
   options.fsync_interval = flags.wal_fsync_interval;
+  options.out_of_order_window_ms = flags.out_of_order_window.count();
   return storage::Db::Open(options, registry);
 }
 

@@ -163,7 +163,7 @@ TEST_CASE("http server answers garbage with 400, closes, and keeps serving other
   ServerFixture f;
   HttpConnection bad;
   REQUIRE(bad.Connect("127.0.0.1", f.port()).ok());
-  auto reply = bad.SendRawAndReadAll(std::string("\x01\x02\x03 garbage \xff\r\n\r\n", 19));
+  auto reply = bad.SendRawAndReadAll(std::string("\x01\x02\x03 garbage \xff\r\n\r\n"));
   REQUIRE(reply.ok());
   CHECK(reply->rfind("HTTP/1.1 400", 0) == 0);
 

@@ -136,8 +136,11 @@ TEST_CASE("rpc storage write delivers the batch bytes intact", "[common][rpc][st
   StorageFixture f;
   CHECK(f.client->Name() == fmt::format("127.0.0.1:{}", f.server->port()));
   std::string batch;
-  for (int i = 0; i < 20000; ++i) batch += fmt::format("series{}\0sample", i % 100);
-  batch.push_back('\0');
+  for (int i = 0; i < 20000; ++i) {
+    batch += fmt::format("series{}", i % 100);
+    batch.push_back('\0');  // binary bytes must survive, NULs included
+    batch += "sample";
+  }
   auto sent_at = std::chrono::steady_clock::now();
   REQUIRE(f.WriteSync(batch).ok());
   REQUIRE(f.WriteSync(std::string("\x00\x01\x02", 3)).ok());
