@@ -14,6 +14,7 @@
 #include "common/model/labels.h"
 #include "common/model/series_hash.h"
 #include "common/prompb/remote_write_decoder.h"
+#include "common/prompb/remote_write_encoder.h"
 #include "insert/router/router.h"
 
 namespace strata {

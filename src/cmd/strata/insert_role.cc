@@ -5,13 +5,13 @@
 // the insert service (waits for pending replica writes), close the clients.
 #include <prometheus/registry.h>
 
+#include "cmd/strata/insert_flags.h"
+#include "cmd/strata/role_runtime.h"
 #include "cmd/strata/roles.h"
 #include "cmd/strata/storage_nodes.h"
 #include "common/base/logging.h"
 #include "common/base/status.h"
 #include "common/config/flags.h"
-#include "common/metrics/metrics_routes.h"
-#include "common/net/http_server.h"
 #include "common/net/io_pool.h"
 #include "common/rpc/storage_client.h"
 #include "insert/server/insert_service.h"
@@ -32,6 +32,12 @@ std::vector<std::unique_ptr<StorageApi>> ConnectStorageNodes(IoPool& io, const s
   return nodes;
 }
 
+void RegisterInsertFlags(FlagSet& flags, insert::InsertServiceOptions* options) {
+  flags.Bytes("insert.maxInflightBytes", &options->max_inflight_bytes,
+              "Cap on request bytes in flight to storage nodes; beyond it requests get 429");
+  flags.Bytes("maxInsertRequestSize", &options->max_request_bytes, "Largest accepted remote_write body, uncompressed");
+}
+
 std::vector<StorageApi*> RawPointers(const std::vector<std::unique_ptr<StorageApi>>& nodes) {
   std::vector<StorageApi*> out;
   for (const auto& n : nodes) out.push_back(n.get());
@@ -45,9 +51,7 @@ struct InsertRoleFlags {
   std::string http_listen = ":8480";
   std::vector<std::string> storage_nodes;
   int64_t replication_factor = 1;
-  int64_t max_inflight_bytes = int64_t{256} << 20;
-  int64_t max_request_bytes = int64_t{32} << 20;
-  std::chrono::milliseconds write_timeout{30'000};
+  insert::InsertServiceOptions insert;
 };
 
 }  // namespace
@@ -56,19 +60,12 @@ int RunInsert(std::span<char* const> args) {
   InsertRoleFlags f;
   FlagSet flags("usage: strata insert -storageNode=host:8400,... [-flag=value ...]\n\nA stateless insert node: "
                 "Prometheus remote_write in, replicated to storage nodes.");
-  RegisterProcessFlags(flags, &f.process);
   flags.String("httpListenAddr", &f.http_listen, "Address of the HTTP port (remote_write, /metrics)");
   flags.List("storageNode", &f.storage_nodes, "Comma-separated host:port of the storage nodes' insert RPC ports");
   flags.Int("replicationFactor", &f.replication_factor, "Copies of every series, on distinct storage nodes");
-  flags.Bytes("insert.maxInflightBytes", &f.max_inflight_bytes,
-              "Cap on request bytes in flight to storage nodes; beyond it requests get 429");
-  flags.Bytes("maxInsertRequestSize", &f.max_request_bytes, "Largest accepted remote_write body, uncompressed");
-  flags.Duration("insert.writeTimeout", &f.write_timeout, "Deadline of one write towards the storage nodes");
-  if (int rc = ParseFlagsOrExit(flags, args); rc >= 0) return rc;
-  if (absl::Status st = ApplyProcessOptions(f.process); !st.ok()) {
-    STRATA_LOG(Error, "{}", ToStd(st.message()));
-    return 2;
-  }
+  RegisterInsertFlags(flags, &f.insert);
+  flags.Duration("insert.writeTimeout", &f.insert.write_timeout, "Deadline of one write towards the storage nodes");
+  if (int rc = ParseRoleFlags(flags, &f.process, args); rc >= 0) return rc;
   if (f.storage_nodes.empty()) {
     STRATA_LOG(Error, "-storageNode is required: the insert RPC addresses of the storage nodes");
     return 2;
@@ -78,39 +75,20 @@ int RunInsert(std::span<char* const> args) {
                f.replication_factor, f.storage_nodes.size());
     return 2;
   }
-  BlockTerminationSignals();
+  f.insert.replication_factor = static_cast<size_t>(f.replication_factor);
 
-  auto registry = std::make_shared<prometheus::Registry>();
-  IoPool io(static_cast<int>(f.process.io_threads));
-  WorkPool work(static_cast<int>(f.process.work_threads));
-  auto nodes = ConnectStorageNodes(io, f.storage_nodes, "insert", registry.get());
-  insert::InsertServiceOptions options;
-  options.replication_factor = static_cast<size_t>(f.replication_factor);
-  options.max_inflight_bytes = f.max_inflight_bytes;
-  options.max_request_bytes = static_cast<size_t>(f.max_request_bytes);
-  options.write_timeout = f.write_timeout;
-  auto service = std::make_unique<insert::InsertService>(options, RawPointers(nodes), registry.get());
-
-  HttpMux mux;
-  service->RegisterRoutes(mux);
-  RegisterStandardRoutes(mux, registry, [] { return true; });
-  HttpServerOptions http_options;
-  http_options.listen_address = f.http_listen;
-  http_options.metrics = registry.get();
-  http_options.max_body_bytes = static_cast<size_t>(f.max_request_bytes);
-  HttpServer http(io, work, http_options, mux);
-  if (absl::Status st = http.Start(); !st.ok()) {
-    STRATA_LOG(Error, "cannot start HTTP server on {}: {}", f.http_listen, ToStd(st.message()));
-    return 1;
-  }
-  STRATA_LOG(Info, "insert node ready: http :{}, {} storage nodes, replicationFactor={}", http.port(),
+  RoleRuntime runtime(f.process);
+  auto nodes = ConnectStorageNodes(runtime.io(), f.storage_nodes, "insert", runtime.registry().get());
+  auto service = std::make_unique<insert::InsertService>(f.insert, RawPointers(nodes), runtime.registry().get());
+  service->RegisterRoutes(runtime.mux());
+  if (!runtime.StartHttp(f.http_listen, f.insert.max_request_bytes)) return 1;
+  STRATA_LOG(Info, "insert node ready: http :{}, {} storage nodes, replicationFactor={}", runtime.http_port(),
              nodes.size(), f.replication_factor);
 
   WaitForTerminationSignal();
-  http.Stop();
-  service.reset();
+  runtime.StopHttp();
+  service.reset();  // waits for pending replica writes
   nodes.clear();
-  io.Stop();
   STRATA_LOG(Info, "insert node stopped");
   return 0;
 }

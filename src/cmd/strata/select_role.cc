@@ -1,16 +1,12 @@
 // `strata select`: a stateless select node. The Prometheus query API over
 // every storage node, replicas merged and de-duplicated.
-#include <prometheus/registry.h>
-
+#include "cmd/strata/role_runtime.h"
 #include "cmd/strata/roles.h"
 #include "cmd/strata/select_flags.h"
 #include "cmd/strata/storage_nodes.h"
 #include "common/base/logging.h"
 #include "common/base/status.h"
 #include "common/config/flags.h"
-#include "common/metrics/metrics_routes.h"
-#include "common/net/http_server.h"
-#include "common/net/io_pool.h"
 #include "select/server/select_service.h"
 
 namespace strata {
@@ -41,18 +37,13 @@ int RunSelect(std::span<char* const> args) {
   SelectRoleFlags f;
   FlagSet flags("usage: strata select -storageNode=host:8401,... [-flag=value ...]\n\nA stateless select node: the "
                 "Prometheus query API over every storage node.");
-  RegisterProcessFlags(flags, &f.process);
   flags.String("httpListenAddr", &f.http_listen, "Address of the HTTP port (query API, /metrics)");
   flags.List("storageNode", &f.storage_nodes, "Comma-separated host:port of the storage nodes' select RPC ports");
   flags.Int("replicationFactor", &f.replication_factor,
             "Copies of every series the insert nodes write; up to replicationFactor-1 unreachable storage nodes "
             "still give complete answers");
   RegisterSelectFlags(flags, &f.service);
-  if (int rc = ParseFlagsOrExit(flags, args); rc >= 0) return rc;
-  if (absl::Status st = ApplyProcessOptions(f.process); !st.ok()) {
-    STRATA_LOG(Error, "{}", ToStd(st.message()));
-    return 2;
-  }
+  if (int rc = ParseRoleFlags(flags, &f.process, args); rc >= 0) return rc;
   if (f.storage_nodes.empty()) {
     STRATA_LOG(Error, "-storageNode is required: the select RPC addresses of the storage nodes");
     return 2;
@@ -62,33 +53,19 @@ int RunSelect(std::span<char* const> args) {
     return 2;
   }
   f.service.replication_factor = static_cast<int>(f.replication_factor);
-  BlockTerminationSignals();
 
-  auto registry = std::make_shared<prometheus::Registry>();
-  IoPool io(static_cast<int>(f.process.io_threads));
-  WorkPool work(static_cast<int>(f.process.work_threads));
-  auto nodes = ConnectStorageNodes(io, f.storage_nodes, "select", registry.get());
-  auto service = std::make_unique<select::SelectService>(f.service, RawPointers(nodes), registry.get());
-
-  HttpMux mux;
-  service->RegisterRoutes(mux);
-  RegisterStandardRoutes(mux, registry, [] { return true; });
-  HttpServerOptions http_options;
-  http_options.listen_address = f.http_listen;
-  http_options.metrics = registry.get();
-  HttpServer http(io, work, http_options, mux);
-  if (absl::Status st = http.Start(); !st.ok()) {
-    STRATA_LOG(Error, "cannot start HTTP server on {}: {}", f.http_listen, ToStd(st.message()));
-    return 1;
-  }
-  STRATA_LOG(Info, "select node ready: http :{}, {} storage nodes, replicationFactor={}", http.port(),
+  RoleRuntime runtime(f.process);
+  auto nodes = ConnectStorageNodes(runtime.io(), f.storage_nodes, "select", runtime.registry().get());
+  auto service = std::make_unique<select::SelectService>(f.service, RawPointers(nodes), runtime.registry().get());
+  service->RegisterRoutes(runtime.mux());
+  if (!runtime.StartHttp(f.http_listen)) return 1;
+  STRATA_LOG(Info, "select node ready: http :{}, {} storage nodes, replicationFactor={}", runtime.http_port(),
              nodes.size(), f.replication_factor);
 
   WaitForTerminationSignal();
-  http.Stop();
+  runtime.StopHttp();
   service.reset();
   nodes.clear();
-  io.Stop();
   STRATA_LOG(Info, "select node stopped");
   return 0;
 }

@@ -6,14 +6,12 @@
 // engine (flush + fsync the WAL), then stop the network threads.
 #include <prometheus/registry.h>
 
+#include "cmd/strata/role_runtime.h"
 #include "cmd/strata/roles.h"
 #include "cmd/strata/storage_engine_flags.h"
 #include "common/base/logging.h"
 #include "common/base/status.h"
 #include "common/config/flags.h"
-#include "common/metrics/metrics_routes.h"
-#include "common/net/http_server.h"
-#include "common/net/io_pool.h"
 #include "common/rpc/rpc_server.h"
 #include "common/rpc/storage_rpc_service.h"
 #include "storage/server/in_process_storage.h"
@@ -65,69 +63,47 @@ int RunStorage(std::span<char* const> args) {
   StorageRoleFlags f;
   FlagSet flags("usage: strata storage [-flag=value ...]\n\nA storage node: WAL + Gorilla head; serves insert and "
                 "select nodes over RPC.");
-  RegisterProcessFlags(flags, &f.process);
   RegisterStorageEngineFlags(flags, &f.engine);
   flags.String("httpListenAddr", &f.http_listen, "Address of the HTTP port (/metrics, /health, /ready)");
   flags.String("insertListenAddr", &f.insert_listen, "Address of the RPC port for insert nodes");
   flags.String("selectListenAddr", &f.select_listen, "Address of the RPC port for select nodes");
-  if (int rc = ParseFlagsOrExit(flags, args); rc >= 0) return rc;
-  if (absl::Status st = ApplyProcessOptions(f.process); !st.ok()) {
-    STRATA_LOG(Error, "{}", ToStd(st.message()));
-    return 2;
-  }
-  BlockTerminationSignals();
+  if (int rc = ParseRoleFlags(flags, &f.process, args); rc >= 0) return rc;
 
-  auto registry = std::make_shared<prometheus::Registry>();
-  auto db = OpenStorageEngine(f.engine, registry.get());
+  RoleRuntime runtime(f.process);
+  auto db = OpenStorageEngine(f.engine, runtime.registry().get());
   if (!db.ok()) {
     STRATA_LOG(Error, "cannot open storage at \"{}\": {}", f.engine.data_path, ToStd(db.status().message()));
     return 1;
   }
   storage::InProcessStorage local(**db);
   StorageRpcService service(local);
-
-  IoPool io(static_cast<int>(f.process.io_threads));
-  WorkPool work(static_cast<int>(f.process.work_threads));
-  RpcServerOptions insert_rpc_options;
-  insert_rpc_options.listen_address = f.insert_listen;
-  insert_rpc_options.node_name = "storage";
-  insert_rpc_options.metrics = registry.get();
-  RpcServer insert_rpc(io, work, insert_rpc_options);
-  RpcServerOptions select_rpc_options = insert_rpc_options;
-  select_rpc_options.listen_address = f.select_listen;
-  RpcServer select_rpc(io, work, select_rpc_options);
+  RpcServerOptions rpc_options;
+  rpc_options.node_name = "storage";
+  rpc_options.metrics = runtime.registry().get();
+  rpc_options.listen_address = f.insert_listen;
+  RpcServer insert_rpc(runtime.io(), runtime.work(), rpc_options);
+  rpc_options.listen_address = f.select_listen;
+  RpcServer select_rpc(runtime.io(), runtime.work(), rpc_options);
   service.RegisterOn(insert_rpc);
   service.RegisterOn(select_rpc);
-
-  HttpMux mux;
-  RegisterStandardRoutes(mux, registry, [] { return true; });
-  HttpServerOptions http_options;
-  http_options.listen_address = f.http_listen;
-  http_options.metrics = registry.get();
-  HttpServer http(io, work, http_options, mux);
-
   for (RpcServer* s : {&insert_rpc, &select_rpc}) {
     if (absl::Status st = s->Start(); !st.ok()) {
       STRATA_LOG(Error, "cannot start RPC server: {}", ToStd(st.message()));
       return 1;
     }
   }
-  if (absl::Status st = http.Start(); !st.ok()) {
-    STRATA_LOG(Error, "cannot start HTTP server on {}: {}", f.http_listen, ToStd(st.message()));
-    return 1;
-  }
+  if (!runtime.StartHttp(f.http_listen)) return 1;
   STRATA_LOG(Info, "storage node ready: data {}, http :{}, insert rpc :{}, select rpc :{}", f.engine.data_path,
-             http.port(), insert_rpc.port(), select_rpc.port());
+             runtime.http_port(), insert_rpc.port(), select_rpc.port());
 
   WaitForTerminationSignal();
-  http.Stop();
+  runtime.StopHttp();
   insert_rpc.Stop();
   select_rpc.Stop();
   if (absl::Status st = (*db)->Close(); !st.ok()) {
     STRATA_LOG(Error, "cannot close storage cleanly: {}", ToStd(st.message()));
     return 1;
   }
-  io.Stop();
   STRATA_LOG(Info, "storage node stopped");
   return 0;
 }

@@ -108,23 +108,42 @@ void FlagSet::Duration(std::string name, std::chrono::milliseconds* target, std:
            }});
 }
 
+namespace {
+
+// Parses "1048576", "64MiB", "1GB" into bytes.
+bool ParseBytes(std::string_view v, int64_t* out) {
+  static constexpr std::pair<std::string_view, int64_t> kSuffixes[] = {
+      {"KiB", 1LL << 10}, {"MiB", 1LL << 20}, {"GiB", 1LL << 30}, {"TiB", 1LL << 40},
+      {"KB", 1000},       {"MB", 1000000},    {"GB", 1000000000}, {"TB", 1000000000000}};
+  int64_t mult = 1;
+  std::string_view digits = v;
+  for (auto [suffix, m] : kSuffixes) {
+    if (v.size() > suffix.size() && v.substr(v.size() - suffix.size()) == suffix) {
+      mult = m;
+      digits = v.substr(0, v.size() - suffix.size());
+      break;
+    }
+  }
+  int64_t n;
+  if (!ParseInt64(digits, &n) || n < 0) return false;
+  *out = n * mult;
+  return true;
+}
+
+}  // namespace
+
 void FlagSet::Bytes(std::string name, int64_t* target, std::string help) {
   Add(Flag{name, std::move(help), fmt::format("{}", *target), false, false, [target, name](std::string_view v) {
-             static constexpr std::pair<std::string_view, int64_t> kSuffixes[] = {
-                 {"KiB", 1LL << 10}, {"MiB", 1LL << 20}, {"GiB", 1LL << 30}, {"TiB", 1LL << 40},
-                 {"KB", 1000},       {"MB", 1000000},    {"GB", 1000000000}, {"TB", 1000000000000}};
-             int64_t mult = 1;
-             std::string_view digits = v;
-             for (auto [suffix, m] : kSuffixes) {
-               if (v.size() > suffix.size() && v.substr(v.size() - suffix.size()) == suffix) {
-                 mult = m;
-                 digits = v.substr(0, v.size() - suffix.size());
-                 break;
-               }
-             }
+             if (!ParseBytes(v, target)) return BadValue(name, v, "want a size like 1048576, 64MiB or 1GB");
+             return absl::OkStatus();
+           }});
+}
+
+void FlagSet::Bytes(std::string name, size_t* target, std::string help) {
+  Add(Flag{name, std::move(help), fmt::format("{}", *target), false, false, [target, name](std::string_view v) {
              int64_t n;
-             if (!ParseInt64(digits, &n) || n < 0) return BadValue(name, v, "want a size like 1048576, 64MiB or 1GB");
-             *target = n * mult;
+             if (!ParseBytes(v, &n)) return BadValue(name, v, "want a size like 1048576, 64MiB or 1GB");
+             *target = static_cast<size_t>(n);
              return absl::OkStatus();
            }});
 }

@@ -35,6 +35,7 @@ class FlagSet {
   void Duration(std::string name, std::chrono::milliseconds* target, std::string help);
   // Accepts plain bytes or KB/MB/GB (1000) and KiB/MiB/GiB (1024) suffixes.
   void Bytes(std::string name, int64_t* target, std::string help);
+  void Bytes(std::string name, size_t* target, std::string help);
   // Comma-separated list (repeating the flag appends).
   void List(std::string name, std::vector<std::string>* target, std::string help);
 

@@ -1,4 +1,5 @@
 #include "common/net/http_server.h"
+#include "common/net/asio_util.h"
 
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
@@ -30,6 +31,8 @@
 #include "prometheus/registry.h"
 
 namespace strata {
+
+using net_internal::LogCoroutineException;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -64,16 +67,6 @@ std::string DefaultPathLabel(std::string_view path) {
   return std::string(path.substr(0, end));
 }
 
-void LogCoroutineException(std::string_view what, std::exception_ptr e) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    STRATA_LOG(Error, "{} ended with an exception: {}", what, ex.what());
-  } catch (...) {
-    STRATA_LOG(Error, "{} ended with a non-standard exception", what);
-  }
-}
 
 bool IsHttpParseError(const error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_method).category();
@@ -208,27 +201,8 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
 };
 
 absl::Status HttpServer::Impl::Start() {
-  std::string host;
-  uint16_t port = 0;
-  STRATA_RETURN_IF_ERROR(SplitHostPort(options_.listen_address, &host, &port));
+  STRATA_RETURN_IF_ERROR(net_internal::Listen(acceptor_, options_.listen_address, "HTTP"));
   error_code ec;
-  asio::ip::address addr = host.empty() ? asio::ip::address(asio::ip::address_v6::any())
-                                        : asio::ip::make_address(host, ec);
-  if (ec) {
-    return absl::InvalidArgumentError(
-        fmt::format("cannot parse listen address \"{}\": {}", options_.listen_address, ec.message()));
-  }
-  tcp::endpoint endpoint(addr, port);
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec && host.empty()) acceptor_.set_option(asio::ip::v6_only(false), ec);
-  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    error_code ignored;
-    acceptor_.close(ignored);
-    return absl::UnavailableError(fmt::format("cannot listen on \"{}\": {}", options_.listen_address, ec.message()));
-  }
   port_ = acceptor_.local_endpoint(ec).port();
   started_ = true;
   {
@@ -240,7 +214,7 @@ absl::Status HttpServer::Impl::Start() {
     absl::MutexLock l(&self->mu_);
     self->accept_loop_running_ = false;
   });
-  STRATA_LOG(Info, "HTTP server listening on {}:{}", host.empty() ? "*" : host, port_.load());
+  STRATA_LOG(Info, "HTTP server listening on {} (port {})", options_.listen_address, port_.load());
   return absl::OkStatus();
 }
 

@@ -109,13 +109,4 @@ class RemoteWriteDecoder {
   size_t length_ = 0;
 };
 
-// Appends one `TimeSeries` (as WriteRequest field 1) with the given labels and
-// samples to `*request`. Concatenating such entries yields a valid
-// WriteRequest. Used by load drivers, benchmarks and tests; not a hot path.
-void AppendWriteRequestSeries(std::span<const LabelView> labels, std::span<const Sample> samples,
-                              std::string* request);
-
-// Snappy block compression of `data` into `*out` (replacing its contents).
-void SnappyCompress(std::string_view data, std::string* out);
-
 }  // namespace strata

@@ -7,43 +7,59 @@
 #include "common/encoding/varint.h"
 
 namespace strata {
+
 namespace {
 
-// Protobuf wire types.
-constexpr uint32_t kVarint = 0;
-constexpr uint32_t kFixed64 = 1;
-constexpr uint32_t kLengthDelimited = 2;
-
-void PutTag(std::string* out, uint32_t field, uint32_t wire_type) { PutVarint(out, (field << 3) | wire_type); }
-
-void PutStringField(std::string* out, uint32_t field, std::string_view s) {
-  PutTag(out, field, kLengthDelimited);
-  PutLengthPrefixed(out, s);
+size_t VarintSize(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
 }
+
+size_t LabelSize(const LabelView& l) {
+  return 1 + VarintSize(l.name.size()) + l.name.size() + 1 + VarintSize(l.value.size()) + l.value.size();
+}
+
+size_t SampleSize(const Sample& s) { return 1 + 8 + 1 + VarintSize(static_cast<uint64_t>(s.timestamp_ms)); }
 
 }  // namespace
 
-void RemoteWriteEncoder::AddSeries(std::span<const LabelView> labels, std::span<const Sample> samples) {
-  // TimeSeries { repeated Label labels = 1; repeated Sample samples = 2; }
-  series_.clear();
-  std::string msg;
+void AppendWriteRequestSeries(std::span<const LabelView> labels, std::span<const Sample> samples,
+                              std::string* request) {
+  size_t series_size = 0;
+  for (const LabelView& l : labels) series_size += 1 + VarintSize(LabelSize(l)) + LabelSize(l);
+  for (const Sample& s : samples) series_size += 1 + VarintSize(SampleSize(s)) + SampleSize(s);
+  request->push_back(0x0a);  // WriteRequest.timeseries = 1, length-delimited
+  PutVarint(request, series_size);
   for (const LabelView& l : labels) {
-    msg.clear();
-    PutStringField(&msg, 1, l.name);
-    PutStringField(&msg, 2, l.value);
-    PutStringField(&series_, 1, msg);
+    request->push_back(0x0a);  // TimeSeries.labels = 1
+    PutVarint(request, LabelSize(l));
+    request->push_back(0x0a);  // Label.name = 1
+    PutLengthPrefixed(request, l.name);
+    request->push_back(0x12);  // Label.value = 2
+    PutLengthPrefixed(request, l.value);
   }
   for (const Sample& s : samples) {
-    // Sample { double value = 1; int64 timestamp = 2; }
-    msg.clear();
-    PutTag(&msg, 1, kFixed64);
-    PutFixed64(&msg, std::bit_cast<uint64_t>(s.value));
-    PutTag(&msg, 2, kVarint);
-    PutVarint(&msg, static_cast<uint64_t>(s.timestamp_ms));
-    PutStringField(&series_, 2, msg);
+    request->push_back(0x12);  // TimeSeries.samples = 2
+    PutVarint(request, SampleSize(s));
+    request->push_back(0x09);  // Sample.value = 1, fixed64
+    PutFixed64(request, std::bit_cast<uint64_t>(s.value));
+    request->push_back(0x10);  // Sample.timestamp = 2, varint
+    PutVarint(request, static_cast<uint64_t>(s.timestamp_ms));
   }
-  // WriteRequest { repeated TimeSeries timeseries = 1; }
-  PutStringField(&proto_, 1, series_);
+}
+
+void SnappyCompress(std::string_view data, std::string* out) {
+  out->clear();
+  snappy::Compress(data.data(), data.size(), out);
+}
+
+
+void RemoteWriteEncoder::AddSeries(std::span<const LabelView> labels, std::span<const Sample> samples) {
+  AppendWriteRequestSeries(labels, samples, &proto_);
   ++series_count_;
 }
 
@@ -56,7 +72,7 @@ void RemoteWriteEncoder::AddSeries(const Labels& labels, std::span<const Sample>
 
 std::string RemoteWriteEncoder::FinishSnappy() {
   std::string out;
-  snappy::Compress(proto_.data(), proto_.size(), &out);
+  SnappyCompress(proto_, &out);
   proto_.clear();
   series_count_ = 0;
   return out;

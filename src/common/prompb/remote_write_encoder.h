@@ -15,6 +15,15 @@
 
 namespace strata {
 
+// Appends one `TimeSeries` (as WriteRequest field 1) with the given labels and
+// samples to `*request`. Concatenating such entries yields a valid
+// WriteRequest. Used by load drivers, benchmarks and tests; not a hot path.
+void AppendWriteRequestSeries(std::span<const LabelView> labels, std::span<const Sample> samples,
+                              std::string* request);
+
+// Snappy block compression of `data` into `*out` (replacing its contents).
+void SnappyCompress(std::string_view data, std::string* out);
+
 // Accumulates the series of one WriteRequest. Thread-compatible.
 class RemoteWriteEncoder {
  public:
@@ -31,7 +40,6 @@ class RemoteWriteEncoder {
 
  private:
   std::string proto_;
-  std::string series_;
   size_t series_count_ = 0;
 };
 

@@ -23,6 +23,8 @@
 
 namespace strata {
 
+using net_internal::LogCoroutineException;
+
 using namespace rpc_internal;  // NOLINT: internal plumbing of this module
 using boost::system::error_code;
 

@@ -13,6 +13,8 @@
 
 namespace strata::rpc_internal {
 
+using net_internal::LogCoroutineException;
+
 using boost::system::error_code;
 
 namespace {
@@ -22,16 +24,6 @@ constexpr size_t kMaxFramesPerWrite = 64;
 constexpr size_t kMaxHelloBytes = 4096;
 }  // namespace
 
-void LogCoroutineException(std::string_view what, std::exception_ptr e) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    STRATA_LOG(Error, "{} ended with an exception: {}", what, ex.what());
-  } catch (...) {
-    STRATA_LOG(Error, "{} ended with a non-standard exception", what);
-  }
-}
 
 void FramedConnection::Send(std::string frame) {
   if (closed_) return;

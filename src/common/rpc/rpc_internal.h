@@ -22,6 +22,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/net/asio_util.h"
 #include "common/rpc/rpc_codec.h"
 
 namespace strata::rpc_internal {
@@ -84,6 +85,6 @@ asio::awaitable<absl::StatusOr<RpcHello>> Handshake(std::shared_ptr<FramedConnec
                                                    std::string node_name, std::chrono::milliseconds timeout);
 
 // For co_spawn completion handlers.
-void LogCoroutineException(std::string_view what, std::exception_ptr e);
+
 
 }  // namespace strata::rpc_internal

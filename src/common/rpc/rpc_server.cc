@@ -22,6 +22,8 @@
 
 namespace strata {
 
+using net_internal::LogCoroutineException;
+
 using namespace rpc_internal;  // NOLINT: internal plumbing of this module
 using boost::system::error_code;
 
@@ -103,28 +105,8 @@ class RpcServer::Impl : public std::enable_shared_from_this<RpcServer::Impl> {
 };
 
 absl::Status RpcServer::Impl::Start() {
-  std::string host;
-  uint16_t port = 0;
-  STRATA_RETURN_IF_ERROR(SplitHostPort(options_.listen_address, &host, &port));
+  STRATA_RETURN_IF_ERROR(net_internal::Listen(acceptor_, options_.listen_address, "RPC"));
   error_code ec;
-  asio::ip::address addr =
-      host.empty() ? asio::ip::address(asio::ip::address_v6::any()) : asio::ip::make_address(host, ec);
-  if (ec) {
-    return absl::InvalidArgumentError(
-        fmt::format("cannot parse RPC listen address \"{}\": {}", options_.listen_address, ec.message()));
-  }
-  tcp::endpoint endpoint(addr, port);
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec && host.empty()) acceptor_.set_option(asio::ip::v6_only(false), ec);
-  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    error_code ignored;
-    acceptor_.close(ignored);
-    return absl::UnavailableError(
-        fmt::format("cannot listen for RPC on \"{}\": {}", options_.listen_address, ec.message()));
-  }
   port_ = acceptor_.local_endpoint(ec).port();
   started_ = true;
   {
@@ -136,7 +118,7 @@ absl::Status RpcServer::Impl::Start() {
     absl::MutexLock l(&self->mu_);
     self->accept_loop_running_ = false;
   });
-  STRATA_LOG(Info, "RPC server \"{}\" listening on {}:{}", options_.node_name, host.empty() ? "*" : host,
+  STRATA_LOG(Info, "RPC server \"{}\" listening on {} (port {})", options_.node_name, options_.listen_address,
              port_.load());
   return absl::OkStatus();
 }

@@ -7,6 +7,7 @@
 #include <prometheus/registry.h>
 
 #include "common/prompb/remote_write_decoder.h"
+#include "common/prompb/remote_write_encoder.h"
 #include "unit/insert/fake_storage.h"
 
 namespace strata::insert {

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/prompb/remote_write_decoder.h"
+#include "common/prompb/remote_write_encoder.h"
 #include "insert/router/router.h"
 #include "prompb/remote.pb.h"
 #include "unit/insert/fake_storage.h"

@@ -1,4 +1,5 @@
 #include "common/prompb/remote_write_decoder.h"
+#include "common/prompb/remote_write_encoder.h"
 
 #include <bit>
 #include <cstring>
