@@ -9,6 +9,8 @@
 
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
+# Benchmarks are only meaningful in a Release build (bench/README.md).
+BENCH_BUILD_DIR ?= build-release
 JOBS ?= $(shell nproc)
 DATA_DIR ?= ./strata-data
 HTTP_ADDR ?= :8428
@@ -44,8 +46,12 @@ test: build
 test-quick: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L quick --timeout 300
 
-bench: build
-	@scripts/bench.sh $(BUILD_DIR)
+bench: deps
+	@if [ ! -f $(BENCH_BUILD_DIR)/build.ninja ]; then \
+	  cmake -S . -B $(BENCH_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTRATA_BUILD_TESTS=OFF $(CMAKE_FLAGS); \
+	fi
+	@cmake --build $(BENCH_BUILD_DIR) -j $(JOBS)
+	@scripts/bench.sh $(BENCH_BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(BENCH_BUILD_DIR)

@@ -37,19 +37,24 @@ void XorAppender::WriteBit(bool bit) {
 }
 
 void XorAppender::WriteBits(uint64_t value, int nbits) {
-  // Keep only the low `nbits` bits, then emit them from the top down, filling
-  // the current partial byte first and whole bytes after that.
   if (nbits < 64) value &= (uint64_t{1} << nbits) - 1;
-  while (nbits > 0) {
-    if (bits_free_ == 0) {
-      buf_.push_back('\0');
-      bits_free_ = 8;
-    }
+  // Top up the partial last byte, then emit whole bytes, then open a new
+  // partial byte for the rest: at most 10 byte writes instead of a loop
+  // iteration per partial chunk.
+  if (bits_free_ > 0) {
     int take = nbits < bits_free_ ? nbits : bits_free_;
-    uint8_t chunk = static_cast<uint8_t>((value >> (nbits - take)) & ((1u << take) - 1));
-    buf_.back() = static_cast<char>(static_cast<uint8_t>(buf_.back()) | (chunk << (bits_free_ - take)));
+    uint8_t top = static_cast<uint8_t>((value >> (nbits - take)) & ((1u << take) - 1));
+    buf_.back() = static_cast<char>(static_cast<uint8_t>(buf_.back()) | (top << (bits_free_ - take)));
     bits_free_ -= take;
     nbits -= take;
+  }
+  while (nbits >= 8) {
+    nbits -= 8;
+    buf_.push_back(static_cast<char>(value >> nbits));
+  }
+  if (nbits > 0) {
+    buf_.push_back(static_cast<char>((value << (8 - nbits)) & 0xff));
+    bits_free_ = 8 - nbits;
   }
 }
 

@@ -53,6 +53,10 @@ void HashRing::Route(uint64_t series_hash, size_t count, absl::FunctionRef<bool(
                      NodeList* out) const {
   out->clear();
   if (count == 0 || points_.empty()) return;
+  if (names_.size() == 1) {  // `strata all` and single-node clusters: no search
+    if (usable(0)) out->push_back(0);
+    return;
+  }
   auto start = std::lower_bound(points_.begin(), points_.end(), series_hash,
                                 [](const Point& p, uint64_t h) { return p.position < h; });
   size_t first = static_cast<size_t>(start - points_.begin());
