@@ -15,6 +15,9 @@ JOBS ?= $(shell nproc)
 DATA_DIR ?= ./strata-data
 HTTP_ADDR ?= :8428
 CMAKE_FLAGS ?=
+# ccache keys on relative paths below the checkout, so a clone in another
+# directory (CI) still hits the cache of earlier builds.
+export CCACHE_BASEDIR := $(CURDIR)
 ifeq ($(CI),true)
 CMAKE_FLAGS += -DSTRATA_WERROR=ON
 endif
