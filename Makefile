@@ -22,7 +22,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DSTRATA_WERROR=ON
 endif
 
-.PHONY: all deps configure build run cluster test test-quick bench clean
+.PHONY: all deps configure build server run cluster test test-quick bench clean
 
 all: build
 
@@ -37,10 +37,14 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-run: build
+# run and cluster build only the server binary, not the tests and benchmarks.
+server: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target strata
+
+run: server
 	@scripts/run-all.sh $(BUILD_DIR)/src/cmd/strata/strata $(DATA_DIR) $(HTTP_ADDR)
 
-cluster: build
+cluster: server
 	@scripts/run-cluster.sh $(BUILD_DIR)/src/cmd/strata/strata ./cluster-data
 
 test: build
