@@ -20,6 +20,12 @@ inline bool BitRange(int64_t x, int nbits) {
   return -((int64_t{1} << (nbits - 1)) - 1) <= x && x <= (int64_t{1} << (nbits - 1));
 }
 
+// a - b modulo 2^64, as Go computes it: timestamps far apart (or a dod
+// between such deltas) must encode, not overflow (UB in C++).
+inline int64_t WrappingSub(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+
 // Signed varint in the Go encoding/binary form (zigzag), as PutVarint does.
 inline void PutGoVarint(std::string* out, int64_t v) { PutVarint(out, ZigZagEncode(v)); }
 
@@ -70,13 +76,13 @@ void XorAppender::Append(int64_t t, double v) {
     last_value_bits_ = vbits;
   } else if (num_samples_ == 1) {
     // Still byte aligned after sample 0 (varint bytes + 64 bits).
-    int64_t delta = t - last_t_;
+    int64_t delta = WrappingSub(t, last_t_);
     PutVarint(&buf_, static_cast<uint64_t>(delta));
     AppendValue(v);
     last_delta_ = delta;
   } else {
-    int64_t delta = t - last_t_;
-    int64_t dod = delta - last_delta_;
+    int64_t delta = WrappingSub(t, last_t_);
+    int64_t dod = WrappingSub(delta, last_delta_);
     if (dod == 0) {
       WriteBit(false);
     } else if (BitRange(dod, 14)) {

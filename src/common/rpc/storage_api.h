@@ -38,10 +38,20 @@ struct RequestContext {
   }
 };
 
-// Chunk encodings on the wire and in storage. Numbers are stable.
+// Chunk encodings on the wire and in storage. Numbers are stable. Encode and
+// decode any of them with common/chunkenc/chunk_codec.h (EncodeBest keeps the
+// smallest per chunk); layouts in docs/format/chunk.md.
 enum class ChunkEncoding : uint8_t {
-  kXor = 1,  // Gorilla: delta-of-delta timestamps, XOR values (common/chunkenc/xor_chunk.h)
+  kXor = 1,       // Gorilla: delta-of-delta timestamps, XOR values (common/chunkenc/xor_chunk.h)
+  kIntDelta = 2,  // integer values: bit-packed delta or delta-of-delta, exceptions raw
+  kDecimal = 3,   // decimal values m * 10^-e with a shared e: mantissas as kIntDelta
 };
+
+// True for the numbers above: what a reader accepts from the wire.
+inline bool IsKnownChunkEncoding(uint32_t encoding) {
+  return encoding >= static_cast<uint32_t>(ChunkEncoding::kXor) &&
+         encoding <= static_cast<uint32_t>(ChunkEncoding::kDecimal);
+}
 
 // One encoded chunk of a series; decoded on the select node. The samples
 // of one chunk are sorted by time with unique timestamps, and min_time_ms /

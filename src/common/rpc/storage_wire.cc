@@ -86,7 +86,7 @@ absl::StatusOr<SearchResult> DecodeSearchResult(std::string_view bytes) {
     series.labels = Labels::FromUnsorted(std::move(labels));
     series.chunks.reserve(static_cast<size_t>(sp.chunks_size()));
     for (rpc::ChunkProto& cp : *sp.mutable_chunks()) {
-      if (cp.encoding() != static_cast<uint32_t>(ChunkEncoding::kXor)) {
+      if (!IsKnownChunkEncoding(cp.encoding())) {
         return absl::InvalidArgumentError(fmt::format("unknown chunk encoding {}", cp.encoding()));
       }
       ChunkData c;

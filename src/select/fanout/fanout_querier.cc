@@ -9,7 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "common/base/status.h"
-#include "common/chunkenc/xor_chunk.h"
+#include "common/chunkenc/chunk_codec.h"
 
 namespace strata::select {
 namespace {
@@ -42,13 +42,8 @@ absl::StatusOr<std::vector<promql::SeriesSamples>> MergeSearchResults(std::vecto
       std::vector<Sample>& samples = out[it->second].samples;
       for (const ChunkData& chunk : series.chunks) {
         if (chunk.max_time_ms < min_time_ms || chunk.min_time_ms > max_time_ms) continue;
-        if (chunk.encoding != ChunkEncoding::kXor) {
-          return absl::DataLossError(
-              fmt::format("cannot decode chunk of series {}: unknown encoding {}", out[it->second].labels.ToString(),
-                          static_cast<int>(chunk.encoding)));
-        }
         decoded.clear();
-        absl::Status st = DecodeXorChunk(chunk.data, &decoded);
+        absl::Status st = DecodeChunk(chunk.encoding, chunk.data, &decoded);
         if (!st.ok()) {
           return absl::DataLossError(fmt::format("cannot decode chunk of series {}: {}",
                                                  out[it->second].labels.ToString(), ToStd(st.message())));

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/base/status.h"
+#include "common/chunkenc/chunk_codec.h"
 #include "common/chunkenc/xor_chunk.h"
 
 namespace strata::select {
@@ -260,6 +261,45 @@ TEST_CASE("fanout warns when a node truncated its answer", "[select][fanout]") {
   CHECK(set->warnings == std::vector<std::string>{"storage node a truncated its answer at 1 series"});
   REQUIRE(a.requests.size() == 1);
   CHECK(a.requests[0].max_series == 1);
+}
+
+}  // namespace
+}  // namespace strata::select
+
+namespace strata::select {
+namespace {
+
+TEST_CASE("fan-out merge decodes every chunk encoding storage may choose", "[select][fanout]") {
+  // A counter (kIntDelta), a two-decimal gauge (kDecimal) and a Gorilla
+  // chunk of the same series from two replicas: one merged, de-duplicated series.
+  std::vector<Sample> counter, gauge;
+  for (int i = 0; i < 100; ++i) counter.push_back({i * 15'000, 1000.0 + i * 7});
+  for (int i = 100; i < 200; ++i) gauge.push_back({i * 15'000, 0.25 * (i % 13) + 3.75});
+  EncodedChunk c1{ChunkEncoding::kIntDelta, EncodeIntDeltaChunk(counter)};
+  EncodedChunk c2{ChunkEncoding::kDecimal, EncodeDecimalChunk(gauge)};
+  Labels labels = L({{"__name__", "m"}});
+  std::vector<SearchResult> results;
+  results.push_back(OneSeries(labels, {ChunkData{counter.front().timestamp_ms, counter.back().timestamp_ms,
+                                                 c1.encoding, c1.data},
+                                       ChunkData{gauge.front().timestamp_ms, gauge.back().timestamp_ms, c2.encoding,
+                                                 c2.data}}));
+  results.push_back(OneSeries(labels, {Chunk(gauge)}));  // the replica, Gorilla-encoded
+  auto merged = MergeSearchResults(results, 0, 200 * 15'000);
+  REQUIRE(merged.ok());
+  REQUIRE(merged->size() == 1);
+  const auto& samples = (*merged)[0].samples;
+  REQUIRE(samples.size() == 200);
+  for (int i = 0; i < 200; ++i) {
+    const Sample& want = i < 100 ? counter[i] : gauge[i - 100];
+    CHECK(SameBits(samples[i], want));
+  }
+}
+
+TEST_CASE("fan-out merge reports a chunk in an unknown encoding as data loss", "[select][fanout]") {
+  std::vector<SearchResult> results;
+  results.push_back(OneSeries(L({{"__name__", "m"}}), {ChunkData{0, 10, static_cast<ChunkEncoding>(9), "xx"}}));
+  auto merged = MergeSearchResults(results, 0, 10);
+  CHECK(merged.status().code() == absl::StatusCode::kDataLoss);
 }
 
 }  // namespace
