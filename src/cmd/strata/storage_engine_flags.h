@@ -1,6 +1,7 @@
 // File: cmd/strata/storage_engine_flags.h
 //
-// The storage engine flags, shared by `strata storage` and `strata all`.
+// The storage engine flags and operator routes, shared by `strata storage`
+// and `strata all`.
 #pragma once
 
 #include <chrono>
@@ -26,6 +27,13 @@ struct StorageEngineFlags {
 };
 
 void RegisterStorageEngineFlags(FlagSet& flags, StorageEngineFlags* options);
+
+class HttpMux;
+
+// Registers the operator endpoints of a storage engine, as VictoriaMetrics
+// has them: /internal/force_flush seals everything acknowledged into the
+// persistent store and truncates the WAL, answering only when done.
+void RegisterStorageRoutes(HttpMux& mux, storage::Db& db);
 
 // Opens (and replays) the engine; InvalidArgument for bad flag values.
 absl::StatusOr<std::unique_ptr<storage::Db>> OpenStorageEngine(const StorageEngineFlags& flags,

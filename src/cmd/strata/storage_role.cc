@@ -47,6 +47,19 @@ absl::StatusOr<std::unique_ptr<storage::Db>> OpenStorageEngine(const StorageEngi
   return storage::Db::Open(options, registry);
 }
 
+void RegisterStorageRoutes(HttpMux& mux, storage::Db& db) {
+  // Handlers run on the WorkPool, so the blocking flush does not hold up
+  // network threads.
+  mux.HandleExact("/internal/force_flush", [&db](HttpRequest&&, HttpResponder respond) {
+    absl::Status st = db.Flush();
+    if (!st.ok()) {
+      respond(HttpResponse::Text(500, fmt::format("cannot flush: {}\n", ToStd(st.message()))));
+      return;
+    }
+    respond(HttpResponse::Text(200, ""));
+  });
+}
+
 namespace {
 
 struct StorageRoleFlags {
@@ -92,6 +105,7 @@ int RunStorage(std::span<char* const> args) {
       return 1;
     }
   }
+  RegisterStorageRoutes(runtime.mux(), **db);
   if (!runtime.StartHttp(f.http_listen)) return 1;
   STRATA_LOG(Info, "storage node ready: data {}, http :{}, insert rpc :{}, select rpc :{}", f.engine.data_path,
              runtime.http_port(), insert_rpc.port(), select_rpc.port());

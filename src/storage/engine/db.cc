@@ -2,9 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
+#include "absl/time/time.h"
+
 #include "common/base/logging.h"
 #include "common/base/status.h"
+#include "storage/engine/rocks_chunk_store.h"
 #include "storage/head/head.h"
+#include "storage/index/rocks_store.h"
 #include "storage/metrics/storage_metrics.h"
 #include "storage/wal/wal.h"
 
@@ -39,9 +45,49 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const DbOptions& options, prometheu
   head_options.max_samples_per_chunk = options.max_samples_per_chunk;
   head_options.chunk_range_ms = options.chunk_range_ms;
   head_options.out_of_order_window_ms = options.out_of_order_window_ms;
-  db->head_ = std::make_unique<Head>(head_options, *db->metrics_, std::make_unique<MemChunkStore>());
-
   WalOptions wal_options;
+  if (options.persistent) {
+    RocksStoreOptions store_options;
+    store_options.path = options.data_path + "/db";
+    store_options.block_cache_bytes = options.block_cache_bytes;
+    store_options.write_buffer_bytes = options.write_buffer_bytes;
+    STRATA_ASSIGN_OR_RETURN(db->store_, RocksStore::Open(store_options));
+    auto chunks = std::make_unique<RocksChunkStore>(db->store_.get());
+    db->rocks_chunks_ = chunks.get();
+    head_options.track_new_series = true;
+    db->head_ = std::make_unique<Head>(head_options, *db->metrics_, std::move(chunks));
+    // Series come back without samples: their chunks are read from RocksDB,
+    // and what the WAL after the checkpoint holds is appended again below.
+    Head* head = db->head_.get();
+    RocksStore* store = db->store_.get();
+    uint64_t loaded = 0;
+    absl::Status load_status;
+    STRATA_RETURN_IF_ERROR(store->ForEachSeriesById([&](const SeriesRecord& r) {
+      // The newest persisted timestamp keeps the out-of-order window and
+      // duplicate checks exact across restarts.
+      absl::StatusOr<int64_t> last_t = store->MaxTime(r.id);
+      if (!last_t.ok()) {
+        load_status = last_t.status();
+        return false;
+      }
+      head->AddPersistedSeries(r.id, r.tenant, r.labels, *last_t);
+      ++loaded;
+      return true;
+    }));
+    STRATA_RETURN_IF_ERROR(load_status);
+    // A series created while a flush ran can have a chunk in that flush but
+    // its record only in the next one: after a crash in between, its id owns
+    // orphan chunks. The flush stores the next id after adding the chunks,
+    // so skipping to it keeps such ids unused (the samples come back from
+    // the WAL under a new id).
+    head->ReserveSeriesIds(store->next_series_id());
+    db->persisted_series_ = loaded;
+    db->metrics_->series.Increment(static_cast<double>(loaded));
+    wal_options.first_segment = db->store_->wal_checkpoint();
+  } else {
+    db->head_ = std::make_unique<Head>(head_options, *db->metrics_, std::make_unique<MemChunkStore>());
+  }
+
   wal_options.dir = options.data_path + "/wal";
   wal_options.segment_size = options.wal_segment_size;
   wal_options.fsync_mode =
@@ -64,8 +110,11 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const DbOptions& options, prometheu
   STRATA_ASSIGN_OR_RETURN(db->wal_, Wal::Open(wal_options, *db->metrics_, replay));
   db->replayed_records_ = replayed;
   db->metrics_->samples_replayed.Increment(static_cast<double>(total.samples_appended));
-  STRATA_LOG(Info, "storage engine open in \"{}\": {} series, {} samples replayed from {} WAL records",
-             options.data_path, head->num_series(), total.samples_appended, replayed);
+  STRATA_LOG(Info, "storage engine open in \"{}\": {} series ({} from RocksDB), {} samples replayed from {} WAL records",
+             options.data_path, head->num_series(), db->persisted_series_, total.samples_appended, replayed);
+  if (db->store_ != nullptr && options.flush_interval.count() > 0) {
+    db->flush_thread_ = std::thread([d = db.get()] { d->FlushLoop(); });
+  }
   return db;
 }
 
@@ -76,6 +125,8 @@ absl::Status Db::Append(std::string_view write_batch, AppendStats* stats) {
   }
   absl::Status valid = ValidateWriteBatch(write_batch);
   if (!valid.ok()) return valid;
+  std::optional<absl::ReaderMutexLock> flush_guard;
+  if (store_ != nullptr) flush_guard.emplace(&append_mu_);
   absl::Status logged = wal_->Append(write_batch);
   if (!logged.ok()) {
     if (logged.code() == absl::StatusCode::kFailedPrecondition) {
@@ -97,10 +148,115 @@ absl::StatusOr<SearchResult> Db::Search(const SearchRequest& request) const {
   return head_->Select(request);
 }
 
+absl::Status Db::Flush() {
+  if (closed_.load(std::memory_order_acquire)) {
+    return absl::UnavailableError("cannot flush storage engine: it is shut down");
+  }
+  absl::MutexLock l(&flush_mu_);
+  return FlushLocked();
+}
+
+absl::Status Db::FlushLocked() {
+  if (store_ == nullptr) return wal_->Sync();
+  const auto start = std::chrono::steady_clock::now();
+  absl::Status st = FlushToStore();
+  metrics_->flush_seconds.Increment(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  if (st.ok()) {
+    metrics_->flushes.Increment();
+  } else {
+    metrics_->flush_errors.Increment();
+  }
+  return st;
+}
+
+absl::Status Db::FlushToStore() {
+  const auto start = std::chrono::steady_clock::now();
+  // (a) Every record in a segment below `checkpoint` is in the head once
+  // the rotation returns: appends hold append_mu_ shared until applied.
+  uint64_t checkpoint;
+  {
+    absl::WriterMutexLock l(&append_mu_);
+    auto rotated = wal_->Rotate();
+    if (!rotated.ok()) return Annotate(rotated.status(), "cannot flush storage engine: cannot rotate WAL");
+    checkpoint = *rotated;
+  }
+  // (b) Seal: from here every sample of those records is in a sealed chunk.
+  auto sealed = head_->SealAll();
+  if (!sealed.ok()) return Annotate(sealed.status(), "cannot flush storage engine: cannot seal chunks");
+  // (c) New series, postings and chunks, in batches of about
+  // DbOptions::flush_batch_bytes (a flush can carry an hour of data), the
+  // last one with the checkpoint and a sync, which also makes the earlier
+  // ones durable (RocksDB's log is ordered).
+  RocksStore::Batch batch = store_->NewBatch();
+  std::vector<const MemSeries*> series = head_->TakeNewSeries();
+  for (const MemSeries* s : series) batch.PutSeries(s->id, s->tenant, s->labels);
+  rocks_chunks_->BeginFlush();
+  uint64_t chunks = 0;
+  absl::Status written;
+  for (size_t stripe = 0; stripe < RocksChunkStore::kStripes && written.ok(); ++stripe) {
+    chunks += rocks_chunks_->AddFlushingTo(stripe, &batch);
+    if (batch.approximate_bytes() >= options_.flush_batch_bytes) {
+      written = store_->Write(std::move(batch), /*sync=*/false);
+      batch = store_->NewBatch();
+    }
+  }
+  if (written.ok()) {
+    batch.SetNextSeriesId(head_->next_series_id());
+    batch.SetWalCheckpoint(checkpoint);
+    written = store_->Write(std::move(batch), /*sync=*/true);
+  }
+  if (!written.ok()) {
+    rocks_chunks_->AbortFlush();
+    head_->PutBackNewSeries(std::move(series));
+    return Annotate(written, "cannot flush storage engine");
+  }
+  rocks_chunks_->FinishFlush();
+  metrics_->chunks_persisted.Increment(static_cast<double>(chunks));
+  // (d) A crash before or during the deletion is harmless: Open skips and
+  // deletes segments below the checkpoint.
+  absl::Status deleted = wal_->DeleteSegmentsBefore(checkpoint);
+  if (!deleted.ok()) return Annotate(deleted, "cannot flush storage engine: cannot truncate WAL");
+  flushes_.fetch_add(1, std::memory_order_relaxed);
+  STRATA_LOG(Info, "flushed storage engine \"{}\": {} new series, {} chunks ({} sealed now), WAL checkpoint {}, {:.3f} s",
+             options_.data_path, series.size(), chunks, *sealed, checkpoint,
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return absl::OkStatus();
+}
+
+void Db::FlushLoop() {
+  absl::MutexLock l(&stop_mu_);
+  while (!stop_) {
+    stop_mu_.AwaitWithTimeout(absl::Condition(&stop_), absl::FromChrono(options_.flush_interval));
+    if (stop_) break;
+    stop_mu_.Unlock();
+    absl::Status st;
+    {
+      absl::MutexLock fl(&flush_mu_);
+      st = FlushLocked();
+    }
+    if (!st.ok()) STRATA_LOG(Error, "background flush failed: {}", st.ToString());
+    stop_mu_.Lock();
+  }
+}
+
 absl::Status Db::Close() {
   if (closed_.exchange(true)) return absl::OkStatus();
+  if (flush_thread_.joinable()) {
+    {
+      absl::MutexLock l(&stop_mu_);
+      stop_ = true;
+    }
+    flush_thread_.join();
+  }
   if (wal_ == nullptr) return absl::OkStatus();
-  return wal_->Close();
+  absl::Status flushed;
+  if (store_ != nullptr) {
+    absl::MutexLock l(&flush_mu_);
+    flushed = FlushLocked();
+    if (!flushed.ok()) STRATA_LOG(Error, "final flush of \"{}\" failed: {}", options_.data_path, flushed.ToString());
+  }
+  absl::Status closed = wal_->Close();
+  return closed.ok() ? flushed : closed;
 }
 
 DbStats Db::Stats() const {
@@ -119,6 +275,9 @@ DbStats Db::Stats() const {
   s.wal_corrupt_records = wal_->replay_stats().corrupt_records;
   s.wal_torn_tails = wal_->replay_stats().torn_tails;
   s.replayed_records = replayed_records_;
+  s.flushes = flushes_.load(std::memory_order_relaxed);
+  s.wal_checkpoint = store_ != nullptr ? store_->wal_checkpoint() : 0;
+  s.persisted_series = persisted_series_;
   return s;
 }
 

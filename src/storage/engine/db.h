@@ -3,12 +3,16 @@
 // The storage engine facade (LevelDB's DB, Prometheus's tsdb.DB): a WAL for
 // durability and an in-memory head for queries. Open replays the WAL, so a
 // node restarted after kill -9 serves every batch that was acknowledged.
+// With `persistent`, sealed chunks and the series index also go to RocksDB
+// (`<data_path>/db`, docs/format/index.md) on every Flush, and the WAL is
+// truncated to what RocksDB does not hold yet.
 // A plain synchronous library: no Asio; the WAL owns one background thread
-// in interval fsync mode.
+// in interval fsync mode, and a persistent Db one flush thread.
 //
 //   auto db = Db::Open({.data_path = "/var/lib/strata"}, &registry);
 //   STRATA_RETURN_IF_ERROR((*db)->Append(batch_bytes));
 //   auto result = (*db)->Search(request);
+//   STRATA_RETURN_IF_ERROR((*db)->Flush());  // e.g. /internal/force_flush
 //   STRATA_RETURN_IF_ERROR((*db)->Close());
 #pragma once
 
@@ -18,7 +22,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/rpc/storage_api.h"
@@ -31,6 +38,8 @@ class Registry;
 namespace strata::storage {
 
 class Head;
+class RocksChunkStore;
+class RocksStore;
 class Wal;
 struct StorageMetrics;
 
@@ -58,6 +67,25 @@ struct DbOptions {
   // accepted out of order (Prometheus's out_of_order_time_window); older
   // ones are rejected and counted. 0 rejects every out-of-order sample.
   int64_t out_of_order_window_ms = 3600 * 1000;
+
+  // Keep sealed chunks and the series index in RocksDB at `<data_path>/db`
+  // (see Flush); on restart series come from RocksDB and only the WAL after
+  // the last flush's checkpoint is replayed. Off: everything stays in
+  // memory and the WAL grows forever (tests of the WAL-only path).
+  bool persistent = true;
+  // Persistent only: a background Flush runs this often (0 = never; Close
+  // always flushes). A flush seals every open chunk, so this bounds chunk
+  // length: 1 h is 240 samples at a 15 s interval, enough for Gorilla to
+  // amortize a chunk's first-sample cost (< 0.1 byte/sample), while the
+  // WAL to replay after a crash stays at most ~1 h of ingest.
+  std::chrono::milliseconds flush_interval{3600 * 1000};
+  // Persistent only: RocksDB's block cache and memtable budget.
+  uint64_t block_cache_bytes = 256ull << 20;
+  uint64_t write_buffer_bytes = 64ull << 20;
+  // A flush writes its chunks in RocksDB batches of about this size (only
+  // the last one synced), so it does not hold a second copy of an hour of
+  // chunks in one batch.
+  size_t flush_batch_bytes = 16u << 20;
 };
 
 // A point-in-time copy of the engine's counters (also exported as metrics).
@@ -74,10 +102,13 @@ struct DbStats {
   uint64_t wal_corrupt_records = 0;  // skipped during replay
   uint64_t wal_torn_tails = 0;       // truncated during replay
   uint64_t replayed_records = 0;
+  uint64_t flushes = 0;           // successful Flush calls since Open
+  uint64_t wal_checkpoint = 0;    // first WAL segment RocksDB does not hold
+  uint64_t persisted_series = 0;  // loaded from RocksDB at Open
 };
 
-// Thread-safe: Append and Search may be called concurrently from any
-// thread; Close once, after which Append and Search fail with Unavailable.
+// Thread-safe: Append, Search and Flush may be called concurrently from any
+// thread; Close once, after which they fail with Unavailable.
 class Db {
  public:
   // Creates `options.data_path` if needed and replays the WAL into the head.
@@ -104,7 +135,18 @@ class Db {
   // Runs a search against the head. See Head::Select for the semantics.
   absl::StatusOr<SearchResult> Search(const SearchRequest& request) const;
 
-  // Flushes and fsyncs the WAL. Idempotent.
+  // Makes RocksDB hold every sample acknowledged before the call (VictoriaMetrics'
+  // /internal/force_flush): rotates the WAL, seals every open chunk and
+  // out-of-order buffer, writes new series, postings and sealed chunks in
+  // one synced RocksDB batch with the new WAL checkpoint, then deletes the
+  // WAL segments below it. Appends and searches continue meanwhile (appends
+  // pause only for the WAL rotation). Flushes are serialized. Without
+  // `persistent`, only fsyncs the WAL. Unavailable when closed or on I/O
+  // errors (nothing is lost then: the WAL is deleted only after success).
+  absl::Status Flush();
+
+  // Stops the flush thread, flushes (persistent only), then flushes and
+  // fsyncs the WAL. Idempotent.
   absl::Status Close();
 
   DbStats Stats() const;
@@ -113,13 +155,31 @@ class Db {
  private:
   Db(const DbOptions& options, prometheus::Registry* metrics);
 
+  absl::Status FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(flush_mu_);
+  absl::Status FlushToStore() ABSL_EXCLUSIVE_LOCKS_REQUIRED(flush_mu_);
+  void FlushLoop();
+
   const DbOptions options_;
   std::unique_ptr<prometheus::Registry> own_registry_;
   std::unique_ptr<StorageMetrics> metrics_;
+  std::unique_ptr<RocksStore> store_;  // persistent only; outlives head_
+  RocksChunkStore* rocks_chunks_ = nullptr;  // owned by head_
   std::unique_ptr<Head> head_;
   std::unique_ptr<Wal> wal_;
   std::atomic<bool> closed_{false};
   uint64_t replayed_records_ = 0;
+  uint64_t persisted_series_ = 0;
+
+  // Appends hold it shared from the WAL write until the head applied the
+  // batch; Flush holds it exclusively around the WAL rotation, so every
+  // record in a segment below the checkpoint is in the head when it seals.
+  absl::Mutex append_mu_;
+  absl::Mutex flush_mu_;  // one flush at a time
+  std::atomic<uint64_t> flushes_{0};
+
+  absl::Mutex stop_mu_;
+  bool stop_ ABSL_GUARDED_BY(stop_mu_) = false;
+  std::thread flush_thread_;
 };
 
 }  // namespace strata::storage

@@ -36,6 +36,17 @@ class ChunkStore {
   // min_time_ms.
   virtual absl::Status Read(uint64_t series_id, int64_t mint, int64_t maxt, std::vector<ChunkData>* out) const = 0;
 
+  // The part of a read that may be slow (disk) and needs no head lock:
+  // Head::Select calls Read under the series' stripe lock (so sealing is
+  // atomic with respect to it), then this without the lock. A store whose
+  // chunks move from memory to disk must return a moved chunk from at least
+  // one of the two calls (it may return it from both). Default: nothing.
+  virtual absl::Status ReadPersisted(uint64_t series_id, int64_t mint, int64_t maxt,
+                                     std::vector<ChunkData>* out) const {
+    (void)series_id, (void)mint, (void)maxt, (void)out;
+    return absl::OkStatus();
+  }
+
   // Number of chunks stored; for tests and status pages.
   virtual uint64_t num_chunks() const = 0;
 };

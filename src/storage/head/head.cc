@@ -1,5 +1,8 @@
 #include "storage/head/head.h"
 
+#include <limits>
+
+#include "common/model/series_hash.h"
 #include "storage/metrics/storage_metrics.h"
 
 namespace strata::storage {
@@ -70,7 +73,78 @@ MemSeries* Head::GetOrCreateSeries(Stripe& stripe, TenantId tenant, uint64_t has
   *slot = series;
   num_series_.fetch_add(1, std::memory_order_relaxed);
   ++stats->series_created;
+  if (options_.track_new_series) {
+    absl::MutexLock l(&new_series_mu_);
+    new_series_.push_back(series);
+  }
   return series;
+}
+
+void Head::AddPersistedSeries(uint64_t id, TenantId tenant, Labels labels, int64_t last_t) {
+  const uint64_t hash = SeriesHash(tenant, labels);
+  Stripe& stripe = StripeFor(hash);
+  TenantIndex& index = GetOrCreateTenant(tenant);
+  absl::MutexLock sl(&stripe.mu);
+  MemSeries** slot = &stripe.by_hash[hash];
+  MemSeries* series;
+  {
+    absl::MutexLock l(&index.mu);
+    stripe.owned.push_back(std::make_unique<MemSeries>(id, tenant, hash, std::move(labels)));
+    series = stripe.owned.back().get();
+    index.postings.Add(id, series->labels);
+    index.by_id.emplace(id, series);
+  }
+  series->next_same_hash = *slot;
+  *slot = series;
+  if (last_t != std::numeric_limits<int64_t>::min()) {
+    series->last_t = last_t;
+    series->has_samples = true;
+  }
+  num_series_.fetch_add(1, std::memory_order_relaxed);
+  ReserveSeriesIds(id + 1);
+}
+
+void Head::ReserveSeriesIds(uint64_t next_id) {
+  uint64_t next = next_series_id_.load(std::memory_order_relaxed);
+  while (next < next_id && !next_series_id_.compare_exchange_weak(next, next_id, std::memory_order_relaxed)) {
+  }
+}
+
+absl::StatusOr<uint64_t> Head::SealAll() {
+  uint64_t sealed = 0;
+  absl::Status status;
+  for (Stripe& stripe : stripes_) {
+    absl::MutexLock l(&stripe.mu);
+    for (const std::unique_ptr<MemSeries>& owned : stripe.owned) {
+      MemSeries* s = owned.get();
+      if (s->open_chunk.num_samples() > 0) {
+        absl::Status st = SealOpenChunk(s);
+        if (!st.ok() && status.ok()) status = st;
+        ++sealed;
+      }
+      if (!s->ooo.empty()) {
+        absl::Status st = SealOooBuffer(s);
+        if (!st.ok() && status.ok()) status = st;
+        ++sealed;
+      }
+    }
+  }
+  if (sealed) metrics_.chunks_sealed.Increment(static_cast<double>(sealed));
+  if (!status.ok()) return status;
+  return sealed;
+}
+
+std::vector<const MemSeries*> Head::TakeNewSeries() {
+  absl::MutexLock l(&new_series_mu_);
+  std::vector<const MemSeries*> out;
+  out.swap(new_series_);
+  return out;
+}
+
+void Head::PutBackNewSeries(std::vector<const MemSeries*> series) {
+  absl::MutexLock l(&new_series_mu_);
+  series.insert(series.end(), new_series_.begin(), new_series_.end());
+  new_series_.swap(series);
 }
 
 std::vector<std::string> Head::LabelValues(TenantId tenant, std::string_view name) const {

@@ -51,6 +51,9 @@ struct HeadOptions {
   // sample) that is sealed into its own XOR chunk at this size, which bounds
   // the memory a series can pin with out-of-order writes.
   size_t max_ooo_buffer_samples = 120;
+  // Remember the series created since the last TakeNewSeries() (the engine
+  // persists them on flush). Off for a head without a persistent store.
+  bool track_new_series = false;
 };
 
 // Checks that `batch` is a well-formed write batch whose series have sorted,
@@ -95,6 +98,37 @@ class Head {
   // true when more matched).
   absl::StatusOr<SearchResult> Select(const SearchRequest& request) const;
 
+  // Adds a series loaded from the persistent index at startup, with its
+  // stored id and no open chunk (its chunks are in the chunk store).
+  // `last_t` is its newest persisted timestamp (INT64_MIN when none): later
+  // samples at or before it are duplicates, out of order or too old, as if
+  // the head had never restarted. Ids assigned later are larger than every
+  // loaded one. Call before any Append, in increasing id order (postings
+  // lists need ids ascending).
+  void AddPersistedSeries(uint64_t id, TenantId tenant, Labels labels, int64_t last_t);
+
+  // Seals every open chunk and out-of-order buffer into the chunk store, so
+  // that every sample appended before the call is in a sealed chunk. Runs
+  // concurrently with appends (one stripe locked at a time). Returns the
+  // number of chunks sealed; on a chunk store error the rest is still
+  // sealed and the first error returned.
+  absl::StatusOr<uint64_t> SealAll();
+
+  // The series created since the previous call (HeadOptions::
+  // track_new_series), in creation order; series are never freed, so the
+  // pointers stay valid for the head's lifetime. PutBackNewSeries returns
+  // them after a failed flush.
+  std::vector<const MemSeries*> TakeNewSeries();
+  void PutBackNewSeries(std::vector<const MemSeries*> series);
+
+  // Makes every id assigned from now on >= `next_id` (startup: ids handed
+  // out before a crash may own orphan chunks in the store and must never be
+  // given to another series).
+  void ReserveSeriesIds(uint64_t next_id);
+
+  // The id the next new series will get.
+  uint64_t next_series_id() const { return next_series_id_.load(std::memory_order_relaxed); }
+
   // Sorted values of label `name` among the tenant's series.
   std::vector<std::string> LabelValues(TenantId tenant, std::string_view name) const;
 
@@ -137,6 +171,9 @@ class Head {
 
   mutable absl::Mutex tenants_mu_;
   absl::flat_hash_map<TenantId, std::unique_ptr<TenantIndex>> tenants_ ABSL_GUARDED_BY(tenants_mu_);
+
+  absl::Mutex new_series_mu_;  // innermost
+  std::vector<const MemSeries*> new_series_ ABSL_GUARDED_BY(new_series_mu_);
 
   std::atomic<uint64_t> next_series_id_{1};
   std::atomic<uint64_t> num_series_{0};

@@ -51,6 +51,10 @@ absl::StatusOr<SearchResult> Head::Select(const SearchRequest& request) const {
         ooo = s->ooo;
       }
     }
+    // Persisted chunks need no lock (they never change) and may cost disk
+    // reads: appends to the stripe do not wait for them.
+    absl::Status persisted = chunks_->ReadPersisted(s->id, mint, maxt, &chunks);
+    if (!persisted.ok()) return persisted;
     if (!ooo.empty()) {
       XorAppender app;
       for (const Sample& sample : ooo) app.Append(sample.timestamp_ms, sample.value);

@@ -45,6 +45,12 @@ StorageMetrics::StorageMetrics(prometheus::Registry& r)
                                   "Corrupt WAL records skipped during replay.")),
       wal_torn_tails(Counter(r, "strata_wal_torn_tails_truncated_total",
                              "Torn WAL tails (partial last records) truncated during replay.")),
-      wal_segments(Gauge(r, "strata_wal_segments", "WAL segment files on disk.")) {}
+      wal_segments(Gauge(r, "strata_wal_segments", "WAL segment files on disk.")),
+      flushes(Counter(r, "strata_storage_flushes_total",
+                      "Flushes of the head to RocksDB (background, on close and force_flush).")),
+      flush_errors(Counter(r, "strata_storage_flush_errors_total",
+                           "Failed flushes; nothing is lost, the WAL is kept until a flush succeeds.")),
+      flush_seconds(Counter(r, "strata_storage_flush_seconds_total", "Time spent in flushes.")),
+      chunks_persisted(Counter(r, "strata_storage_chunks_persisted_total", "Sealed chunks written to RocksDB.")) {}
 
 }  // namespace strata::storage

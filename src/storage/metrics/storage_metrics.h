@@ -38,6 +38,11 @@ struct StorageMetrics {
   prometheus::Counter& wal_corrupt_records;  // strata_wal_corrupt_records_total
   prometheus::Counter& wal_torn_tails;       // strata_wal_torn_tails_truncated_total
   prometheus::Gauge& wal_segments;           // strata_wal_segments
+  // Persistent engine (RocksDB).
+  prometheus::Counter& flushes;              // strata_storage_flushes_total
+  prometheus::Counter& flush_errors;         // strata_storage_flush_errors_total
+  prometheus::Counter& flush_seconds;        // strata_storage_flush_seconds_total
+  prometheus::Counter& chunks_persisted;     // strata_storage_chunks_persisted_total
 };
 
 }  // namespace strata::storage

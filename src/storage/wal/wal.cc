@@ -29,6 +29,10 @@ struct Wal::Waiter {
   std::string_view payload;
   absl::Status status;
   bool done = false;
+  // A rotation request rather than a record; the leader stores the new
+  // segment's number in `segment`.
+  bool rotate = false;
+  uint64_t segment = 0;
 };
 
 namespace {
@@ -131,13 +135,34 @@ absl::StatusOr<std::unique_ptr<Wal>> Wal::Open(const WalOptions& options, Storag
   return wal;
 }
 
-absl::Status Wal::Replay(absl::FunctionRef<void(std::string_view)> replay) {
+std::vector<uint64_t> Wal::ListSegments() const {
   std::vector<uint64_t> seqs;
-  for (const auto& entry : std::filesystem::directory_iterator(options_.dir)) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(options_.dir, ec)) {
     uint64_t seq;
     if (entry.is_regular_file() && ParseSegmentName(entry.path().filename().string(), &seq)) seqs.push_back(seq);
   }
   std::sort(seqs.begin(), seqs.end());
+  return seqs;
+}
+
+absl::Status Wal::Replay(absl::FunctionRef<void(std::string_view)> replay) {
+  std::vector<uint64_t> all = ListSegments();
+  // Segments below the checkpoint are in the persistent store already; a
+  // crash after the store's sync but before their deletion leaves them here.
+  std::vector<uint64_t> seqs;
+  bool deleted = false;
+  for (uint64_t seq : all) {
+    if (seq >= options_.first_segment) {
+      seqs.push_back(seq);
+      continue;
+    }
+    const std::string path = SegmentPath(seq);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("delete WAL segment", path, errno);
+    STRATA_LOG(Info, "deleted WAL segment \"{}\": below the checkpoint {}", path, options_.first_segment);
+    deleted = true;
+  }
+  if (deleted) STRATA_RETURN_IF_ERROR(SyncDir(options_.dir));
   for (size_t i = 0; i < seqs.size(); ++i) {
     STRATA_RETURN_IF_ERROR(ReplaySegment(seqs[i], i + 1 == seqs.size(), replay));
   }
@@ -148,7 +173,7 @@ absl::Status Wal::Replay(absl::FunctionRef<void(std::string_view)> replay) {
                replay_stats_.torn_tails);
   }
   // Always append to a fresh segment: the old ones stay exactly as replayed.
-  uint64_t next = seqs.empty() ? 1 : seqs.back() + 1;
+  uint64_t next = std::max<uint64_t>(seqs.empty() ? 1 : seqs.back() + 1, options_.first_segment);
   STRATA_RETURN_IF_ERROR(OpenSegment(next));
   metrics_.wal_segments.Set(static_cast<double>(seqs.size() + 1));
   return absl::OkStatus();
@@ -284,7 +309,29 @@ absl::Status Wal::WriteAll(std::string_view data) {
 absl::Status Wal::WriteGroup(const std::vector<Waiter*>& group) {
   frame_buf_.clear();
   uint64_t pending = 0;  // bytes in frame_buf_
+  size_t records = 0;
   for (Waiter* w : group) {
+    if (w->rotate) {
+      STRATA_RETURN_IF_ERROR(WriteAll(frame_buf_));
+      frame_buf_.clear();
+      pending = 0;
+      int fd;
+      uint64_t seq;
+      {
+        absl::MutexLock l(&fd_mu_);
+        fd = fd_;
+        seq = segment_seq_;
+      }
+      if (segment_bytes_ > 0) {
+        STRATA_RETURN_IF_ERROR(SyncFd(fd));
+        STRATA_RETURN_IF_ERROR(OpenSegment(seq + 1));
+        metrics_.wal_segments.Increment();
+        ++seq;
+      }
+      w->segment = seq;
+      continue;
+    }
+    ++records;
     uint64_t frame = kHeaderSize + w->payload.size();
     if (segment_bytes_ + pending + frame > options_.segment_size && segment_bytes_ + pending > 0) {
       STRATA_RETURN_IF_ERROR(WriteAll(frame_buf_));
@@ -307,7 +354,7 @@ absl::Status Wal::WriteGroup(const std::vector<Waiter*>& group) {
     pending += frame;
   }
   STRATA_RETURN_IF_ERROR(WriteAll(frame_buf_));
-  metrics_.wal_records.Increment(static_cast<double>(group.size()));
+  metrics_.wal_records.Increment(static_cast<double>(records));
   metrics_.wal_bytes.Increment(static_cast<double>(frame_buf_.size()));
   if (options_.fsync_mode == WalFsyncMode::kAlways) {
     int fd;
@@ -329,6 +376,34 @@ absl::Status Wal::Append(std::string_view payload) {
   }
   Waiter self;
   self.payload = payload;
+  return Submit(&self);
+}
+
+absl::StatusOr<uint64_t> Wal::Rotate() {
+  Waiter self;
+  self.rotate = true;
+  STRATA_RETURN_IF_ERROR(Submit(&self));
+  return self.segment;
+}
+
+absl::Status Wal::DeleteSegmentsBefore(uint64_t seq) {
+  const uint64_t current = current_segment();
+  bool deleted = false;
+  for (uint64_t s : ListSegments()) {
+    if (s >= seq || s >= current) break;
+    const std::string path = SegmentPath(s);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("delete WAL segment", path, errno);
+    deleted = true;
+  }
+  if (deleted) {
+    STRATA_RETURN_IF_ERROR(SyncDir(options_.dir));
+    metrics_.wal_segments.Set(static_cast<double>(ListSegments().size()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Wal::Submit(Waiter* self_ptr) {
+  Waiter& self = *self_ptr;
   absl::MutexLock l(&mu_);
   if (closed_) return absl::FailedPreconditionError("cannot append to WAL: it is closed");
   if (!sticky_error_.ok()) return sticky_error_;

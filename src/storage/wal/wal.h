@@ -51,6 +51,11 @@ struct WalOptions {
   WalFsyncMode fsync_mode = WalFsyncMode::kInterval;
   // kInterval only: how often the background thread fdatasyncs.
   std::chrono::milliseconds fsync_interval{1000};
+  // Segments numbered below this are already contained in the persistent
+  // store (the engine's checkpoint): Open neither replays them nor keeps
+  // them (they are deleted), and new segments are numbered from here at
+  // least. 0 replays everything.
+  uint64_t first_segment = 0;
 };
 
 // What replay found; also reflected in the metrics.
@@ -88,6 +93,21 @@ class Wal {
   // Makes everything appended so far durable (fdatasync).
   absl::Status Sync();
 
+  // Ends the current segment (fdatasync) and starts the next one, in order
+  // with concurrent appends: every Append that returned before Rotate was
+  // called is in an earlier segment. Returns the new segment's number.
+  // When the current segment is still empty it is kept and its number
+  // returned. Errors as for Append.
+  absl::StatusOr<uint64_t> Rotate();
+
+  // Deletes every segment numbered below `seq` (they must be contained in
+  // the persistent store) and fsyncs the directory. Never deletes the
+  // segment being appended to.
+  absl::Status DeleteSegmentsBefore(uint64_t seq);
+
+  // Numbers of the segment files present, ascending.
+  std::vector<uint64_t> ListSegments() const;
+
   // Waits for in-flight appends, stops the background thread, syncs and
   // closes the segment. Later Appends fail with FailedPrecondition.
   // Idempotent.
@@ -102,6 +122,7 @@ class Wal {
 
   Wal(const WalOptions& options, StorageMetrics& metrics);
 
+  absl::Status Submit(Waiter* self);
   absl::Status Replay(absl::FunctionRef<void(std::string_view)> replay);
   absl::Status ReplaySegment(uint64_t seq, bool last, absl::FunctionRef<void(std::string_view)> replay);
   absl::Status OpenSegment(uint64_t seq);

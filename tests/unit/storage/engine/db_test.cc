@@ -11,6 +11,7 @@
 #include <random>
 #include <thread>
 
+#include "common/chunkenc/chunk_codec.h"
 #include "common/chunkenc/xor_chunk.h"
 #include "unit/storage/storage_test_util.h"
 
@@ -66,7 +67,7 @@ void CheckAllThere(Db& db, const Written& w) {
   REQUIRE(r->series.size() == w.by_series.size());
   for (const SeriesChunks& s : r->series) {
     std::vector<Sample> got;
-    for (const ChunkData& c : s.chunks) REQUIRE(DecodeXorChunk(c.data, &got).ok());
+    for (const ChunkData& c : s.chunks) REQUIRE(DecodeChunk(c.encoding, c.data, &got).ok());
     const auto& want = w.by_series.at(s.labels.ToString());
     REQUIRE(got.size() == want.size());
     for (size_t i = 0; i < got.size(); ++i) {
@@ -80,6 +81,9 @@ TEST_CASE("db reopened after close serves every sample bit-exact", "[storage][db
   TempDir dir;
   DbOptions options;
   options.data_path = dir.path();
+  // WAL-only engine: everything comes back through replay (the persistent
+  // engine's restart is covered by db_persist_test.cc).
+  options.persistent = false;
   options.fsync_mode = DbOptions::kAlways;
   options.max_samples_per_chunk = 64;
   Written w;
@@ -210,7 +214,7 @@ TEST_CASE("db appends concurrently with fsync always and all of it replays", "[s
   REQUIRE(r->series.size() == 4);
   for (const auto& s : r->series) {
     std::vector<Sample> got;
-    for (const auto& c : s.chunks) REQUIRE(DecodeXorChunk(c.data, &got).ok());
+    for (const auto& c : s.chunks) REQUIRE(DecodeChunk(c.encoding, c.data, &got).ok());
     CHECK(got.size() == 50);
   }
 }
@@ -227,7 +231,7 @@ std::vector<Sample> AllSamples(const Db& db, const std::string& name) {
   std::vector<Sample> got;
   if (r->series.empty()) return got;
   REQUIRE(r->series.size() == 1);
-  for (const auto& c : r->series[0].chunks) REQUIRE(DecodeXorChunk(c.data, &got).ok());
+  for (const auto& c : r->series[0].chunks) REQUIRE(DecodeChunk(c.encoding, c.data, &got).ok());
   std::stable_sort(got.begin(), got.end(),
                    [](const Sample& a, const Sample& b) { return a.timestamp_ms < b.timestamp_ms; });
   return got;
@@ -270,6 +274,7 @@ TEST_CASE("db keeps out-of-order samples across a restart", "[storage][db][unit]
   TempDir dir;
   DbOptions options;
   options.data_path = dir.path();
+  options.persistent = false;  // asserts replay decisions, see above
   options.max_samples_per_chunk = 16;
   std::vector<Sample> want;
   DbStats before;

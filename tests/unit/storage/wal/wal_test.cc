@@ -219,3 +219,74 @@ TEST_CASE("wal in interval mode fsyncs in the background", "[storage][wal][unit]
 
 }  // namespace
 }  // namespace strata::storage
+
+namespace strata::storage {
+namespace {
+
+TEST_CASE("wal rotation orders records and deleted segments are not replayed", "[storage][wal][unit]") {
+  TempDir dir;
+  prometheus::Registry registry;
+  StorageMetrics metrics(registry);
+  WalOptions options{.dir = dir.path() + "/wal", .fsync_mode = WalFsyncMode::kInterval};
+  uint64_t checkpoint = 0;
+  {
+    auto wal = Wal::Open(options, metrics, [](std::string_view) {});
+    REQUIRE(wal.ok());
+    const uint64_t first = (*wal)->current_segment();
+    // Rotating an empty segment keeps it.
+    CHECK((*wal)->Rotate().value() == first);
+    for (int i = 0; i < 10; ++i) REQUIRE((*wal)->Append(Payload(i)).ok());
+    checkpoint = (*wal)->Rotate().value();
+    CHECK(checkpoint == first + 1);
+    CHECK((*wal)->current_segment() == checkpoint);
+    for (int i = 10; i < 15; ++i) REQUIRE((*wal)->Append(Payload(i)).ok());
+    CHECK((*wal)->ListSegments() == std::vector<uint64_t>{first, checkpoint});
+    REQUIRE((*wal)->DeleteSegmentsBefore(checkpoint).ok());
+    CHECK((*wal)->ListSegments() == std::vector<uint64_t>{checkpoint});
+    // The segment being written is never deleted.
+    REQUIRE((*wal)->DeleteSegmentsBefore(checkpoint + 100).ok());
+    CHECK((*wal)->ListSegments() == std::vector<uint64_t>{checkpoint});
+    REQUIRE((*wal)->Close().ok());
+    CHECK((*wal)->Rotate().status().code() == absl::StatusCode::kFailedPrecondition);
+  }
+  std::vector<std::string> got = ReplayAll(options, metrics);
+  REQUIRE(got.size() == 5);
+  CHECK(got[0] == Payload(10));
+}
+
+TEST_CASE("wal open skips and deletes segments below first_segment", "[storage][wal][unit]") {
+  TempDir dir;
+  prometheus::Registry registry;
+  StorageMetrics metrics(registry);
+  WalOptions options{.dir = dir.path() + "/wal", .segment_size = 512, .fsync_mode = WalFsyncMode::kAlways};
+  uint64_t keep_from = 0;
+  {
+    auto wal = Wal::Open(options, metrics, [](std::string_view) {});
+    REQUIRE(wal.ok());
+    for (int i = 0; i < 40; ++i) REQUIRE((*wal)->Append(Payload(i)).ok());
+    keep_from = (*wal)->Rotate().value();
+    for (int i = 40; i < 45; ++i) REQUIRE((*wal)->Append(Payload(i)).ok());
+    REQUIRE((*wal)->Close().ok());
+  }
+  REQUIRE(Segments(options.dir).size() > 3);
+  options.first_segment = keep_from;
+  std::vector<std::string> got = ReplayAll(options, metrics);
+  REQUIRE(got.size() == 5);
+  CHECK(got.front() == Payload(40));
+  for (const auto& p : Segments(options.dir)) CHECK(std::stoull(p.filename().string()) >= keep_from);
+  // With every segment gone, new segments still start at first_segment, so
+  // the next open (same checkpoint) replays what is appended now.
+  std::filesystem::remove_all(options.dir);
+  options.first_segment = 1000;
+  {
+    auto wal = Wal::Open(options, metrics, [](std::string_view) {});
+    REQUIRE(wal.ok());
+    CHECK((*wal)->current_segment() == 1000);
+    REQUIRE((*wal)->Append("kept").ok());
+    REQUIRE((*wal)->Close().ok());
+  }
+  CHECK(ReplayAll(options, metrics) == std::vector<std::string>{"kept"});
+}
+
+}  // namespace
+}  // namespace strata::storage

@@ -1,0 +1,136 @@
+#include "storage/engine/rocks_chunk_store.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "common/chunkenc/chunk_codec.h"
+#include "common/chunkenc/xor_chunk.h"
+
+namespace strata::storage {
+namespace {
+
+void AppendOverlapping(const absl::flat_hash_map<uint64_t, std::vector<ChunkData>>& map, uint64_t series_id,
+                       int64_t mint, int64_t maxt, std::vector<ChunkData>* out) {
+  auto it = map.find(series_id);
+  if (it == map.end()) return;
+  for (const ChunkData& c : it->second) {
+    if (c.max_time_ms >= mint && c.min_time_ms <= maxt) out->push_back(c);
+  }
+}
+
+}  // namespace
+
+RocksChunkStore::RocksChunkStore(RocksStore* store) : store_(store) {}
+
+absl::Status RocksChunkStore::Add(uint64_t series_id, ChunkData chunk) {
+  Stripe& s = stripes_[series_id % kStripes];
+  absl::MutexLock l(&s.mu);
+  s.pending[series_id].push_back(std::move(chunk));
+  ++s.num_pending;
+  return absl::OkStatus();
+}
+
+absl::Status RocksChunkStore::AddOutOfOrder(uint64_t series_id, ChunkData chunk) {
+  // RocksDB keys order chunks by min_time whatever their kind.
+  return Add(series_id, std::move(chunk));
+}
+
+absl::Status RocksChunkStore::Read(uint64_t series_id, int64_t mint, int64_t maxt,
+                                   std::vector<ChunkData>* out) const {
+  const size_t start = out->size();
+  {
+    const Stripe& s = stripes_[series_id % kStripes];
+    absl::MutexLock l(&s.mu);
+    AppendOverlapping(s.flushing, series_id, mint, maxt, out);
+    AppendOverlapping(s.pending, series_id, mint, maxt, out);
+  }
+  std::stable_sort(out->begin() + static_cast<std::ptrdiff_t>(start), out->end(),
+                   [](const ChunkData& a, const ChunkData& b) { return a.min_time_ms < b.min_time_ms; });
+  return absl::OkStatus();
+}
+
+absl::Status RocksChunkStore::ReadPersisted(uint64_t series_id, int64_t mint, int64_t maxt,
+                                            std::vector<ChunkData>* out) const {
+  return store_->ReadChunks(series_id, mint, maxt, out);
+}
+
+uint64_t RocksChunkStore::num_chunks() const { return num_pending() + persisted_.load(std::memory_order_relaxed); }
+
+uint64_t RocksChunkStore::num_pending() const {
+  uint64_t n = 0;
+  for (const Stripe& s : stripes_) {
+    absl::MutexLock l(&s.mu);
+    n += s.num_pending + s.num_flushing;
+  }
+  return n;
+}
+
+uint64_t RocksChunkStore::BeginFlush() {
+  uint64_t n = 0;
+  for (Stripe& s : stripes_) {
+    absl::MutexLock l(&s.mu);
+    // Flushes never overlap, so `flushing` is empty here.
+    s.flushing.swap(s.pending);
+    s.num_flushing = s.num_pending;
+    s.num_pending = 0;
+    n += s.num_flushing;
+  }
+  return n;
+}
+
+uint64_t RocksChunkStore::AddFlushingTo(size_t stripe, RocksStore::Batch* batch) const {
+  // Copied under the lock, re-encoded after it: appends that seal into this
+  // stripe do not wait for the codecs.
+  std::vector<std::pair<uint64_t, ChunkData>> copies;
+  {
+    const Stripe& s = stripes_[stripe];
+    absl::MutexLock l(&s.mu);
+    copies.reserve(s.num_flushing);
+    for (const auto& [id, chunks] : s.flushing) {
+      for (const ChunkData& c : chunks) copies.emplace_back(id, c);
+    }
+  }
+  // The head seals Gorilla chunks (cheap on the ingest path); on disk each
+  // chunk takes whichever encoding is smallest (common/chunkenc/chunk_codec.h).
+  std::vector<Sample> samples;
+  for (auto& [id, c] : copies) {
+    if (c.encoding == ChunkEncoding::kXor) {
+      samples.clear();
+      if (DecodeXorChunk(c.data, &samples).ok() && !samples.empty() && samples.size() <= kMaxChunkSamples) {
+        EncodedChunk best = EncodeBest(samples);
+        if (best.data.size() < c.data.size()) {
+          c.encoding = best.encoding;
+          c.data = std::move(best.data);
+        }
+      }
+    }
+    batch->PutChunk(id, c);
+  }
+  return copies.size();
+}
+
+void RocksChunkStore::FinishFlush() {
+  uint64_t n = 0;
+  for (Stripe& s : stripes_) {
+    absl::MutexLock l(&s.mu);
+    s.flushing.clear();
+    n += s.num_flushing;
+    s.num_flushing = 0;
+  }
+  persisted_.fetch_add(n, std::memory_order_relaxed);
+}
+
+void RocksChunkStore::AbortFlush() {
+  for (Stripe& s : stripes_) {
+    absl::MutexLock l(&s.mu);
+    for (auto& [id, chunks] : s.flushing) {
+      std::vector<ChunkData>& dst = s.pending[id];
+      dst.insert(dst.end(), std::make_move_iterator(chunks.begin()), std::make_move_iterator(chunks.end()));
+    }
+    s.flushing.clear();
+    s.num_pending += s.num_flushing;
+    s.num_flushing = 0;
+  }
+}
+
+}  // namespace strata::storage

@@ -1,0 +1,73 @@
+// File: storage/engine/rocks_chunk_store.h
+//
+// The ChunkStore of a persistent engine: chunks sealed by the head wait in
+// memory ("pending") until Db::Flush writes them to RocksDB's `chunks_15s`
+// column family together with the checkpoint that lets the WAL segments
+// holding their samples be deleted. Reads merge pending chunks with the
+// persisted ones, so a chunk is visible from the moment it is sealed.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "storage/head/chunk_store.h"
+#include "storage/index/rocks_store.h"
+
+namespace strata::storage {
+
+// Thread-safe. Flushes (BeginFlush .. Finish/AbortFlush) must not overlap
+// each other (Db serializes them); Add and Read run concurrently with them.
+class RocksChunkStore final : public ChunkStore {
+ public:
+  // REQUIRES: `store` outlives this object.
+  explicit RocksChunkStore(RocksStore* store);
+
+  absl::Status Add(uint64_t series_id, ChunkData chunk) override;
+  absl::Status AddOutOfOrder(uint64_t series_id, ChunkData chunk) override;
+  // Read returns the pending and flushing chunks (memory), ReadPersisted
+  // those in RocksDB. Called in that order, a chunk that a concurrent flush
+  // moves to RocksDB in between is seen twice (harmless: readers keep one
+  // sample per timestamp), never missed.
+  absl::Status Read(uint64_t series_id, int64_t mint, int64_t maxt, std::vector<ChunkData>* out) const override;
+  absl::Status ReadPersisted(uint64_t series_id, int64_t mint, int64_t maxt,
+                             std::vector<ChunkData>* out) const override;
+  // Pending chunks plus the chunks persisted through this object.
+  uint64_t num_chunks() const override;
+
+  static constexpr size_t kStripes = 64;
+
+  // Moves every pending chunk to the "flushing" set (still readable).
+  // Returns the number of chunks moved.
+  uint64_t BeginFlush();
+  // Adds the flushing chunks of stripe `stripe` (< kStripes) to `batch`, so
+  // the caller can write a large flush in several batches. Returns the
+  // number of chunks added.
+  uint64_t AddFlushingTo(size_t stripe, RocksStore::Batch* batch) const;
+  // The batches are durable: drops the flushing set.
+  void FinishFlush();
+  // A batch failed: the flushing chunks become pending again (chunks of
+  // batches already written are written again by the next flush, under new
+  // keys: duplicates, which readers tolerate).
+  void AbortFlush();
+
+  uint64_t num_pending() const;
+
+ private:
+  struct alignas(64) Stripe {
+    mutable absl::Mutex mu;
+    absl::flat_hash_map<uint64_t, std::vector<ChunkData>> pending ABSL_GUARDED_BY(mu);
+    absl::flat_hash_map<uint64_t, std::vector<ChunkData>> flushing ABSL_GUARDED_BY(mu);
+    uint64_t num_pending ABSL_GUARDED_BY(mu) = 0;
+    uint64_t num_flushing ABSL_GUARDED_BY(mu) = 0;
+  };
+
+  RocksStore* const store_;
+  Stripe stripes_[kStripes];
+  std::atomic<uint64_t> persisted_{0};
+};
+
+}  // namespace strata::storage

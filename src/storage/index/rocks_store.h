@@ -1,0 +1,157 @@
+// File: storage/index/rocks_store.h
+//
+// The persistent part of a storage node: one RocksDB at `<data_path>/db`
+// holding the series dictionary (labels <-> dense series id), the inverted
+// index (postings) and sealed chunks, plus the engine's checkpoint metadata.
+// The key layout of every column family is specified, with byte diagrams, in
+// docs/format/index.md; the encoders live in rocks_store.cc only.
+//
+// Writers fill a Batch (new series with their postings, sealed chunks, meta
+// values) and commit it atomically with Write(); readers see only committed
+// data. RocksDB headers stay out of this header (pimpl), so including it
+// costs nothing.
+//
+//   STRATA_ASSIGN_OR_RETURN(auto store, RocksStore::Open({.path = dir + "/db"}));
+//   RocksStore::Batch b = store->NewBatch();
+//   b.PutSeries(id, tenant, labels);
+//   b.PutChunk(id, chunk);
+//   STRATA_RETURN_IF_ERROR(store->Write(std::move(b), /*sync=*/true));
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/model/labels.h"
+#include "common/model/tenant.h"
+#include "common/rpc/storage_api.h"
+
+namespace strata::storage {
+
+struct RocksStoreOptions {
+  // Directory of the RocksDB instance (created when missing). Required.
+  std::string path;
+  // LRU block cache shared by every column family: bounds the memory used
+  // for cached index and chunk blocks.
+  uint64_t block_cache_bytes = 256ull << 20;
+  // Total memtable budget across column families (RocksDB's
+  // db_write_buffer_size); each column family's memtable is a quarter of it.
+  uint64_t write_buffer_bytes = 64ull << 20;
+};
+
+// A series as the store knows it.
+struct SeriesRecord {
+  uint64_t id = 0;
+  TenantId tenant;
+  Labels labels;
+};
+
+// Thread-safe: reads run concurrently with each other and with Write; Write
+// calls are serialized internally. Destruction closes the database; no call
+// may be in flight then.
+class RocksStore {
+ public:
+  // An atomic set of updates, built without touching the database. Not
+  // thread-safe; move it into Write().
+  class Batch {
+   public:
+    ~Batch();
+    Batch(Batch&&) noexcept;
+    Batch& operator=(Batch&&) noexcept;
+
+    // Adds the series to `series` and `series_labels` and one postings entry
+    // per label. Writing the same (id, tenant, labels) twice is harmless.
+    void PutSeries(uint64_t id, TenantId tenant, const Labels& labels);
+    // Adds a sealed chunk of the 15 s tier. Chunks of one series may share a
+    // min_time (an out-of-order chunk and an in-order one): each gets a
+    // unique key, so none overwrites another.
+    void PutChunk(uint64_t series_id, const ChunkData& chunk);
+    // Meta values; the store keeps the largest next_series_id ever written.
+    void SetNextSeriesId(uint64_t next_id);
+    void SetWalCheckpoint(uint64_t first_needed_segment);
+
+    size_t num_series() const;
+    size_t num_chunks() const;
+    // Bytes of the encoded batch so far (callers split large writes).
+    size_t approximate_bytes() const;
+    bool empty() const;
+
+   private:
+    friend class RocksStore;
+    Batch();
+    struct Rep;
+    std::unique_ptr<Rep> rep_;
+  };
+
+  // Opens (creating when missing) the database with the column families
+  // `series`, `series_labels`, `postings`, `chunks_15s` and `meta`; column
+  // families written by a newer version are opened too. Unavailable or
+  // DataLoss (with the RocksDB message) when it cannot be opened.
+  static absl::StatusOr<std::unique_ptr<RocksStore>> Open(const RocksStoreOptions& options);
+
+  ~RocksStore();
+  RocksStore(const RocksStore&) = delete;
+  RocksStore& operator=(const RocksStore&) = delete;
+
+  Batch NewBatch() const;
+
+  // Commits `batch` atomically. With `sync`, returns after the RocksDB log
+  // is fsynced, so the batch survives power loss.
+  absl::Status Write(Batch batch, bool sync);
+
+  // Series id of (tenant, labels); NotFound when unknown.
+  absl::StatusOr<uint64_t> LookupSeriesId(TenantId tenant, const Labels& labels) const;
+  // Tenant and labels of series `id`; NotFound when unknown.
+  absl::StatusOr<SeriesRecord> GetSeries(uint64_t id) const;
+
+  // Calls `fn` with the ids of the tenant's series having label
+  // name=value, in increasing id order, until `fn` returns false.
+  absl::Status ForEachPosting(TenantId tenant, std::string_view name, std::string_view value,
+                              absl::FunctionRef<bool(uint64_t)> fn) const;
+  // The same, collected.
+  absl::StatusOr<std::vector<uint64_t>> Postings(TenantId tenant, std::string_view name, std::string_view value) const;
+  // Distinct values of label `name` among the tenant's series, sorted
+  // bytewise (what regex matchers iterate). Skips each value's ids with one
+  // seek, so the cost is per value, not per series.
+  absl::StatusOr<std::vector<std::string>> LabelValues(TenantId tenant, std::string_view name) const;
+
+  // Calls `fn` with every series of `tenant`, in canonical-labels order,
+  // until it returns false.
+  absl::Status ForEachSeries(TenantId tenant, absl::FunctionRef<bool(const SeriesRecord&)> fn) const;
+  // Calls `fn` with every series of every tenant, in id order, until it
+  // returns false (used to load the head at startup).
+  absl::Status ForEachSeriesById(absl::FunctionRef<bool(const SeriesRecord&)> fn) const;
+
+  // Appends the 15 s chunks of `series_id` overlapping [mint, maxt] (both
+  // inclusive) to `*out`, ordered by min_time_ms. Seeks directly to the
+  // first candidate: the store tracks the longest chunk span ever written.
+  absl::Status ReadChunks(uint64_t series_id, int64_t mint, int64_t maxt, std::vector<ChunkData>* out) const;
+
+  // Newest max_time_ms among the chunks of `series_id`, or INT64_MIN when
+  // it has none: one backward seek plus a short forward scan.
+  absl::StatusOr<int64_t> MaxTime(uint64_t series_id) const;
+
+  // Meta values as of the last Write (or Open): 0 / 0 for a new database.
+  uint64_t next_series_id() const;
+  uint64_t wal_checkpoint() const;
+  // Chunks written through this store since Open, plus those found at Open
+  // (RocksDB's key estimate: approximate).
+  uint64_t num_chunks_estimate() const;
+
+  // Compacts every column family to the bottommost level (force_merge).
+  absl::Status CompactAll();
+
+  const std::string& path() const;
+
+ private:
+  struct Impl;
+  explicit RocksStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace strata::storage

@@ -1,0 +1,413 @@
+// Tests of the persistent engine: Flush to RocksDB, WAL checkpoint and
+// truncation, restart from RocksDB plus the WAL tail, crash points.
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include "common/chunkenc/chunk_codec.h"
+#include "common/chunkenc/xor_chunk.h"
+#include "storage/engine/db.h"
+#include "storage/index/rocks_store.h"
+#include "unit/storage/storage_test_util.h"
+
+namespace strata::storage {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::M;
+using testing::OneSeriesBatch;
+using testing::TempDir;
+
+constexpr TenantId kTenant{4, 2};
+constexpr int kSeries = 16;
+
+using Written = std::map<std::string, std::vector<Sample>>;  // labels string -> samples
+
+// Appends batches [first, first + n) of kSeries series x 8 samples each;
+// batch b holds timestamps b*8 .. b*8+7 (x 15 s), values with awkward bits.
+void WriteBatches(Db& db, int first, int n, Written* w) {
+  std::mt19937_64 rng(static_cast<uint64_t>(first) * 7919 + 1);
+  for (int b = first; b < first + n; ++b) {
+    WriteBatchBuilder builder(kTenant);
+    for (int s = 0; s < kSeries; ++s) {
+      std::string inst = "host-" + std::to_string(s);
+      std::vector<LabelView> labels = {{"__name__", "node_load"}, {"instance", inst}};
+      std::vector<Sample> samples;
+      for (int i = 0; i < 8; ++i) {
+        int64_t t = static_cast<int64_t>(b * 8 + i) * 15000 - 600000;  // starts before 1970
+        double v = rng() % 3 == 0 ? std::bit_cast<double>(rng()) : (rng() % 3 == 1 ? StaleNaN() : b + i * 0.5);
+        samples.push_back({t, v});
+      }
+      builder.AddSeries(labels, samples);
+      auto& dst = (*w)[Labels::FromViews(labels).ToString()];
+      dst.insert(dst.end(), samples.begin(), samples.end());
+    }
+    REQUIRE(db.Append(builder.Finish()).ok());
+  }
+}
+
+// What a select node does with a series' chunks: decode, merge by time,
+// keep the first of equal timestamps.
+std::map<std::string, std::vector<Sample>> ReadAll(const Db& db) {
+  SearchRequest req;
+  req.tenant = kTenant;
+  req.matchers = {M(MatchType::kEqual, "__name__", "node_load")};
+  req.min_time_ms = INT64_MIN;
+  req.max_time_ms = INT64_MAX;
+  auto r = db.Search(req);
+  REQUIRE(r.ok());
+  std::map<std::string, std::vector<Sample>> out;
+  for (const SeriesChunks& s : r->series) {
+    std::vector<Sample> got;
+    for (const ChunkData& c : s.chunks) REQUIRE(DecodeChunk(c.encoding, c.data, &got).ok());
+    std::stable_sort(got.begin(), got.end(),
+                     [](const Sample& a, const Sample& b) { return a.timestamp_ms < b.timestamp_ms; });
+    got.erase(std::unique(got.begin(), got.end(),
+                          [](const Sample& a, const Sample& b) { return a.timestamp_ms == b.timestamp_ms; }),
+              got.end());
+    out[s.labels.ToString()] = std::move(got);
+  }
+  return out;
+}
+
+void CheckAllThere(const Db& db, const Written& w) {
+  auto got = ReadAll(db);
+  REQUIRE(got.size() == w.size());
+  for (const auto& [labels, want] : w) {
+    const auto& have = got.at(labels);
+    REQUIRE(have.size() == want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      INFO(labels << " sample " << i);
+      CHECK(SameBits(have[i], want[i]));
+    }
+  }
+}
+
+std::vector<uint64_t> WalSegments(const std::string& data_path) {
+  std::vector<uint64_t> seqs;
+  for (const auto& e : fs::directory_iterator(data_path + "/wal")) seqs.push_back(std::stoull(e.path().filename().string()));
+  std::sort(seqs.begin(), seqs.end());
+  return seqs;
+}
+
+DbOptions PersistentOptions(const std::string& path) {
+  DbOptions o;
+  o.data_path = path;
+  o.persistent = true;
+  o.flush_interval = std::chrono::milliseconds(0);
+  o.max_samples_per_chunk = 20;  // several sealed chunks per series
+  o.block_cache_bytes = 8 << 20;
+  o.write_buffer_bytes = 8 << 20;
+  o.flush_batch_bytes = 2048;  // several RocksDB batches per flush
+  return o;
+}
+
+TEST_CASE("persistent db flushed and reopened returns every sample bit-exact", "[storage][db][persist][unit]") {
+  TempDir dir;
+  DbOptions options = PersistentOptions(dir.path());
+  Written w;
+  {
+    prometheus::Registry registry;
+    auto db = Db::Open(options, &registry);
+    REQUIRE(db.ok());
+    WriteBatches(**db, 0, 10, &w);
+    REQUIRE((*db)->Flush().ok());
+    DbStats st = (*db)->Stats();
+    CHECK(st.flushes == 1);
+    CHECK(st.wal_checkpoint >= 2);
+    const std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
+    CHECK(text.find("strata_storage_flushes_total 1") != std::string::npos);
+    CHECK(text.find("strata_storage_chunks_persisted_total 0") == std::string::npos);
+    CheckAllThere(**db, w);
+    WriteBatches(**db, 10, 10, &w);
+    CheckAllThere(**db, w);
+    REQUIRE((*db)->Close().ok());
+    CHECK((*db)->Flush().code() == absl::StatusCode::kUnavailable);
+  }
+  CHECK(fs::is_directory(dir.path() + "/db"));
+  auto db = Db::Open(options, nullptr);
+  REQUIRE(db.ok());
+  DbStats st = (*db)->Stats();
+  CHECK(st.persisted_series == kSeries);
+  CHECK(st.series == kSeries);
+  CHECK(st.replayed_records == 0);  // Close flushed everything
+  CheckAllThere(**db, w);
+  // Series keep their identity: appending more creates no new series, and
+  // the newest persisted timestamp still bounds the out-of-order window.
+  WriteBatches(**db, 20, 2, &w);
+  CHECK((*db)->Stats().series == kSeries);
+  std::string old = OneSeriesBatch(kTenant, {{"__name__", "node_load"}, {"instance", "host-0"}},
+                                   {{-600000 - 7200000, 1.0}});
+  AppendStats append_stats;
+  REQUIRE((*db)->Append(old, &append_stats).ok());
+  CHECK(append_stats.too_old == 1);
+  CheckAllThere(**db, w);
+}
+
+TEST_CASE("persistent db killed after a flush and more appends loses nothing", "[storage][db][persist][unit]") {
+  TempDir dir;
+  for (auto mode : {DbOptions::kInterval, DbOptions::kAlways}) {
+    const std::string live = dir.path() + "/live" + std::to_string(mode);
+    const std::string crashed = dir.path() + "/crashed" + std::to_string(mode);
+    DbOptions options = PersistentOptions(live);
+    options.fsync_mode = mode;
+    options.fsync_interval = std::chrono::milliseconds(60000);
+    auto db = Db::Open(options, nullptr);
+    REQUIRE(db.ok());
+    Written w;
+    WriteBatches(**db, 0, 12, &w);
+    REQUIRE((*db)->Flush().ok());
+    WriteBatches(**db, 12, 7, &w);
+    // kill -9 leaves what the page cache holds: copy while open.
+    fs::copy(live, crashed, fs::copy_options::recursive);
+    auto reopened = Db::Open(PersistentOptions(crashed), nullptr);
+    REQUIRE(reopened.ok());
+    CHECK((*reopened)->Stats().replayed_records == 7);
+    CHECK((*reopened)->Stats().persisted_series == kSeries);
+    CheckAllThere(**reopened, w);
+    REQUIRE((*db)->Close().ok());
+  }
+}
+
+TEST_CASE("flush deletes the WAL segments below the checkpoint", "[storage][db][persist][unit]") {
+  TempDir dir;
+  DbOptions options = PersistentOptions(dir.path());
+  options.wal_segment_size = 2048;  // a few batches per segment
+  auto db = Db::Open(options, nullptr);
+  REQUIRE(db.ok());
+  Written w;
+  WriteBatches(**db, 0, 30, &w);
+  const std::vector<uint64_t> before = WalSegments(dir.path());
+  REQUIRE(before.size() > 3);
+  REQUIRE((*db)->Flush().ok());
+  const uint64_t checkpoint = (*db)->Stats().wal_checkpoint;
+  CHECK(checkpoint > before.back());
+  const std::vector<uint64_t> after = WalSegments(dir.path());
+  REQUIRE(after.size() == 1);
+  CHECK(after[0] == checkpoint);
+  CheckAllThere(**db, w);
+  // A second flush with nothing new keeps working and stays consistent.
+  REQUIRE((*db)->Flush().ok());
+  CHECK(WalSegments(dir.path()).size() == 1);
+  CheckAllThere(**db, w);
+}
+
+TEST_CASE("a crash between the RocksDB sync and the WAL deletion replays nothing twice",
+          "[storage][db][persist][unit]") {
+  TempDir dir;
+  const std::string live = dir.path() + "/live";
+  const std::string saved = dir.path() + "/saved_wal";
+  const std::string crashed = dir.path() + "/crashed";
+  auto db = Db::Open(PersistentOptions(live), nullptr);
+  REQUIRE(db.ok());
+  Written w;
+  WriteBatches(**db, 0, 9, &w);
+  REQUIRE((*db)->Flush().ok());
+  WriteBatches(**db, 9, 9, &w);
+  // The segments the next flush deletes, as they were before it.
+  fs::copy(live + "/wal", saved, fs::copy_options::recursive);
+  REQUIRE((*db)->Flush().ok());
+  WriteBatches(**db, 18, 3, &w);
+  fs::copy(live, crashed, fs::copy_options::recursive);
+  // Put the deleted segments back: the state after RocksDB's sync but
+  // before the unlink.
+  uint64_t restored = 0;
+  for (const auto& e : fs::directory_iterator(saved)) {
+    if (!fs::exists(crashed + "/wal/" + e.path().filename().string())) {
+      fs::copy(e.path(), crashed + "/wal/" + e.path().filename().string());
+      ++restored;
+    }
+  }
+  REQUIRE(restored > 0);
+  auto reopened = Db::Open(PersistentOptions(crashed), nullptr);
+  REQUIRE(reopened.ok());
+  const DbStats st = (*reopened)->Stats();
+  CHECK(st.replayed_records == 3);  // only the records after the checkpoint
+  for (uint64_t seq : WalSegments(crashed)) CHECK(seq >= st.wal_checkpoint);
+  CheckAllThere(**reopened, w);
+  // Samples counted once: nothing below the checkpoint was re-appended.
+  CHECK(st.samples_appended == 3 * kSeries * 8);
+  REQUIRE((*db)->Close().ok());
+}
+
+TEST_CASE("a crash after the WAL rotation but before the RocksDB write loses nothing",
+          "[storage][db][persist][unit]") {
+  TempDir dir;
+  const std::string live = dir.path() + "/live";
+  auto db = Db::Open(PersistentOptions(live), nullptr);
+  REQUIRE(db.ok());
+  Written w;
+  WriteBatches(**db, 0, 6, &w);
+  REQUIRE((*db)->Flush().ok());
+  WriteBatches(**db, 6, 6, &w);
+  // A second flush dies after rotating the WAL (and sealing in memory) but
+  // before its RocksDB write: RocksDB still has the first checkpoint, and
+  // the WAL has one more, empty segment.
+  const std::string crashed = dir.path() + "/crashed";
+  fs::copy(live, crashed, fs::copy_options::recursive);
+  // An empty new segment, as a rotation leaves it.
+  std::vector<uint64_t> segs = WalSegments(crashed);
+  { std::ofstream(fmt::format("{}/wal/{:08d}", crashed, segs.back() + 1)); }
+  auto reopened = Db::Open(PersistentOptions(crashed), nullptr);
+  REQUIRE(reopened.ok());
+  CHECK((*reopened)->Stats().replayed_records == 6);
+  CheckAllThere(**reopened, w);
+  REQUIRE((*db)->Close().ok());
+}
+
+TEST_CASE("series ids handed out before a crash are never given to another series",
+          "[storage][db][persist][unit]") {
+  TempDir dir;
+  {
+    // What a crash can leave: series 1 persisted; series 2 created during
+    // the flush, its chunk persisted but not its record; next id 3.
+    auto store = RocksStore::Open({.path = dir.path() + "/db"});
+    REQUIRE(store.ok());
+    RocksStore::Batch batch = (*store)->NewBatch();
+    batch.PutSeries(1, kTenant, Labels::FromUnsorted({{"__name__", "node_load"}, {"instance", "a"}}));
+    XorAppender app;
+    app.Append(5000, 42.0);
+    ChunkData orphan;
+    orphan.min_time_ms = orphan.max_time_ms = 5000;
+    orphan.data = app.Finish();
+    batch.PutChunk(2, orphan);
+    batch.SetNextSeriesId(3);
+    REQUIRE((*store)->Write(std::move(batch), true).ok());
+  }
+  auto db = Db::Open(PersistentOptions(dir.path()), nullptr);
+  REQUIRE(db.ok());
+  REQUIRE((*db)->Append(OneSeriesBatch(kTenant, {{"__name__", "node_load"}, {"instance", "b"}}, {{7000, 1.0}})).ok());
+  // Series "a" has no samples, so it is not returned; "b" must not show
+  // the orphan sample at 5000.
+  auto got = ReadAll(**db);
+  REQUIRE(got.size() == 1);
+  const auto& b = got.begin()->second;
+  REQUIRE(b.size() == 1);
+  CHECK(b[0].timestamp_ms == 7000);
+}
+
+TEST_CASE("flushed chunks are stored in the smallest encoding and read back bit-exact",
+          "[storage][db][persist][unit]") {
+  TempDir dir;
+  DbOptions options = PersistentOptions(dir.path());
+  options.max_samples_per_chunk = 120;
+  std::vector<Sample> counter, gauge;
+  for (int i = 0; i < 240; ++i) {
+    counter.push_back({i * 15000, static_cast<double>(1000 + i * 7)});
+    gauge.push_back({i * 15000, (i % 5 == 0) ? StaleNaN() : std::bit_cast<double>(0x3ff0000000000000ull + i * 977)});
+  }
+  {
+    auto db = Db::Open(options, nullptr);
+    REQUIRE(db.ok());
+    REQUIRE((*db)->Append(OneSeriesBatch(kTenant, {{"__name__", "c"}}, counter)).ok());
+    REQUIRE((*db)->Append(OneSeriesBatch(kTenant, {{"__name__", "g"}}, gauge)).ok());
+    REQUIRE((*db)->Flush().ok());
+  }
+  auto db = Db::Open(options, nullptr);
+  REQUIRE(db.ok());
+  for (const auto& [name, want] : {std::pair{std::string("c"), counter}, std::pair{std::string("g"), gauge}}) {
+    SearchRequest req;
+    req.tenant = kTenant;
+    req.matchers = {M(MatchType::kEqual, "__name__", name)};
+    req.min_time_ms = INT64_MIN;
+    req.max_time_ms = INT64_MAX;
+    auto r = (*db)->Search(req);
+    REQUIRE(r.ok());
+    REQUIRE(r->series.size() == 1);
+    std::vector<Sample> got;
+    size_t int_chunks = 0;
+    for (const ChunkData& c : r->series[0].chunks) {
+      REQUIRE(DecodeChunk(c.encoding, c.data, &got).ok());
+      if (c.encoding == ChunkEncoding::kIntDelta) ++int_chunks;
+    }
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < got.size(); ++i) CHECK(SameBits(got[i], want[i]));
+    // An integer counter beats Gorilla; random-bit gauges stay Gorilla or better.
+    if (name == "c") CHECK(int_chunks == r->series[0].chunks.size());
+  }
+}
+
+TEST_CASE("flushes running during concurrent appends lose no sample", "[storage][db][persist][unit]") {
+  TempDir dir;
+  const std::string live = dir.path() + "/live";
+  DbOptions options = PersistentOptions(live);
+  options.wal_segment_size = 8192;
+  auto db = Db::Open(options, nullptr);
+  REQUIRE(db.ok());
+  std::atomic<bool> done{false};
+  std::thread flusher([&] {
+    while (!done.load()) {
+      CHECK((*db)->Flush().ok());
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 3; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        std::string batch = OneSeriesBatch(kTenant, {{"__name__", "node_load"}, {"instance", "w" + std::to_string(t)}},
+                                           {{i * 1000, static_cast<double>(i)}});
+        REQUIRE((*db)->Append(batch).ok());
+      }
+    });
+  }
+  for (auto& th : writers) th.join();
+  done = true;
+  flusher.join();
+  CHECK((*db)->Stats().flushes >= 1);
+  Written w;
+  for (int t = 0; t < 3; ++t) {
+    auto& v = w[Labels::FromUnsorted({{"__name__", "node_load"}, {"instance", "w" + std::to_string(t)}}).ToString()];
+    for (int i = 0; i < 200; ++i) v.push_back({i * 1000, static_cast<double>(i)});
+  }
+  CheckAllThere(**db, w);
+  const std::string crashed = dir.path() + "/crashed";
+  fs::copy(live, crashed, fs::copy_options::recursive);
+  auto reopened = Db::Open(PersistentOptions(crashed), nullptr);
+  REQUIRE(reopened.ok());
+  CheckAllThere(**reopened, w);
+}
+
+TEST_CASE("the background flush persists data without an explicit call", "[storage][db][persist][unit]") {
+  TempDir dir;
+  DbOptions options = PersistentOptions(dir.path());
+  options.flush_interval = std::chrono::milliseconds(20);
+  auto db = Db::Open(options, nullptr);
+  REQUIRE(db.ok());
+  Written w;
+  WriteBatches(**db, 0, 3, &w);
+  for (int i = 0; i < 500 && (*db)->Stats().flushes == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK((*db)->Stats().flushes >= 1);
+  CHECK((*db)->Stats().wal_checkpoint >= 2);
+  CheckAllThere(**db, w);
+  REQUIRE((*db)->Close().ok());
+}
+
+TEST_CASE("flush on a non-persistent db only syncs the WAL", "[storage][db][persist][unit]") {
+  TempDir dir;
+  DbOptions options;
+  options.data_path = dir.path();
+  options.persistent = false;
+  auto db = Db::Open(options, nullptr);
+  REQUIRE(db.ok());
+  Written w;
+  WriteBatches(**db, 0, 2, &w);
+  REQUIRE((*db)->Flush().ok());
+  CHECK((*db)->Stats().flushes == 0);
+  CHECK_FALSE(fs::exists(dir.path() + "/db"));
+  CheckAllThere(**db, w);
+}
+
+}  // namespace
+}  // namespace strata::storage
