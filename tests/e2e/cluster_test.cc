@@ -86,6 +86,36 @@ TEST_CASE("an acknowledged write survives kill -9 of every storage node", "[e2e]
   CHECK(diff.empty());
 }
 
+TEST_CASE("data flushed to RocksDB and data only in the WAL both survive kill -9", "[e2e][.slow]") {
+  StrataCluster cluster;
+  cluster.Start();
+  auto flushed = GenerateSeries(20, 60, 6);
+  WriteAll(cluster, EncodeRequests(flushed, 10));
+  for (int i = 0; i < 3; ++i) {
+    auto r = HttpClient::Get("127.0.0.1", cluster.storage_http_port(i), "/internal/force_flush");
+    REQUIRE(r.ok());
+    INFO(r->body);
+    REQUIRE(r->status == 200);
+  }
+  // More samples of the same series after the checkpoint: only in the WAL.
+  auto later = flushed;
+  for (auto& s : later) {
+    for (auto& sample : s.samples) sample.timestamp_ms += 60 * 15'000;
+    if (IsStaleNaN(s.samples.back().value)) s.samples.back().value = 1;
+  }
+  WriteAll(cluster, EncodeRequests(later, 10));
+  for (int i = 0; i < 3; ++i) cluster.KillStorage(i);
+  for (int i = 0; i < 3; ++i) cluster.StartStorage(i);
+  auto all = flushed;
+  for (size_t i = 0; i < all.size(); ++i) {
+    // The first series ended with a stale marker before the later samples.
+    all[i].samples.insert(all[i].samples.end(), later[i].samples.begin(), later[i].samples.end());
+  }
+  std::string diff = EventuallyComplete(cluster, all);
+  INFO(diff << cluster.Logs());
+  CHECK(diff.empty());
+}
+
 TEST_CASE("writes are refused with 503 when fewer than replicationFactor storage nodes are up", "[e2e][.slow]") {
   StrataCluster cluster;
   cluster.Start();

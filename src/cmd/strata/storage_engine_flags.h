@@ -24,6 +24,8 @@ struct StorageEngineFlags {
   std::string wal_fsync = "interval";
   std::chrono::milliseconds wal_fsync_interval{1000};
   std::chrono::milliseconds out_of_order_window{3600 * 1000};
+  std::chrono::milliseconds flush_interval{3600 * 1000};
+  int64_t cache_size_bytes = int64_t{256} << 20;
 };
 
 void RegisterStorageEngineFlags(FlagSet& flags, StorageEngineFlags* options);

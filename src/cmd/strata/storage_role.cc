@@ -28,6 +28,10 @@ void RegisterStorageEngineFlags(FlagSet& flags, StorageEngineFlags* options) {
   flags.Duration("storage.outOfOrderWindow", &options->out_of_order_window,
                  "Samples up to this much older than the newest sample of their series are accepted out of order; "
                  "older ones are rejected and counted (0 rejects every late sample)");
+  flags.Duration("storage.flushInterval", &options->flush_interval,
+                 "How often open chunks are sealed into RocksDB and the WAL truncated; also the usual chunk length "
+                 "and the most WAL a restart replays");
+  flags.Bytes("storage.cacheSizeBytes", &options->cache_size_bytes, "Size of the RocksDB block cache");
 }
 
 absl::StatusOr<std::unique_ptr<storage::Db>> OpenStorageEngine(const StorageEngineFlags& flags,
@@ -44,6 +48,8 @@ absl::StatusOr<std::unique_ptr<storage::Db>> OpenStorageEngine(const StorageEngi
   }
   options.fsync_interval = flags.wal_fsync_interval;
   options.out_of_order_window_ms = flags.out_of_order_window.count();
+  options.flush_interval = flags.flush_interval;
+  options.block_cache_bytes = static_cast<uint64_t>(flags.cache_size_bytes);
   return storage::Db::Open(options, registry);
 }
 
