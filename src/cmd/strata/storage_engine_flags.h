@@ -34,7 +34,8 @@ class HttpMux;
 
 // Registers the operator endpoints of a storage engine, as VictoriaMetrics
 // has them: /internal/force_flush seals everything acknowledged into the
-// persistent store and truncates the WAL, answering only when done.
+// persistent store and truncates the WAL; /internal/force_merge also
+// compacts the store. Both answer only when done.
 void RegisterStorageRoutes(HttpMux& mux, storage::Db& db);
 
 // Opens (and replays) the engine; InvalidArgument for bad flag values.

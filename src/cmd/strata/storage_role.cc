@@ -56,13 +56,14 @@ absl::StatusOr<std::unique_ptr<storage::Db>> OpenStorageEngine(const StorageEngi
 void RegisterStorageRoutes(HttpMux& mux, storage::Db& db) {
   // Handlers run on the WorkPool, so the blocking flush does not hold up
   // network threads.
-  mux.HandleExact("/internal/force_flush", [&db](HttpRequest&&, HttpResponder respond) {
-    absl::Status st = db.Flush();
-    if (!st.ok()) {
-      respond(HttpResponse::Text(500, fmt::format("cannot flush: {}\n", ToStd(st.message()))));
-      return;
-    }
-    respond(HttpResponse::Text(200, ""));
+  auto respond_with = [](HttpResponder& respond, const absl::Status& st) {
+    respond(st.ok() ? HttpResponse::Text(200, "") : HttpResponse::Text(500, std::string(st.message()) + "\n"));
+  };
+  mux.HandleExact("/internal/force_flush", [&db, respond_with](HttpRequest&&, HttpResponder respond) {
+    respond_with(respond, db.Flush());
+  });
+  mux.HandleExact("/internal/force_merge", [&db, respond_with](HttpRequest&&, HttpResponder respond) {
+    respond_with(respond, db.ForceMerge());
   });
 }
 

@@ -156,6 +156,16 @@ absl::Status Db::Flush() {
   return FlushLocked();
 }
 
+absl::Status Db::ForceMerge() {
+  if (closed_.load(std::memory_order_acquire)) {
+    return absl::UnavailableError("cannot merge storage engine: it is shut down");
+  }
+  absl::MutexLock l(&flush_mu_);
+  STRATA_RETURN_IF_ERROR(FlushLocked());
+  if (store_ == nullptr) return absl::OkStatus();
+  return Annotate(store_->CompactAll(), "cannot merge storage engine");
+}
+
 absl::Status Db::FlushLocked() {
   if (store_ == nullptr) return wal_->Sync();
   const auto start = std::chrono::steady_clock::now();
@@ -212,6 +222,12 @@ absl::Status Db::FlushToStore() {
   }
   rocks_chunks_->FinishFlush();
   metrics_->chunks_persisted.Increment(static_cast<double>(chunks));
+  // The batches are durable already (synced); moving them out of RocksDB's
+  // uncompressed log into compressed SST files only saves space, so a
+  // failure here is logged, not fatal.
+  if (absl::Status st = store_->FlushMemTables(); !st.ok()) {
+    STRATA_LOG(Warn, "{}", ToStd(st.message()));
+  }
   // (d) A crash before or during the deletion is harmless: Open skips and
   // deletes segments below the checkpoint.
   absl::Status deleted = wal_->DeleteSegmentsBefore(checkpoint);

@@ -145,6 +145,11 @@ class Db {
   // errors (nothing is lost then: the WAL is deleted only after success).
   absl::Status Flush();
 
+  // Flush(), then compacts every RocksDB column family down to the bottom
+  // level (force_merge), so that a benchmark or backup sees a settled store.
+  // Blocks until done; serialized with flushes.
+  absl::Status ForceMerge();
+
   // Stops the flush thread, flushes (persistent only), then flushes and
   // fsyncs the WAL. Idempotent.
   absl::Status Close();

@@ -552,6 +552,14 @@ uint64_t RocksStore::num_chunks_estimate() const {
   return n;
 }
 
+absl::Status RocksStore::FlushMemTables() {
+  rocksdb::FlushOptions o;
+  o.wait = true;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles(impl_->cf, impl_->cf + kNumCfs);
+  return FromRocks(impl_->db->Flush(o, handles),
+                   fmt::format("cannot flush memtables of index database \"{}\"", impl_->options.path));
+}
+
 absl::Status RocksStore::CompactAll() {
   rocksdb::CompactRangeOptions o;
   o.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;

@@ -143,6 +143,12 @@ class RocksStore {
   // (RocksDB's key estimate: approximate).
   uint64_t num_chunks_estimate() const;
 
+  // Writes every memtable to SST files and waits. Afterwards RocksDB's own
+  // log holds nothing live and is recycled, and the data sits compressed
+  // (the log is not compressed: without this, a store that is only written
+  // by Strata's flushes keeps its whole content in the log).
+  absl::Status FlushMemTables();
+
   // Compacts every column family to the bottommost level (force_merge).
   absl::Status CompactAll();
 

@@ -411,3 +411,45 @@ TEST_CASE("flush on a non-persistent db only syncs the WAL", "[storage][db][pers
 
 }  // namespace
 }  // namespace strata::storage
+
+namespace strata::storage {
+namespace {
+
+// Bytes in RocksDB's own log files (*.log) under the store.
+uint64_t RocksLogBytes(const std::string& data_path) {
+  uint64_t total = 0;
+  for (const auto& e : fs::directory_iterator(data_path + "/db")) {
+    if (e.path().extension() == ".log") total += e.file_size();
+  }
+  return total;
+}
+
+TEST_CASE("flush leaves data in compressed SST files, not RocksDB's log, and force merge keeps it",
+          "[storage][db][persist][unit]") {
+  TempDir dir;
+  DbOptions options = PersistentOptions(dir.path());
+  Written w;
+  {
+    auto db = Db::Open(options, nullptr);
+    REQUIRE(db.ok());
+    WriteBatches(**db, 0, 40, &w);
+    REQUIRE((*db)->Flush().ok());
+    // The memtables went to SST files, so the log holds nothing live: a
+    // store written only by flushes must not keep its content uncompressed.
+    CHECK(RocksLogBytes(dir.path()) < 4096);
+    REQUIRE((*db)->ForceMerge().ok());
+    CheckAllThere(**db, w);
+    WriteBatches(**db, 40, 5, &w);
+    REQUIRE((*db)->ForceMerge().ok());  // flushes the new samples too
+    CHECK((*db)->Stats().flushes == 3);  // one Flush, two ForceMerges
+  }
+  auto db = Db::Open(options, nullptr);
+  REQUIRE(db.ok());
+  CHECK((*db)->Stats().replayed_records == 0);
+  CheckAllThere(**db, w);
+  REQUIRE((*db)->Close().ok());
+  CHECK((*db)->ForceMerge().code() == absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace strata::storage
