@@ -215,6 +215,10 @@ for system in $systems; do
 
   flush_code=$(http_code "http://127.0.0.1:$port/internal/force_flush")
   if [[ $flush_code == 200 ]]; then echo "-- force_flush: 200"; else echo "-- force_flush: HTTP $flush_code, skipped"; fi
+  # Both systems compact on /internal/force_merge and answer when done, so
+  # the disk figure is of a settled store.
+  merge_code=$(http_code --max-time 600 "http://127.0.0.1:$port/internal/force_merge")
+  if [[ $merge_code == 200 ]]; then echo "-- force_merge: 200"; else echo "-- force_merge: HTTP $merge_code, skipped"; fi
   sleep "$settle"
   cpu2=$(cpu_ticks "$server_pid")
 
@@ -253,7 +257,7 @@ for system in $systems; do
   wait "$server_pid" 2>/dev/null || true
   server_pid=
   [[ -n ${BENCH_KEEP_DATA:-} ]] || rm -rf "$dir"
-  echo "-- $label: cpu ticks during send $((cpu1 - cpu0)), incl. flush+settle $((cpu2 - cpu0)) (CLK_TCK $clk_tck)"
+  echo "-- $label: cpu ticks during send $((cpu1 - cpu0)), incl. flush+merge+settle $((cpu2 - cpu0)) (CLK_TCK $clk_tck)"
   results+=("$label ${sent:-0} ${wall:-0} $(((cpu1 - cpu0))) $((cpu2 - cpu0)) $peak $disk $stored_ok")
 done
 
@@ -282,7 +286,7 @@ printf '%s\n' "${results[@]}" | awk -v tck="$clk_tck" -v commit="$commit" -v bt=
     hdr = sprintf("End-to-end ingest, %s hosts x %s of node_exporter data (%s series), %s sender connections", hosts, dur, nser, conc)
     meta = sprintf("commit %s, build type %s, %s, %s", commit, bt, machine, date)
     printf "\n%s\n%s\n\n", hdr, meta
-    printf "%-16s %12s %9s %12s %12s %14s %10s %11s %7s\n", "system", "samples", "wall s", "samples/s", "CPU s/1M", "CPU s/1M+flush", "RSS MiB", "disk B/smp", "stored"
+    printf "%-16s %12s %9s %12s %12s %14s %10s %11s %7s\n", "system", "samples", "wall s", "samples/s", "CPU s/1M", "CPU s/1M+merge", "RSS MiB", "disk B/smp", "stored"
     for (i = 1; i <= n; i++)
       printf "%-16s %12d %9.2f %12.0f %12.3f %14.3f %10.1f %11.3f %7s\n", sys[i], samples[i], wall[i], rate[i], cpu[i], cpuall[i], rss[i], disk[i], ok[i]
     if (s && v) {
@@ -290,13 +294,13 @@ printf '%s\n' "${results[@]}" | awk -v tck="$clk_tck" -v commit="$commit" -v bt=
     }
     print "# Ingest benchmark results\n" > out
     print hdr ".\n\n" meta ".\n" > out
-    print "| system | samples | wall s | samples/s | CPU s per 1M samples | CPU s per 1M incl. flush | peak RSS MiB | disk bytes/sample | stored = sent |" > out
+    print "| system | samples | wall s | samples/s | CPU s per 1M samples | CPU s per 1M incl. flush+merge | peak RSS MiB | disk bytes/sample | stored = sent |" > out
     print "|---|---:|---:|---:|---:|---:|---:|---:|---|" > out
     for (i = 1; i <= n; i++)
       printf "| %s | %d | %.2f | %.0f | %.3f | %.3f | %.1f | %.3f | %s |\n", sys[i], samples[i], wall[i], rate[i], cpu[i], cpuall[i], rss[i], disk[i], ok[i] > out
     if (s && v)
       printf "| **Strata/VM** | | %s | %s | %s | %s | %s | %s | |\n", ratio(wall[s], wall[v]), ratio(rate[s], rate[v]), ratio(cpu[s], cpu[v]), ratio(cpuall[s], cpuall[v]), ratio(rss[s], rss[v]), ratio(disk[s], disk[v]) > out
-    print "\nCPU is the server process utime+stime from /proc/PID/stat during the replay (\"incl. flush\" adds the force flush and the settle wait); peak RSS is VmHWM; disk is `du -sb` of the data directory after the flush." > out
+    print "\nCPU is the server process utime+stime from /proc/PID/stat during the replay (\"incl. flush+merge\" adds force_flush, force_merge and the settle wait); peak RSS is VmHWM; disk is `du -sb` of the data directory after force_flush and force_merge." > out
   }'
 echo
 echo "-- written $report"
