@@ -15,9 +15,11 @@ JOBS ?= $(shell nproc)
 DATA_DIR ?= ./strata-data
 HTTP_ADDR ?= :8428
 CMAKE_FLAGS ?=
-# ccache keys on relative paths below the checkout, so a clone in another
-# directory (CI) still hits the cache of earlier builds.
+# ccache keys on relative paths below the checkout and not on the working
+# directory (which -g would otherwise add), so a clone in another directory
+# (CI) still hits the cache of earlier builds.
 export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 ifeq ($(CI),true)
 CMAKE_FLAGS += -DSTRATA_WERROR=ON
 endif

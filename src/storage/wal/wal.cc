@@ -306,6 +306,22 @@ absl::Status Wal::WriteAll(std::string_view data) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<uint64_t> Wal::SyncAndOpenNextSegment() {
+  // The finished segment is made durable before the next one exists, so
+  // replay never sees a hole followed by newer records.
+  int fd;
+  uint64_t seq;
+  {
+    absl::MutexLock l(&fd_mu_);
+    fd = fd_;
+    seq = segment_seq_;
+  }
+  STRATA_RETURN_IF_ERROR(SyncFd(fd));
+  STRATA_RETURN_IF_ERROR(OpenSegment(seq + 1));
+  metrics_.wal_segments.Increment();
+  return seq + 1;
+}
+
 absl::Status Wal::WriteGroup(const std::vector<Waiter*>& group) {
   frame_buf_.clear();
   uint64_t pending = 0;  // bytes in frame_buf_
@@ -315,20 +331,12 @@ absl::Status Wal::WriteGroup(const std::vector<Waiter*>& group) {
       STRATA_RETURN_IF_ERROR(WriteAll(frame_buf_));
       frame_buf_.clear();
       pending = 0;
-      int fd;
-      uint64_t seq;
-      {
-        absl::MutexLock l(&fd_mu_);
-        fd = fd_;
-        seq = segment_seq_;
-      }
       if (segment_bytes_ > 0) {
-        STRATA_RETURN_IF_ERROR(SyncFd(fd));
-        STRATA_RETURN_IF_ERROR(OpenSegment(seq + 1));
-        metrics_.wal_segments.Increment();
-        ++seq;
+        STRATA_ASSIGN_OR_RETURN(w->segment, SyncAndOpenNextSegment());
+      } else {
+        absl::MutexLock l(&fd_mu_);
+        w->segment = segment_seq_;  // still empty: it serves as the new segment
       }
-      w->segment = seq;
       continue;
     }
     ++records;
@@ -337,18 +345,7 @@ absl::Status Wal::WriteGroup(const std::vector<Waiter*>& group) {
       STRATA_RETURN_IF_ERROR(WriteAll(frame_buf_));
       frame_buf_.clear();
       pending = 0;
-      // The finished segment is made durable before the next one exists,
-      // so replay never sees a hole followed by newer records.
-      int fd;
-      uint64_t seq;
-      {
-        absl::MutexLock l(&fd_mu_);
-        fd = fd_;
-        seq = segment_seq_;
-      }
-      STRATA_RETURN_IF_ERROR(SyncFd(fd));
-      STRATA_RETURN_IF_ERROR(OpenSegment(seq + 1));
-      metrics_.wal_segments.Increment();
+      STRATA_RETURN_IF_ERROR(SyncAndOpenNextSegment().status());
     }
     AppendFrame(&frame_buf_, w->payload);
     pending += frame;

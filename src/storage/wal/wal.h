@@ -128,6 +128,9 @@ class Wal {
   absl::Status OpenSegment(uint64_t seq);
   // Leader only (see Append): writes the group's records, rotating as needed.
   absl::Status WriteGroup(const std::vector<Waiter*>& group);
+  // Fsyncs the current segment, opens the next one and returns its sequence
+  // number. Leader only, after the buffered frames are written.
+  absl::StatusOr<uint64_t> SyncAndOpenNextSegment();
   absl::Status WriteAll(std::string_view data);
   absl::Status SyncFd(int fd);
   void SyncLoop();
