@@ -167,6 +167,12 @@ absl::Status ValidateAndSortLabels(std::vector<LabelView>* labels) {
       return absl::InvalidArgumentError(
           fmt::format("invalid series {}: label with an empty name", FormatLabelViews(ls)));
     }
+    // Remote_write 1.0 names are [a-zA-Z_][a-zA-Z0-9_]*; UTF-8 names are
+    // accepted, but a NUL would make the storage index keys (name \0 value)
+    // ambiguous.
+    if (l.name.find('\0') != std::string_view::npos) {
+      return absl::InvalidArgumentError("invalid series: a label name contains a NUL byte");
+    }
   }
   std::erase_if(ls, [](const LabelView& l) { return l.value.empty(); });
   if (!std::is_sorted(ls.begin(), ls.end(), [](const LabelView& a, const LabelView& b) { return a.name < b.name; })) {

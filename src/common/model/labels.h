@@ -83,8 +83,8 @@ void AppendCanonical(std::span<const LabelView> sorted, std::string* out);
 
 // Checks an ingested label set and sorts it in place by name. Returns
 // InvalidArgument naming the problem: no labels, missing or empty __name__,
-// an empty label name, a duplicate label name, or invalid UTF-8 in a name or
-// value. Labels with empty values are dropped (Prometheus treats an empty
+// an empty label name, a NUL byte in a label name, a duplicate label name,
+// or invalid UTF-8 in a name or value. Labels with empty values are dropped (Prometheus treats an empty
 // value as an absent label).
 absl::Status ValidateAndSortLabels(std::vector<LabelView>* labels);
 

@@ -36,6 +36,10 @@ TEST_CASE("label validation rejects what remote_write forbids", "[common][labels
     CHECK(std::string(ValidateAndSortLabels(&ls).message()).find("duplicate label name \"job\"") !=
           std::string::npos);
   }
+  SECTION("NUL byte in a label name") {
+    std::vector<LabelView> ls = {{"__name__", "up"}, {std::string_view("jo\0b", 4), "a"}};
+    CHECK(std::string(ValidateAndSortLabels(&ls).message()).find("NUL") != std::string::npos);
+  }
   SECTION("invalid UTF-8 in a value") {
     auto ls = Views({{"__name__", "up"}, {"job", "\xff\xfe"}});
     CHECK(std::string(ValidateAndSortLabels(&ls).message()).find("UTF-8") != std::string::npos);
