@@ -62,10 +62,7 @@ int RunAll(std::span<char* const> args) {
   runtime.StopHttp();
   insert_service.reset();
   select_service.reset();
-  if (absl::Status st = (*db)->Close(); !st.ok()) {
-    STRATA_LOG(Error, "cannot close storage cleanly: {}", ToStd(st.message()));
-    return 1;
-  }
+  if (!CloseStorageEngine(**db)) return 1;
   STRATA_LOG(Info, "strata all stopped");
   return 0;
 }

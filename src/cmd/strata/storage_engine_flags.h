@@ -38,6 +38,10 @@ class HttpMux;
 // compacts the store. Both answer only when done.
 void RegisterStorageRoutes(HttpMux& mux, storage::Db& db);
 
+// Closes the engine at shutdown (final flush, WAL fsync); logs and returns
+// false when that fails.
+bool CloseStorageEngine(storage::Db& db);
+
 // Opens (and replays) the engine; InvalidArgument for bad flag values.
 absl::StatusOr<std::unique_ptr<storage::Db>> OpenStorageEngine(const StorageEngineFlags& flags,
                                                                prometheus::Registry* registry);

@@ -53,6 +53,14 @@ absl::StatusOr<std::unique_ptr<storage::Db>> OpenStorageEngine(const StorageEngi
   return storage::Db::Open(options, registry);
 }
 
+bool CloseStorageEngine(storage::Db& db) {
+  if (absl::Status st = db.Close(); !st.ok()) {
+    STRATA_LOG(Error, "cannot close storage cleanly: {}", ToStd(st.message()));
+    return false;
+  }
+  return true;
+}
+
 void RegisterStorageRoutes(HttpMux& mux, storage::Db& db) {
   // Handlers run on the WorkPool, so the blocking flush does not hold up
   // network threads.
@@ -121,10 +129,7 @@ int RunStorage(std::span<char* const> args) {
   runtime.StopHttp();
   insert_rpc.Stop();
   select_rpc.Stop();
-  if (absl::Status st = (*db)->Close(); !st.ok()) {
-    STRATA_LOG(Error, "cannot close storage cleanly: {}", ToStd(st.message()));
-    return 1;
-  }
+  if (!CloseStorageEngine(**db)) return 1;
   STRATA_LOG(Info, "storage node stopped");
   return 0;
 }

@@ -19,6 +19,7 @@
 #include <charconv>
 #include <exception>
 #include <map>
+#include <optional>
 #include <mutex>
 
 #include "absl/synchronization/mutex.h"
@@ -70,6 +71,17 @@ std::string DefaultPathLabel(std::string_view path) {
 
 bool IsHttpParseError(const error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_method).category();
+}
+
+// What a client gets when reading its request failed, or nullopt when the
+// connection just ends (peer gone, timeout, a truncated message).
+std::optional<HttpResponse> ReadErrorResponse(const error_code& ec) {
+  if (ec == http::error::body_limit) return HttpResponse::Text(413, "request body too large\n");
+  if (ec == http::error::header_limit) return HttpResponse::Text(431, "request header too large\n");
+  if (IsHttpParseError(ec) && ec != http::error::partial_message) {
+    return HttpResponse::Text(400, fmt::format("malformed HTTP request: {}\n", ec.message()));
+  }
+  return std::nullopt;
 }
 
 bool AcceptsGzip(std::string_view accept_encoding) {
@@ -278,21 +290,10 @@ asio::awaitable<bool> HttpServer::Impl::ServeOne(beast::tcp_stream& stream, beas
     co_return false;
   }
   unsigned version = parser.is_header_done() ? parser.get().version() : 11;
-  if (ec == http::error::body_limit) {
-    Record("", false, 413, start);
-    co_await WriteResponse(stream, HttpResponse::Text(413, "request body too large\n"), version, false, false);
-    co_return false;
-  }
-  if (ec == http::error::header_limit) {
-    Record("", false, 431, start);
-    co_await WriteResponse(stream, HttpResponse::Text(431, "request header too large\n"), version, false, false);
-    co_return false;
-  }
   if (ec) {
-    if (IsHttpParseError(ec) && ec != http::error::partial_message) {
-      Record("", false, 400, start);
-      co_await WriteResponse(stream, HttpResponse::Text(400, fmt::format("malformed HTTP request: {}\n", ec.message())),
-                             version, false, false);
+    if (std::optional<HttpResponse> answer = ReadErrorResponse(ec)) {
+      Record("", false, answer->status, start);
+      co_await WriteResponse(stream, *answer, version, false, false);
     }
     co_return false;
   }
@@ -308,16 +309,10 @@ asio::awaitable<bool> HttpServer::Impl::ServeOne(beast::tcp_stream& stream, beas
   }
   stream.expires_after(options_.idle_timeout);
   co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec == http::error::body_limit) {
-    Record("", false, 413, start);
-    co_await WriteResponse(stream, HttpResponse::Text(413, "request body too large\n"), version, false, false);
-    co_return false;
-  }
   if (ec) {
-    if (IsHttpParseError(ec) && ec != http::error::partial_message) {
-      Record("", false, 400, start);
-      co_await WriteResponse(stream, HttpResponse::Text(400, fmt::format("malformed HTTP request: {}\n", ec.message())),
-                             version, false, false);
+    if (std::optional<HttpResponse> answer = ReadErrorResponse(ec)) {
+      Record("", false, answer->status, start);
+      co_await WriteResponse(stream, *answer, version, false, false);
     }
     co_return false;
   }
