@@ -6,6 +6,7 @@
 #include <barrier>
 #include <bit>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -29,11 +30,53 @@ struct SenderTotals {
   std::atomic<uint64_t> retries{0};
   std::atomic<uint64_t> bytes{0};
   std::atomic<int> connects{0};
+  std::atomic<uint64_t> lead_waits{0};  // frames that waited for slower shards
+};
+
+// Bounds how far the fastest sender may run ahead of the slowest: frame f
+// may start only when every frame before f - max_lead is acknowledged. The
+// file is in time order across shards, so this bounds the spread of data
+// time between connections, as in a live remote_write queue whose shards all
+// send "now". Without it, a replay of many hours lets one shard drift hours
+// ahead of another, which Prometheus rejects as out of bounds. Thread-safe.
+class LeadWindow {
+ public:
+  LeadWindow(size_t frames, size_t max_lead) : done_(frames, 0), max_lead_(max_lead) {}
+
+  // Waits until frame f may be sent; false when `stop` was set meanwhile.
+  // Returns whether it had to wait in *waited.
+  bool Acquire(size_t f, const std::atomic<bool>& stop, bool* waited) {
+    *waited = false;
+    if (max_lead_ == 0 || f < max_lead_) return true;
+    std::unique_lock lock(mu_);
+    while (prefix_ + max_lead_ < f) {
+      if (stop) return false;
+      *waited = true;
+      cv_.wait_for(lock, std::chrono::milliseconds(50));
+    }
+    return true;
+  }
+
+  void Done(size_t f) {
+    if (max_lead_ == 0) return;
+    std::lock_guard lock(mu_);
+    done_[f] = 1;
+    size_t before = prefix_;
+    while (prefix_ < done_.size() && done_[prefix_] != 0) ++prefix_;
+    if (prefix_ != before) cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<uint8_t> done_;  // guarded by mu_
+  size_t prefix_ = 0;          // frames [0, prefix_) are acknowledged; guarded by mu_
+  const size_t max_lead_;      // 0: unbounded
 };
 
 // Exit codes: 0 everything sent, 1 rejected (4xx) or bad input, 2 deadline.
 int Send(const Flags& flags) {
-  if (absl::Status st = flags.CheckKnown({"in", "url", "concurrency", "timeout"}); !st.ok()) {
+  if (absl::Status st = flags.CheckKnown({"in", "url", "concurrency", "timeout", "maxLead"}); !st.ok()) {
     fmt::print(stderr, "strata_loadgen send: {}\n", st.ToString());
     return 1;
   }
@@ -41,14 +84,15 @@ int Send(const Flags& flags) {
   absl::StatusOr<HttpUrl> url = ParseHttpUrl(flags.GetString("url", "http://127.0.0.1:8428/api/v1/write"));
   absl::StatusOr<int64_t> concurrency = flags.GetInt("concurrency", 4);
   absl::StatusOr<int64_t> timeout_ms = flags.GetDurationMs("timeout", 15 * 60'000);
-  for (const absl::Status& st : {url.status(), concurrency.status(), timeout_ms.status()}) {
+  absl::StatusOr<int64_t> max_lead = flags.GetInt("maxLead", 0);
+  for (const absl::Status& st : {url.status(), concurrency.status(), timeout_ms.status(), max_lead.status()}) {
     if (!st.ok()) {
       fmt::print(stderr, "strata_loadgen send: {}\n", st.ToString());
       return 1;
     }
   }
-  if (in.empty() || *concurrency < 1 || *concurrency > 1024) {
-    fmt::print(stderr, "strata_loadgen send: need -in=FILE and -concurrency in [1, 1024]\n");
+  if (in.empty() || *concurrency < 1 || *concurrency > 1024 || *max_lead < 0) {
+    fmt::print(stderr, "strata_loadgen send: need -in=FILE, -concurrency in [1, 1024] and -maxLead >= 0\n");
     return 1;
   }
   absl::StatusOr<FrameFile> file = FrameFile::Open(in);
@@ -77,6 +121,7 @@ int Send(const Flags& flags) {
   std::atomic<bool> timed_out{false};
   SenderTotals totals;
   std::mutex print_mu;
+  LeadWindow window(frames.size(), static_cast<size_t>(*max_lead));
   Clock::time_point start, deadline;
   std::barrier sync(static_cast<std::ptrdiff_t>(n_threads), [&]() noexcept {
     start = Clock::now();
@@ -108,6 +153,9 @@ int Send(const Flags& flags) {
     int transport_errors_printed = 0;
     for (size_t f : owned[id]) {
       if (abort) break;
+      bool waited = false;
+      if (!window.Acquire(f, abort, &waited)) break;
+      if (waited) totals.lead_waits += 1;
       auto backoff = std::chrono::milliseconds(10);
       while (true) {
         if (abort) break;
@@ -121,6 +169,7 @@ int Send(const Flags& flags) {
           totals.samples += frame_samples[f];
           totals.requests += 1;
           totals.bytes += frames[f].size();
+          window.Done(f);
           break;
         }
         if (r.ok() && r->status != 429 && r->status < 500) {
@@ -152,13 +201,15 @@ int Send(const Flags& flags) {
   const uint64_t samples = totals.samples.load();
   const bool complete = samples == want && totals.requests.load() == frames.size();
   fmt::print("sent {} of {} samples in {} of {} requests ({} bytes) of {} shards with {} senders over {} "
-             "connections: {:.3f} s, {:.0f} samples/s, {} retries{}\n",
+             "connections: {:.3f} s, {:.0f} samples/s, {} retries, {} frames waited for slower shards "
+             "(-maxLead={}){}\n",
              samples, want, totals.requests.load(), frames.size(), totals.bytes.load(), file->num_shards(), n_threads,
              totals.connects.load(), secs, static_cast<double>(samples) / secs, totals.retries.load(),
+             totals.lead_waits.load(), *max_lead,
              timed_out ? " (DEADLINE REACHED)" : (complete ? "" : " (ABORTED)"));
-  fmt::print("RESULT samples={} requests={} seconds={:.3f} samples_per_sec={:.0f} retries={} complete={}\n", samples,
-             totals.requests.load(), secs, static_cast<double>(samples) / secs, totals.retries.load(),
-             complete ? 1 : 0);
+  fmt::print("RESULT samples={} requests={} seconds={:.3f} samples_per_sec={:.0f} retries={} lead_waits={} complete={}\n",
+             samples, totals.requests.load(), secs, static_cast<double>(samples) / secs, totals.retries.load(),
+             totals.lead_waits.load(), complete ? 1 : 0);
   if (timed_out) return 2;
   return complete ? 0 : 1;
 }

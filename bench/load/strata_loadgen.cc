@@ -4,6 +4,7 @@
 //   strata_loadgen generate -snapshot=FILE -out=FILE [-hosts=100] [-duration=2h]
 //       [-interval=15s] [-seriesPerRequest=2000] [-samplesPerSeries=1] [-seed=1] [-start=UNIX_S] [-shards=4]
 //   strata_loadgen send -in=FILE [-url=http://127.0.0.1:8428/api/v1/write] [-concurrency=4] [-timeout=15m]
+//       [-maxLead=FRAMES]
 //   strata_loadgen inspect -in=FILE
 #include <cstdio>
 #include <string_view>

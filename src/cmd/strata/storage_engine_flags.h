@@ -26,6 +26,9 @@ struct StorageEngineFlags {
   std::chrono::milliseconds out_of_order_window{3600 * 1000};
   std::chrono::milliseconds flush_interval{3600 * 1000};
   int64_t cache_size_bytes = int64_t{256} << 20;
+  // -retentionPeriod, VictoriaMetrics syntax (storage::ParseRetentionPeriod).
+  std::string retention_period = "1";
+  int64_t flush_wal_bytes = int64_t{1} << 30;
 };
 
 void RegisterStorageEngineFlags(FlagSet& flags, StorageEngineFlags* options);
@@ -35,7 +38,8 @@ class HttpMux;
 // Registers the operator endpoints of a storage engine, as VictoriaMetrics
 // has them: /internal/force_flush seals everything acknowledged into the
 // persistent store and truncates the WAL; /internal/force_merge also
-// compacts the store. Both answer only when done.
+// compacts the store. Both answer only when done. A persistent engine also
+// gets the /snapshot/* endpoints (storage/server/snapshot_routes.h).
 void RegisterStorageRoutes(HttpMux& mux, storage::Db& db);
 
 // Closes the engine at shutdown (final flush, WAL fsync); logs and returns

@@ -14,7 +14,10 @@
 #include "common/config/flags.h"
 #include "common/rpc/rpc_server.h"
 #include "common/rpc/storage_rpc_service.h"
+#include "storage/engine/retention.h"
+#include "storage/engine/snapshots.h"
 #include "storage/server/in_process_storage.h"
+#include "storage/server/snapshot_routes.h"
 
 namespace strata {
 
@@ -32,6 +35,13 @@ void RegisterStorageEngineFlags(FlagSet& flags, StorageEngineFlags* options) {
                  "How often open chunks are sealed into RocksDB and the WAL truncated; also the usual chunk length "
                  "and the most WAL a restart replays");
   flags.Bytes("storage.cacheSizeBytes", &options->cache_size_bytes, "Size of the RocksDB block cache");
+  flags.String("retentionPeriod", &options->retention_period,
+               "Data older than this is dropped, a whole UTC day at a time. A bare number counts months of 31 days; "
+               "the suffixes h (hour), d (day), w (week) and y (year) are supported too (e.g. 30d, 2w, 1y). "
+               "At least one day");
+  flags.Bytes("storage.flushWalBytes", &options->flush_wal_bytes,
+              "A flush also starts when this much WAL was written since the last one (0 = only "
+              "-storage.flushInterval): bounds the WAL on disk and the replay after a crash under heavy ingest");
 }
 
 absl::StatusOr<std::unique_ptr<storage::Db>> OpenStorageEngine(const StorageEngineFlags& flags,
@@ -50,6 +60,10 @@ absl::StatusOr<std::unique_ptr<storage::Db>> OpenStorageEngine(const StorageEngi
   options.out_of_order_window_ms = flags.out_of_order_window.count();
   options.flush_interval = flags.flush_interval;
   options.block_cache_bytes = static_cast<uint64_t>(flags.cache_size_bytes);
+  absl::StatusOr<int64_t> retention_ms = storage::ParseRetentionPeriod(flags.retention_period);
+  if (!retention_ms.ok()) return retention_ms.status();
+  options.retention_ms = *retention_ms;
+  options.flush_wal_bytes = static_cast<uint64_t>(flags.flush_wal_bytes);
   return storage::Db::Open(options, registry);
 }
 
@@ -73,6 +87,11 @@ void RegisterStorageRoutes(HttpMux& mux, storage::Db& db) {
   mux.HandleExact("/internal/force_merge", [&db, respond_with](HttpRequest&&, HttpResponder respond) {
     respond_with(respond, db.ForceMerge());
   });
+  if (db.store() != nullptr) {
+    const std::string& data_path = db.options().data_path;
+    storage::RegisterSnapshotRoutes(mux, std::make_shared<storage::SnapshotManager>(
+                                             data_path, db.store(), data_path + "/wal", [&db] { return db.Flush(); }));
+  }
 }
 
 namespace {

@@ -9,7 +9,14 @@
 #include "common/base/logging.h"
 #include "common/base/status.h"
 #include "storage/engine/rocks_chunk_store.h"
+#include "storage/engine/retention.h"
+#include "storage/engine/store_corruption.h"
+#include "storage/engine/rocks_series_source.h"
+#include "storage/index/index_reader.h"
+#include "storage/index/time_partition.h"
 #include "storage/head/head.h"
+#include "storage/head/wal_record.h"
+#include "storage/head/wal_replay.h"
 #include "storage/index/rocks_store.h"
 #include "storage/metrics/storage_metrics.h"
 #include "storage/wal/wal.h"
@@ -51,38 +58,27 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const DbOptions& options, prometheu
     store_options.path = options.data_path + "/db";
     store_options.block_cache_bytes = options.block_cache_bytes;
     store_options.write_buffer_bytes = options.write_buffer_bytes;
-    STRATA_ASSIGN_OR_RETURN(db->store_, RocksStore::Open(store_options));
+    // A damaged store is repaired (or set aside) rather than failing every
+    // start: a crash loop serves nothing, while the WAL and the replicas
+    // still hold what the repair cannot save (store_corruption.h).
+    STRATA_ASSIGN_OR_RETURN(db->store_, OpenStoreWithRecovery(store_options, *db->metrics_));
     auto chunks = std::make_unique<RocksChunkStore>(db->store_.get());
     db->rocks_chunks_ = chunks.get();
+    db->series_source_ = std::make_unique<RocksSeriesSource>(db->store_.get());
+    db->index_ = std::make_unique<IndexReader>(*db->store_);
+    // Days that expired while the node was down go before anything reads.
+    db->retention_ = std::make_unique<RetentionEnforcer>(db->store_.get(), options.retention_ms, db->metrics_.get());
+    db->EnforceRetention();
     head_options.track_new_series = true;
-    db->head_ = std::make_unique<Head>(head_options, *db->metrics_, std::move(chunks));
-    // Series come back without samples: their chunks are read from RocksDB,
-    // and what the WAL after the checkpoint holds is appended again below.
-    Head* head = db->head_.get();
-    RocksStore* store = db->store_.get();
-    uint64_t loaded = 0;
-    absl::Status load_status;
-    STRATA_RETURN_IF_ERROR(store->ForEachSeriesById([&](const SeriesRecord& r) {
-      // The newest persisted timestamp keeps the out-of-order window and
-      // duplicate checks exact across restarts.
-      absl::StatusOr<int64_t> last_t = store->MaxTime(r.id);
-      if (!last_t.ok()) {
-        load_status = last_t.status();
-        return false;
-      }
-      head->AddPersistedSeries(r.id, r.tenant, r.labels, *last_t);
-      ++loaded;
-      return true;
-    }));
-    STRATA_RETURN_IF_ERROR(load_status);
+    // The head starts empty: series come back from RocksDB when samples (or
+    // the WAL tail below) name them, so opening costs nothing per series.
+    db->head_ = std::make_unique<Head>(head_options, *db->metrics_, std::move(chunks), db->series_source_.get());
     // A series created while a flush ran can have a chunk in that flush but
     // its record only in the next one: after a crash in between, its id owns
     // orphan chunks. The flush stores the next id after adding the chunks,
-    // so skipping to it keeps such ids unused (the samples come back from
-    // the WAL under a new id).
-    head->ReserveSeriesIds(store->next_series_id());
-    db->persisted_series_ = loaded;
-    db->metrics_->series.Increment(static_cast<double>(loaded));
+    // so skipping to it keeps such ids unused (the WAL replay below gives
+    // the id back to its own series, whose definition is in the WAL tail).
+    db->head_->ReserveSeriesIds(db->store_->next_series_id());
     wal_options.first_segment = db->store_->wal_checkpoint();
   } else {
     db->head_ = std::make_unique<Head>(head_options, *db->metrics_, std::make_unique<MemChunkStore>());
@@ -95,24 +91,67 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const DbOptions& options, prometheu
   wal_options.fsync_interval = options.fsync_interval;
 
   Head* head = db->head_.get();
-  uint64_t replayed = 0, bad = 0;
+  uint64_t replayed = 0, bad = 0, corrupt = 0;
   AppendStats total;
+  // Records name series by id: ids the log does not define (any more) are
+  // series a flush persisted, found in RocksDB by id (wal_replay.h).
+  WalReplayer::IdLookup lookup;
+  absl::Status lookup_error;
+  if (db->store_ != nullptr) {
+    lookup = [store = db->store_.get(),
+              &lookup_error](uint64_t id) -> absl::StatusOr<std::optional<WalReplayer::StoredSeries>> {
+      WalReplayer::StoredSeries found;
+      if (store->IsDeleted(id)) {
+        found.deleted = true;
+        return found;
+      }
+      absl::StatusOr<SeriesRecord> record = store->GetSeries(id);
+      if (absl::IsNotFound(record.status())) return std::nullopt;
+      absl::StatusOr<int64_t> last_t = absl::InternalError("unset");
+      if (record.ok()) last_t = store->MaxTime(id);
+      absl::Status st = record.ok() ? last_t.status() : record.status();
+      if (!st.ok()) {
+        if (lookup_error.ok()) lookup_error = st;
+        return st;
+      }
+      found.tenant = record->tenant;
+      found.labels = std::move(record->labels);
+      found.last_t = *last_t;
+      return found;
+    };
+  }
+  WalReplayer replayer(head, std::move(lookup));
   auto replay = [&](std::string_view record) {
     AppendStats stats;
-    absl::Status st = head->ReplayWalRecord(record, &stats);
+    absl::Status st = replayer.Replay(record, &stats);
     if (!st.ok()) {
       if (++bad <= 10) STRATA_LOG(Error, "WAL replay in \"{}\": {}", wal_options.dir, st.ToString());
-      if (st.code() == absl::StatusCode::kDataLoss) db->metrics_->wal_corrupt_records.Increment();
+      if (st.code() == absl::StatusCode::kDataLoss) {
+        ++corrupt;
+        db->metrics_->wal_corrupt_records.Increment();
+        db->metrics_->wal_corruptions.Increment();
+      }
     }
     ++replayed;
     total.samples_appended += stats.samples_appended;
   };
   STRATA_ASSIGN_OR_RETURN(db->wal_, Wal::Open(wal_options, *db->metrics_, replay));
+  // Reading RocksDB failed: serving would silently miss acknowledged
+  // samples, so the open fails (nothing was changed; a retry replays again).
+  if (!lookup_error.ok()) return Annotate(lookup_error, "cannot open storage engine: cannot replay WAL");
+  const WalReplayer::Leftover lost = replayer.Finish();
+  if (lost.samples > 0) {
+    STRATA_LOG(Error,
+               "WAL replay in \"{}\": {} samples of {} series ids dropped: no surviving WAL record defines the ids "
+               "and RocksDB does not know them (their defining record was corrupt)",
+               wal_options.dir, lost.samples, lost.series);
+  }
   db->replayed_records_ = replayed;
+  db->replay_corrupt_records_ = corrupt;
   db->metrics_->samples_replayed.Increment(static_cast<double>(total.samples_appended));
-  STRATA_LOG(Info, "storage engine open in \"{}\": {} series ({} from RocksDB), {} samples replayed from {} WAL records",
-             options.data_path, head->num_series(), db->persisted_series_, total.samples_appended, replayed);
-  if (db->store_ != nullptr && options.flush_interval.count() > 0) {
+  STRATA_LOG(Info, "storage engine open in \"{}\": {} samples of {} series replayed from {} WAL records",
+             options.data_path, total.samples_appended, head->num_series(), replayed);
+  if (db->store_ != nullptr && (options.flush_interval.count() > 0 || options.flush_wal_bytes > 0)) {
     db->flush_thread_ = std::thread([d = db.get()] { d->FlushLoop(); });
   }
   return db;
@@ -123,29 +162,41 @@ absl::Status Db::Append(std::string_view write_batch, AppendStats* stats) {
   if (closed_.load(std::memory_order_acquire)) {
     return absl::UnavailableError("cannot append to storage engine: it is shutting down");
   }
-  absl::Status valid = ValidateWriteBatch(write_batch);
+  // Decoded once, outside every lock; reused by this thread's next append.
+  thread_local HeadBatch batch;
+  thread_local std::string record;
+  absl::Status valid = ParseWriteBatch(write_batch, &batch);
   if (!valid.ok()) return valid;
+  // Held from before the series are resolved until their samples are
+  // applied: no flush rotation falls in between, hence at most one eviction
+  // pass, which sees the resolved series active and keeps them.
   std::optional<absl::ReaderMutexLock> flush_guard;
   if (store_ != nullptr) flush_guard.emplace(&append_mu_);
-  absl::Status logged = wal_->Append(write_batch);
+  absl::Status resolved = head_->Resolve(&batch);
+  if (!resolved.ok()) return Annotate(resolved, "cannot append to storage engine: cannot resolve series");
+  // One record: the samples by series id, plus the definitions of series
+  // that neither RocksDB nor a durable record knows (wal_record.h).
+  EncodeWalRecord(batch, &record);
+  absl::Status logged = wal_->Append(record);
   if (!logged.ok()) {
     if (logged.code() == absl::StatusCode::kFailedPrecondition) {
       return absl::UnavailableError("cannot append to storage engine: it is shutting down");
     }
     return logged;
   }
+  if (store_ != nullptr && options_.flush_wal_bytes > 0) {
+    const uint64_t before = wal_bytes_since_flush_.fetch_add(record.size(), std::memory_order_relaxed);
+    if (before < options_.flush_wal_bytes && before + record.size() >= options_.flush_wal_bytes) {
+      // Exactly one append crosses the limit and wakes the flush thread.
+      absl::MutexLock l(&stop_mu_);
+      flush_requested_ = true;
+    }
+  }
   // Durable from here on: a head failure does not un-acknowledge the batch
   // (replay will apply it again), so it is logged, not returned.
-  absl::Status applied = head_->Append(write_batch, stats);
+  absl::Status applied = head_->Apply(batch, stats);
   if (!applied.ok()) STRATA_LOG(Error, "cannot apply batch to head: {}", applied.ToString());
   return absl::OkStatus();
-}
-
-absl::StatusOr<SearchResult> Db::Search(const SearchRequest& request) const {
-  if (closed_.load(std::memory_order_acquire)) {
-    return absl::UnavailableError("cannot search storage engine: it is shut down");
-  }
-  return head_->Select(request);
 }
 
 absl::Status Db::Flush() {
@@ -163,7 +214,9 @@ absl::Status Db::ForceMerge() {
   absl::MutexLock l(&flush_mu_);
   STRATA_RETURN_IF_ERROR(FlushLocked());
   if (store_ == nullptr) return absl::OkStatus();
-  return Annotate(store_->CompactAll(), "cannot merge storage engine");
+  absl::Status st = store_->CompactAll();
+  NoteStoreError(st, StoreOp::kWrite, store_->path(), *metrics_);
+  return Annotate(st, "cannot merge storage engine");
 }
 
 absl::Status Db::FlushLocked() {
@@ -173,8 +226,11 @@ absl::Status Db::FlushLocked() {
   metrics_->flush_seconds.Increment(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (st.ok()) {
     metrics_->flushes.Increment();
+    // Flushes run at least hourly: the natural clock for dropping days.
+    EnforceRetention();
   } else {
     metrics_->flush_errors.Increment();
+    NoteStoreError(st, StoreOp::kWrite, store_->path(), *metrics_);
   }
   return st;
 }
@@ -189,6 +245,7 @@ absl::Status Db::FlushToStore() {
     auto rotated = wal_->Rotate();
     if (!rotated.ok()) return Annotate(rotated.status(), "cannot flush storage engine: cannot rotate WAL");
     checkpoint = *rotated;
+    wal_bytes_since_flush_.store(0, std::memory_order_relaxed);
   }
   // (b) Seal: from here every sample of those records is in a sealed chunk.
   auto sealed = head_->SealAll();
@@ -201,6 +258,13 @@ absl::Status Db::FlushToStore() {
   std::vector<const MemSeries*> series = head_->TakeNewSeries();
   for (const MemSeries* s : series) batch.PutSeries(s->id, s->tenant, s->labels);
   rocks_chunks_->BeginFlush();
+  // After BeginFlush: every chunk now flushing had its days queued before
+  // it was sealed (Head::TakeDayPostings), so no chunk reaches RocksDB
+  // without the per-day postings that let queries over its days find it.
+  std::vector<DayPosting> day_postings = head_->TakeDayPostings();
+  for (const DayPosting& p : day_postings) {
+    batch.PutDayPostings(PartitionOfDay(p.day), p.series->id, p.series->tenant, p.series->labels);
+  }
   uint64_t chunks = 0;
   absl::Status written;
   for (size_t stripe = 0; stripe < RocksChunkStore::kStripes && written.ok(); ++stripe) {
@@ -218,9 +282,15 @@ absl::Status Db::FlushToStore() {
   if (!written.ok()) {
     rocks_chunks_->AbortFlush();
     head_->PutBackNewSeries(std::move(series));
+    head_->PutBackDayPostings(std::move(day_postings));
     return Annotate(written, "cannot flush storage engine");
   }
   rocks_chunks_->FinishFlush();
+  head_->MarkPersisted(series);
+  // Everything sealed is in RocksDB now: series idle for a whole interval
+  // can leave the head (they come back through the series source).
+  const uint64_t evicted = head_->EvictIdle();
+  evicted_series_.fetch_add(evicted, std::memory_order_relaxed);
   metrics_->chunks_persisted.Increment(static_cast<double>(chunks));
   // The batches are durable already (synced); moving them out of RocksDB's
   // uncompressed log into compressed SST files only saves space, so a
@@ -233,17 +303,32 @@ absl::Status Db::FlushToStore() {
   absl::Status deleted = wal_->DeleteSegmentsBefore(checkpoint);
   if (!deleted.ok()) return Annotate(deleted, "cannot flush storage engine: cannot truncate WAL");
   flushes_.fetch_add(1, std::memory_order_relaxed);
-  STRATA_LOG(Info, "flushed storage engine \"{}\": {} new series, {} chunks ({} sealed now), WAL checkpoint {}, {:.3f} s",
-             options_.data_path, series.size(), chunks, *sealed, checkpoint,
+  STRATA_LOG(Info,
+             "flushed storage engine \"{}\": {} new series, {} chunks ({} sealed now), {} idle series evicted, WAL "
+             "checkpoint {}, {:.3f} s",
+             options_.data_path, series.size(), chunks, *sealed, evicted, checkpoint,
              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return absl::OkStatus();
 }
 
+void Db::EnforceRetention() {
+  if (retention_ == nullptr) return;
+  // A failure leaves the expired days in place until the next flush; it
+  // loses nothing and is counted (strata_storage_retention_errors_total).
+  if (auto dropped = retention_->RunNow(); !dropped.ok()) STRATA_LOG(Warn, "{}", ToStd(dropped.status().message()));
+}
+
 void Db::FlushLoop() {
   absl::MutexLock l(&stop_mu_);
+  auto wake = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(stop_mu_) { return stop_ || flush_requested_; };
   while (!stop_) {
-    stop_mu_.AwaitWithTimeout(absl::Condition(&stop_), absl::FromChrono(options_.flush_interval));
+    if (options_.flush_interval.count() > 0) {
+      stop_mu_.AwaitWithTimeout(absl::Condition(&wake), absl::FromChrono(options_.flush_interval));
+    } else {
+      stop_mu_.Await(absl::Condition(&wake));
+    }
     if (stop_) break;
+    flush_requested_ = false;
     stop_mu_.Unlock();
     absl::Status st;
     {
@@ -288,12 +373,12 @@ DbStats Db::Stats() const {
   s.wal_records = u(m.wal_records.Value());
   s.wal_bytes = u(m.wal_bytes.Value());
   s.wal_fsyncs = u(m.wal_fsyncs.Value());
-  s.wal_corrupt_records = wal_->replay_stats().corrupt_records;
+  s.wal_corrupt_records = wal_->replay_stats().corrupt_records + replay_corrupt_records_;
   s.wal_torn_tails = wal_->replay_stats().torn_tails;
   s.replayed_records = replayed_records_;
   s.flushes = flushes_.load(std::memory_order_relaxed);
   s.wal_checkpoint = store_ != nullptr ? store_->wal_checkpoint() : 0;
-  s.persisted_series = persisted_series_;
+  s.evicted_series = evicted_series_.load(std::memory_order_relaxed);
   return s;
 }
 

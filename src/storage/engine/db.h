@@ -20,9 +20,11 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -38,7 +40,10 @@ class Registry;
 namespace strata::storage {
 
 class Head;
+class IndexReader;
 class RocksChunkStore;
+class RetentionEnforcer;
+class RocksSeriesSource;
 class RocksStore;
 class Wal;
 struct StorageMetrics;
@@ -79,6 +84,11 @@ struct DbOptions {
   // amortize a chunk's first-sample cost (< 0.1 byte/sample), while the
   // WAL to replay after a crash stays at most ~1 h of ingest.
   std::chrono::milliseconds flush_interval{3600 * 1000};
+  // Persistent only: a flush also starts when the WAL written since the
+  // last one exceeds this many bytes (0 = no limit), which bounds the WAL
+  // on disk, the sealed chunks waiting in memory and the replay after a
+  // crash under heavy ingest or a backfill of old data.
+  uint64_t flush_wal_bytes = 1ull << 30;
   // Persistent only: RocksDB's block cache and memtable budget.
   uint64_t block_cache_bytes = 256ull << 20;
   uint64_t write_buffer_bytes = 64ull << 20;
@@ -86,6 +96,10 @@ struct DbOptions {
   // the last one synced), so it does not hold a second copy of an hour of
   // chunks in one batch.
   size_t flush_batch_bytes = 16u << 20;
+  // Persistent only (-retentionPeriod, storage/engine/retention.h): whole
+  // UTC days older than this are dropped from RocksDB at Open and after
+  // each flush; <= 0 keeps everything. Default 1 month of 31 days, like VM.
+  int64_t retention_ms = 31LL * 24 * 3600 * 1000;
 };
 
 // A point-in-time copy of the engine's counters (also exported as metrics).
@@ -104,7 +118,7 @@ struct DbStats {
   uint64_t replayed_records = 0;
   uint64_t flushes = 0;           // successful Flush calls since Open
   uint64_t wal_checkpoint = 0;    // first WAL segment RocksDB does not hold
-  uint64_t persisted_series = 0;  // loaded from RocksDB at Open
+  uint64_t evicted_series = 0;    // idle series dropped from the head since Open
 };
 
 // Thread-safe: Append, Search and Flush may be called concurrently from any
@@ -123,8 +137,11 @@ class Db {
   Db& operator=(const Db&) = delete;
 
   // Validates an encoded write batch (InvalidArgument, nothing written, when
-  // malformed), appends it as one WAL record, waits until it is durable per
-  // the fsync mode, then applies it to the head. Out-of-order samples inside
+  // malformed), resolves its series in the head, appends its samples as one
+  // WAL record naming the series by id (docs/format/wal.md), waits until it
+  // is durable per the fsync mode, then applies it to the head. Errors from
+  // the series lookup in RocksDB fail the call before anything is logged.
+  // Out-of-order samples inside
   // the window are kept; duplicates are skipped and samples older than the
   // window rejected, both counted and reported in `*stats` (when non-null,
   // filled whenever OK is returned) rather than failing the batch, so the
@@ -132,8 +149,32 @@ class Db {
   // Unavailable when closed or on WAL I/O failure.
   absl::Status Append(std::string_view write_batch, AppendStats* stats = nullptr);
 
-  // Runs a search against the head. See Head::Select for the semantics.
+  // The series of `request.tenant` that every matcher selects and that have
+  // chunks overlapping [min_time_ms, max_time_ms], sorted by labels, with
+  // those chunks (see storage_api.h; Head::Select for the head's part).
+  // With `persistent`, the head's series are merged with the series the
+  // persistent index finds for the time range (db_search.cc).
   absl::StatusOr<SearchResult> Search(const SearchRequest& request) const;
+
+  // Sorted label names, and sorted distinct values of label `name`, of the
+  // tenant's series that every matcher selects (all series when none) and
+  // that have data in [mint, maxt]; at most `limit` when > 0. Series count
+  // likewise. For the labels, label values and status APIs.
+  absl::StatusOr<std::vector<std::string>> LabelNames(TenantId tenant, std::span<const Matcher> matchers,
+                                                      int64_t mint, int64_t maxt, size_t limit = 0) const;
+  absl::StatusOr<std::vector<std::string>> LabelValues(TenantId tenant, std::string_view name,
+                                                       std::span<const Matcher> matchers, int64_t mint, int64_t maxt,
+                                                       size_t limit = 0) const;
+  absl::StatusOr<uint64_t> CountSeries(TenantId tenant, std::span<const Matcher> matchers, int64_t mint,
+                                       int64_t maxt) const;
+
+  // delete_series: removes every series of `tenant` that the matchers
+  // select (at least one matcher), over all time, and returns how many.
+  // Flushes first, so that nothing deleted comes back from the WAL; the
+  // series disappear from queries at once, their bytes at the next
+  // ForceMerge; new samples with the same labels start a new series.
+  // FailedPrecondition without `persistent`.
+  absl::StatusOr<uint64_t> DeleteSeries(TenantId tenant, std::span<const Matcher> matchers);
 
   // Makes RocksDB hold every sample acknowledged before the call (VictoriaMetrics'
   // /internal/force_flush): rotates the WAL, seals every open chunk and
@@ -156,24 +197,45 @@ class Db {
 
   DbStats Stats() const;
   const DbOptions& options() const { return options_; }
+  // The persistent store (null without `persistent`), for operator tools
+  // that work beside the engine (snapshots: storage/engine/snapshots.h).
+  RocksStore* store() const { return store_.get(); }
 
  private:
   Db(const DbOptions& options, prometheus::Registry* metrics);
 
   absl::Status FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(flush_mu_);
   absl::Status FlushToStore() ABSL_EXCLUSIVE_LOCKS_REQUIRED(flush_mu_);
+  // The read paths (db_read.cc); the public methods note store errors.
+  absl::StatusOr<SearchResult> SearchImpl(const SearchRequest& request) const;
+  absl::StatusOr<std::vector<std::string>> LabelNamesImpl(TenantId tenant, std::span<const Matcher> matchers,
+                                                          int64_t mint, int64_t maxt, size_t limit) const;
+  absl::StatusOr<std::vector<std::string>> LabelValuesImpl(TenantId tenant, std::string_view name,
+                                                           std::span<const Matcher> matchers, int64_t mint,
+                                                           int64_t maxt, size_t limit) const;
+  absl::StatusOr<uint64_t> CountSeriesImpl(TenantId tenant, std::span<const Matcher> matchers, int64_t mint,
+                                           int64_t maxt) const;
+  template <typename T>
+  T NotedRead(T result) const;
+
+  // Drops the day partitions older than options_.retention_ms; logs failures.
+  void EnforceRetention();
   void FlushLoop();
 
   const DbOptions options_;
   std::unique_ptr<prometheus::Registry> own_registry_;
   std::unique_ptr<StorageMetrics> metrics_;
   std::unique_ptr<RocksStore> store_;  // persistent only; outlives head_
+  std::unique_ptr<RocksSeriesSource> series_source_;  // persistent only; outlives head_
+  std::unique_ptr<IndexReader> index_;                // persistent only
+  std::unique_ptr<RetentionEnforcer> retention_;      // persistent only
   RocksChunkStore* rocks_chunks_ = nullptr;  // owned by head_
   std::unique_ptr<Head> head_;
   std::unique_ptr<Wal> wal_;
   std::atomic<bool> closed_{false};
   uint64_t replayed_records_ = 0;
-  uint64_t persisted_series_ = 0;
+  uint64_t replay_corrupt_records_ = 0;  // CRC-valid but undecodable, skipped
+  std::atomic<uint64_t> evicted_series_{0};
 
   // Appends hold it shared from the WAL write until the head applied the
   // batch; Flush holds it exclusively around the WAL rotation, so every
@@ -182,8 +244,12 @@ class Db {
   absl::Mutex flush_mu_;  // one flush at a time
   std::atomic<uint64_t> flushes_{0};
 
+  // WAL bytes appended since the last flush started (flush_wal_bytes).
+  std::atomic<uint64_t> wal_bytes_since_flush_{0};
+
   absl::Mutex stop_mu_;
   bool stop_ ABSL_GUARDED_BY(stop_mu_) = false;
+  bool flush_requested_ ABSL_GUARDED_BY(stop_mu_) = false;
   std::thread flush_thread_;
 };
 

@@ -1,14 +1,18 @@
 #include "storage/head/head.h"
 
+#include <algorithm>
 #include <limits>
+
+#include "absl/container/flat_hash_set.h"
 
 #include "common/model/series_hash.h"
 #include "storage/metrics/storage_metrics.h"
 
 namespace strata::storage {
 
-Head::Head(const HeadOptions& options, StorageMetrics& metrics, std::unique_ptr<ChunkStore> chunks)
-    : options_(options), metrics_(metrics), chunks_(std::move(chunks)) {}
+Head::Head(const HeadOptions& options, StorageMetrics& metrics, std::unique_ptr<ChunkStore> chunks,
+           const SeriesSource* source)
+    : options_(options), metrics_(metrics), chunks_(std::move(chunks)), source_(source) {}
 
 Head::~Head() = default;
 
@@ -38,7 +42,7 @@ const Head::TenantIndex* Head::FindTenant(TenantId tenant) const {
 
 namespace {
 
-bool SameLabels(const Labels& labels, const std::vector<LabelView>& view) {
+bool SameLabels(const Labels& labels, std::span<const LabelView> view) {
   if (labels.size() != view.size()) return false;
   for (size_t i = 0; i < view.size(); ++i) {
     const Label& l = labels.items()[i];
@@ -49,59 +53,67 @@ bool SameLabels(const Labels& labels, const std::vector<LabelView>& view) {
 
 }  // namespace
 
-MemSeries* Head::GetOrCreateSeries(Stripe& stripe, TenantId tenant, uint64_t hash, const SeriesView& view,
-                                   AppendStats* stats) {
+absl::StatusOr<MemSeries*> Head::GetOrCreateSeries(Stripe& stripe, TenantId tenant, uint64_t hash,
+                                                   std::span<const LabelView> label_views, const KnownSeries* known,
+                                                   AppendStats* stats) {
   // The hash only narrows the search: identity is tenant + labels.
   MemSeries** slot = &stripe.by_hash[hash];
   for (MemSeries* s = *slot; s != nullptr; s = s->next_same_hash) {
-    if (s->tenant == tenant && SameLabels(s->labels, view.labels)) return s;
+    if (s->tenant == tenant && SameLabels(s->labels, label_views)) return s;
+  }
+  // Not in the head: a series seen before keeps its id (and its chunks in
+  // the store), so ask the persistent index before assigning a new one.
+  std::optional<SeriesSource::Found> found;
+  if (known != nullptr && known->persisted) {
+    found = SeriesSource::Found{known->id, known->last_t};  // replay read it from the index by id
+  } else if (source_ != nullptr) {
+    absl::StatusOr<std::optional<SeriesSource::Found>> looked_up =
+        source_->Find(tenant, std::vector<LabelView>(label_views.begin(), label_views.end()));
+    if (!looked_up.ok()) {
+      if (*slot == nullptr) stripe.by_hash.erase(hash);  // the probe above inserted it
+      return looked_up.status();
+    }
+    found = *looked_up;
   }
   TenantIndex& index = GetOrCreateTenant(tenant);
-  Labels labels = Labels::FromViews(view.labels);
-  MemSeries* series;
+  Labels labels = Labels::FromViews(label_views);
+  std::shared_ptr<MemSeries> series;
   {
-    // The id is taken under the tenant's index lock so that each postings
-    // list receives ids in increasing order (MemPostings::Add).
+    // The ref is taken under the tenant's index lock so that each postings
+    // list receives refs in increasing order (MemPostings::Add).
     absl::MutexLock l(&index.mu);
-    uint64_t id = next_series_id_.fetch_add(1, std::memory_order_relaxed);
-    stripe.owned.push_back(std::make_unique<MemSeries>(id, tenant, hash, std::move(labels)));
-    series = stripe.owned.back().get();
-    index.postings.Add(id, series->labels);
-    index.by_id.emplace(id, series);
+    // Replay recreates a WAL-defined series under the id its records use.
+    const uint64_t id = found   ? found->id
+                        : known ? known->id
+                                : next_series_id_.fetch_add(1, std::memory_order_relaxed);
+    const uint64_t ref = next_ref_.fetch_add(1, std::memory_order_relaxed);
+    series = std::make_shared<MemSeries>(id, ref, tenant, hash, std::move(labels));
+    index.postings.Add(ref, series->labels);
+    index.by_ref.emplace(ref, series);
   }
+  stripe.owned.push_back(series);
   series->next_same_hash = *slot;
-  *slot = series;
+  *slot = series.get();
   num_series_.fetch_add(1, std::memory_order_relaxed);
+  metrics_.series.Increment();
+  if (found) {
+    // As if the head had never let it go: samples at or before its newest
+    // persisted one are duplicates, out of order or too old.
+    series->persisted = true;
+    if (found->last_t != std::numeric_limits<int64_t>::min()) {
+      series->last_t = found->last_t;
+      series->has_samples = true;
+    }
+    ReserveSeriesIds(found->id + 1);
+    return series.get();
+  }
+  if (known != nullptr) ReserveSeriesIds(known->id + 1);
   ++stats->series_created;
   if (options_.track_new_series) {
     absl::MutexLock l(&new_series_mu_);
-    new_series_.push_back(series);
+    new_series_.push_back(series.get());
   }
-  return series;
-}
-
-void Head::AddPersistedSeries(uint64_t id, TenantId tenant, Labels labels, int64_t last_t) {
-  const uint64_t hash = SeriesHash(tenant, labels);
-  Stripe& stripe = StripeFor(hash);
-  TenantIndex& index = GetOrCreateTenant(tenant);
-  absl::MutexLock sl(&stripe.mu);
-  MemSeries** slot = &stripe.by_hash[hash];
-  MemSeries* series;
-  {
-    absl::MutexLock l(&index.mu);
-    stripe.owned.push_back(std::make_unique<MemSeries>(id, tenant, hash, std::move(labels)));
-    series = stripe.owned.back().get();
-    index.postings.Add(id, series->labels);
-    index.by_id.emplace(id, series);
-  }
-  series->next_same_hash = *slot;
-  *slot = series;
-  if (last_t != std::numeric_limits<int64_t>::min()) {
-    series->last_t = last_t;
-    series->has_samples = true;
-  }
-  num_series_.fetch_add(1, std::memory_order_relaxed);
-  ReserveSeriesIds(id + 1);
+  return series.get();
 }
 
 void Head::ReserveSeriesIds(uint64_t next_id) {
@@ -115,7 +127,7 @@ absl::StatusOr<uint64_t> Head::SealAll() {
   absl::Status status;
   for (Stripe& stripe : stripes_) {
     absl::MutexLock l(&stripe.mu);
-    for (const std::unique_ptr<MemSeries>& owned : stripe.owned) {
+    for (const std::shared_ptr<MemSeries>& owned : stripe.owned) {
       MemSeries* s = owned.get();
       if (s->open_chunk.num_samples() > 0) {
         absl::Status st = SealOpenChunk(s);
@@ -145,6 +157,106 @@ void Head::PutBackNewSeries(std::vector<const MemSeries*> series) {
   absl::MutexLock l(&new_series_mu_);
   series.insert(series.end(), new_series_.begin(), new_series_.end());
   new_series_.swap(series);
+}
+
+void Head::MarkPersisted(std::span<const MemSeries* const> series) {
+  for (const MemSeries* s : series) {
+    absl::MutexLock l(&StripeFor(s->hash).mu);
+    const_cast<MemSeries*>(s)->persisted = true;  // the head owns it; callers see it const
+  }
+}
+
+std::vector<DayPosting> Head::TakeDayPostings() {
+  absl::MutexLock l(&new_series_mu_);
+  std::vector<DayPosting> out;
+  out.swap(day_postings_);
+  return out;
+}
+
+void Head::PutBackDayPostings(std::vector<DayPosting> postings) {
+  absl::MutexLock l(&new_series_mu_);
+  postings.insert(postings.end(), std::make_move_iterator(day_postings_.begin()),
+                  std::make_move_iterator(day_postings_.end()));
+  day_postings_.swap(postings);
+}
+
+void Head::Unlink(Stripe& stripe, MemSeries* s) {
+  auto slot_it = stripe.by_hash.find(s->hash);
+  MemSeries** link = &slot_it->second;
+  while (*link != s) link = &(*link)->next_same_hash;
+  *link = s->next_same_hash;
+  if (slot_it->second == nullptr) stripe.by_hash.erase(slot_it);
+  // Out of by_ref under the stripe lock, so that when the series comes
+  // back (under this lock) no reader ever sees two refs of it.
+  TenantIndex& index = GetOrCreateTenant(s->tenant);
+  absl::MutexLock il(&index.mu);
+  index.by_ref.erase(s->ref);
+}
+
+uint64_t Head::DropSeries(std::span<const std::shared_ptr<const MemSeries>> series) {
+  absl::flat_hash_map<TenantId, absl::flat_hash_set<uint64_t>> dropped;
+  absl::flat_hash_set<const MemSeries*> gone;
+  for (const std::shared_ptr<const MemSeries>& cs : series) {
+    Stripe& stripe = StripeFor(cs->hash);
+    absl::MutexLock l(&stripe.mu);
+    auto it = std::find_if(stripe.owned.begin(), stripe.owned.end(),
+                           [&](const std::shared_ptr<MemSeries>& o) { return o.get() == cs.get(); });
+    if (it == stripe.owned.end()) continue;  // evicted or dropped meanwhile
+    Unlink(stripe, it->get());
+    dropped[cs->tenant].insert(cs->ref);
+    gone.insert(cs.get());
+    stripe.owned.erase(it);
+  }
+  {
+    // A dropped series must not be persisted by the next flush.
+    absl::MutexLock l(&new_series_mu_);
+    std::erase_if(new_series_, [&](const MemSeries* s) { return gone.contains(s); });
+  }
+  for (const auto& [tenant, refs] : dropped) {
+    TenantIndex& index = GetOrCreateTenant(tenant);
+    absl::MutexLock l(&index.mu);
+    index.postings.Remove(refs);
+  }
+  if (!gone.empty()) {
+    num_series_.fetch_sub(gone.size(), std::memory_order_relaxed);
+    metrics_.series.Decrement(static_cast<double>(gone.size()));
+  }
+  return gone.size();
+}
+
+uint64_t Head::EvictIdle() {
+  // Evicted refs per tenant; their postings are pruned at the end, in one
+  // pass per tenant. Until then SelectSeries skips refs missing from by_ref.
+  absl::flat_hash_map<TenantId, absl::flat_hash_set<uint64_t>> evicted;
+  uint64_t removed = 0;
+  for (Stripe& stripe : stripes_) {
+    absl::MutexLock l(&stripe.mu);
+    auto keep = stripe.owned.begin();
+    for (auto it = stripe.owned.begin(); it != stripe.owned.end(); ++it) {
+      MemSeries* s = it->get();
+      const bool idle = s->persisted && !s->active && s->open_chunk.num_samples() == 0 && s->ooo.empty();
+      s->active = false;
+      if (!idle) {
+        if (keep != it) *keep = std::move(*it);
+        ++keep;
+        continue;
+      }
+      Unlink(stripe, s);
+      evicted[s->tenant].insert(s->ref);
+      ++removed;
+    }
+    stripe.owned.erase(keep, stripe.owned.end());
+  }
+  for (const auto& [tenant, refs] : evicted) {
+    TenantIndex& index = GetOrCreateTenant(tenant);
+    absl::MutexLock l(&index.mu);
+    index.postings.Remove(refs);
+  }
+  if (removed > 0) {
+    num_series_.fetch_sub(removed, std::memory_order_relaxed);
+    metrics_.series.Decrement(static_cast<double>(removed));
+  }
+  return removed;
 }
 
 std::vector<std::string> Head::LabelValues(TenantId tenant, std::string_view name) const {

@@ -1,18 +1,31 @@
 // File: storage/head/head.h
 //
-// The in-memory head of the storage engine (Prometheus tsdb "Head"): every
-// series with its open XOR chunk and its out-of-order buffer, sealed chunks
-// in a ChunkStore, and a per-tenant inverted index for Select. Batches arrive as encoded write
-// batches (common/model/write_batch.h) already durable in the WAL; the head
-// is rebuilt from the WAL at startup (head_wal_replay.cc).
+// The in-memory head of the storage engine (Prometheus tsdb "Head"): the
+// series that receive samples, each with its open XOR chunk and its
+// out-of-order buffer, sealed chunks in a ChunkStore, and a per-tenant
+// inverted index of those series. The engine hands it each write batch
+// decoded (head_batch.h) in two steps: Resolve (series found or created,
+// before the WAL record, which names them by id) and Apply (samples, once
+// the record is durable); the head is rebuilt from the WAL tail at startup
+// (wal_replay.h, head_wal_replay.cc).
 //
-// Files: head.cc (series map, index), head_append.cc (Append, validation),
-// head_read.cc (Select), head_wal_replay.cc (replay).
+// With a persistent engine the head is not the whole index: a series that
+// stayed idle for a flush interval is evicted once its identity and chunks
+// are in RocksDB (EvictIdle), and a series the head does not hold is looked
+// up in the SeriesSource before a new id is assigned, so it comes back with
+// its id and its newest persisted timestamp. Memory then follows the active
+// series, not every series ever seen, and a restart starts empty.
+//
+// Files: head.cc (series map, index, eviction), head_append.cc (Append,
+// validation, sealing), head_read.cc (Select), head_wal_replay.cc (replay).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -27,6 +40,7 @@
 #include "common/rpc/storage_api.h"
 #include "storage/head/append_stats.h"
 #include "storage/head/chunk_store.h"
+#include "storage/head/head_batch.h"
 #include "storage/head/mem_postings.h"
 #include "storage/head/series.h"
 
@@ -56,6 +70,27 @@ struct HeadOptions {
   bool track_new_series = false;
 };
 
+// Where the head looks up a series it does not hold: the persistent index.
+// Thread-safe implementations only (Find runs under a head stripe lock).
+class SeriesSource {
+ public:
+  struct Found {
+    uint64_t id = 0;
+    // Newest persisted timestamp, INT64_MIN when the series has no chunks.
+    int64_t last_t = std::numeric_limits<int64_t>::min();
+  };
+  virtual ~SeriesSource() = default;
+  // nullopt when the series is unknown; an error when the lookup failed.
+  virtual absl::StatusOr<std::optional<Found>> Find(TenantId tenant, const std::vector<LabelView>& labels) const = 0;
+};
+
+// A day for which `series` got a sealed chunk, and so needs per-day postings
+// (queued when the chunk is sealed, before the chunk reaches the store).
+struct DayPosting {
+  std::shared_ptr<const MemSeries> series;
+  int64_t day = 0;
+};
+
 // Checks that `batch` is a well-formed write batch whose series have sorted,
 // unique, non-empty label names and non-empty values, and at least one
 // sample each. InvalidArgument naming the problem otherwise.
@@ -67,8 +102,10 @@ absl::Status ValidateWriteBatch(std::string_view batch);
 // tenants_mu_ -> TenantIndex::mu; ChunkStore locks are innermost.
 class Head {
  public:
-  // REQUIRES: `metrics` outlives the head.
-  Head(const HeadOptions& options, StorageMetrics& metrics, std::unique_ptr<ChunkStore> chunks);
+  // REQUIRES: `metrics` and `source` (may be null: every unknown series is
+  // new) outlive the head.
+  Head(const HeadOptions& options, StorageMetrics& metrics, std::unique_ptr<ChunkStore> chunks,
+       const SeriesSource* source = nullptr);
   ~Head();
 
   Head(const Head&) = delete;
@@ -82,12 +119,42 @@ class Head {
   // metrics and, when non-null, `*stats`. In-order samples never allocate;
   // out-of-order ones may grow the buffer. Errors only when the chunk store
   // fails (the rest of the batch is still applied).
-  // REQUIRES: ValidateWriteBatch(batch).ok().
+  // Parse + Resolve + Apply in one call, for callers without a WAL (tests,
+  // replay of whole-batch WAL records). InvalidArgument for a bad batch.
   absl::Status Append(std::string_view batch, AppendStats* stats);
 
-  // Applies one WAL record at startup. A record that is not a valid batch is
-  // skipped with DataLoss (the rest of the WAL still replays).
-  absl::Status ReplayWalRecord(std::string_view record, AppendStats* stats);
+  // The engine's append path, in two steps around the WAL write.
+  // Resolve finds or creates every series of the parsed `batch`
+  // (ParseWriteBatch), marks it active (so the next eviction pass keeps it)
+  // and sets HeadBatch::Series::define for series the WAL record must
+  // define (neither persisted nor defined by a durable record). Errors when
+  // the SeriesSource lookup fails; series resolved before stay (no samples).
+  absl::Status Resolve(HeadBatch* batch);
+  // Appends the samples of a resolved batch (as Append describes) and marks
+  // the series it defined as defined in the WAL: call only once the WAL
+  // record holding those definitions is durable.
+  // REQUIRES: Resolve(batch) succeeded and at most one EvictIdle pass
+  // started since (the engine holds appends' shared lock across both steps,
+  // so that no flush rotation, hence no second pass, falls in between):
+  // the pass sees the series active and keeps them, so the pointers hold.
+  absl::Status Apply(const HeadBatch& batch, AppendStats* stats);
+
+  // WAL replay (head_wal_replay.cc): a series whose identity the WAL or the
+  // persistent index gives by id.
+  struct KnownSeries {
+    uint64_t id = 0;
+    // Found in the persistent index by id: no SeriesSource lookup, `last_t`
+    // is its newest persisted timestamp (INT64_MIN: no chunks).
+    bool persisted = false;
+    int64_t last_t = std::numeric_limits<int64_t>::min();
+  };
+  // Finds (tenant, labels) in the head, else creates it under `known.id`
+  // (reserving the ids up to it). A series defined by the WAL alone is
+  // still looked up in the SeriesSource first (a flush may have persisted
+  // it), and the id found there wins. Counts new series in `*created`.
+  // REQUIRES: `labels` a valid label set.
+  absl::StatusOr<MemSeries*> ResolveKnown(TenantId tenant, std::span<const LabelView> labels,
+                                          const KnownSeries& known, uint64_t* created);
 
   // Series of `request.tenant` selected by every matcher that have chunks
   // overlapping [min_time_ms, max_time_ms], sorted by labels, with those
@@ -96,16 +163,23 @@ class Head {
   // overlap the in-order ones; every accepted sample is in exactly one chunk
   // (see storage_api.h ChunkData). Stops after `max_series` (truncated =
   // true when more matched).
+  // Only the series the head holds: with a persistent engine, Db::Search
+  // adds the evicted ones from the persistent index.
   absl::StatusOr<SearchResult> Select(const SearchRequest& request) const;
 
-  // Adds a series loaded from the persistent index at startup, with its
-  // stored id and no open chunk (its chunks are in the chunk store).
-  // `last_t` is its newest persisted timestamp (INT64_MIN when none): later
-  // samples at or before it are duplicates, out of order or too old, as if
-  // the head had never restarted. Ids assigned later are larger than every
-  // loaded one. Call before any Append, in increasing id order (postings
-  // lists need ids ascending).
-  void AddPersistedSeries(uint64_t id, TenantId tenant, Labels labels, int64_t last_t);
+  // The tenant's head series that every matcher selects, in no particular
+  // order. The pointers keep evicted series alive while the caller reads.
+  std::vector<std::shared_ptr<const MemSeries>> SelectSeries(TenantId tenant, std::span<const Matcher> matchers) const;
+
+  // The series' newest sample time (INT64_MIN when it has none), read under
+  // its stripe lock.
+  int64_t LastSampleTime(const MemSeries& series) const;
+
+  // Appends the chunks of `series` overlapping [mint, maxt] to `*out`,
+  // ordered by min_time_ms: sealed ones from the chunk store (pending and
+  // persisted), a snapshot of the open chunk and the out-of-order buffer
+  // encoded as a chunk.
+  absl::Status ReadChunks(const MemSeries& series, int64_t mint, int64_t maxt, std::vector<ChunkData>* out) const;
 
   // Seals every open chunk and out-of-order buffer into the chunk store, so
   // that every sample appended before the call is in a sealed chunk. Runs
@@ -115,11 +189,33 @@ class Head {
   absl::StatusOr<uint64_t> SealAll();
 
   // The series created since the previous call (HeadOptions::
-  // track_new_series), in creation order; series are never freed, so the
-  // pointers stay valid for the head's lifetime. PutBackNewSeries returns
-  // them after a failed flush.
+  // track_new_series), in creation order. They stay in the head (and the
+  // pointers valid) at least until MarkPersisted: EvictIdle keeps
+  // unpersisted series. PutBackNewSeries returns them after a failed flush.
   std::vector<const MemSeries*> TakeNewSeries();
   void PutBackNewSeries(std::vector<const MemSeries*> series);
+  // The series' identities are durable in the persistent index.
+  void MarkPersisted(std::span<const MemSeries* const> series);
+
+  // The (series, day) pairs queued since the previous call: every sealed
+  // in-order chunk whose days the series had not been indexed for, and
+  // every out-of-order chunk (HeadOptions::track_new_series only). A chunk's
+  // pair is queued before the chunk reaches the chunk store, so a flush that
+  // takes the pairs after moving the store's pending chunks covers them all.
+  std::vector<DayPosting> TakeDayPostings();
+  void PutBackDayPostings(std::vector<DayPosting> postings);
+
+  // Removes every persisted series that received no sample since the
+  // previous call and holds no unsealed samples, and marks the others idle.
+  // Call after a successful flush, so that the removed series' chunks are in
+  // the store. Returns the number removed.
+  uint64_t EvictIdle();
+
+  // Removes `series` from the head whatever their state (delete_series):
+  // unsealed samples are dropped, and a series not yet persisted will not
+  // be. The next sample with the same labels starts a series again. Returns
+  // the number removed.
+  uint64_t DropSeries(std::span<const std::shared_ptr<const MemSeries>> series);
 
   // Makes every id assigned from now on >= `next_id` (startup: ids handed
   // out before a crash may own orphan chunks in the store and must never be
@@ -142,24 +238,34 @@ class Head {
     mutable absl::Mutex mu;
     // hash -> first series with that hash (collisions chain via next_same_hash).
     absl::flat_hash_map<uint64_t, MemSeries*> by_hash ABSL_GUARDED_BY(mu);
-    std::vector<std::unique_ptr<MemSeries>> owned ABSL_GUARDED_BY(mu);
+    std::vector<std::shared_ptr<MemSeries>> owned ABSL_GUARDED_BY(mu);
   };
 
+  // Postings hold MemSeries::ref, not ids (see series.h).
   struct TenantIndex {
     mutable absl::Mutex mu;
     MemPostings postings ABSL_GUARDED_BY(mu);
-    absl::flat_hash_map<uint64_t, MemSeries*> by_id ABSL_GUARDED_BY(mu);
+    absl::flat_hash_map<uint64_t, std::shared_ptr<MemSeries>> by_ref ABSL_GUARDED_BY(mu);
   };
 
   Stripe& StripeFor(uint64_t hash) const { return stripes_[hash % kStripes]; }
   TenantIndex& GetOrCreateTenant(TenantId tenant);
   const TenantIndex* FindTenant(TenantId tenant) const;
 
-  // Finds or creates the series. REQUIRES: stripe.mu held.
-  MemSeries* GetOrCreateSeries(Stripe& stripe, TenantId tenant, uint64_t hash, const SeriesView& view,
-                               AppendStats* stats) ABSL_EXCLUSIVE_LOCKS_REQUIRED(stripe.mu);
+  // Finds the series in the head, else in the source, else creates it.
+  // REQUIRES: stripe.mu held.
+  // `known` (may be null): the identity replay knows (ResolveKnown).
+  absl::StatusOr<MemSeries*> GetOrCreateSeries(Stripe& stripe, TenantId tenant, uint64_t hash,
+                                               std::span<const LabelView> labels, const KnownSeries* known,
+                                               AppendStats* stats) ABSL_EXCLUSIVE_LOCKS_REQUIRED(stripe.mu);
+  // Removes `s` from the stripe's hash chain and the tenant's by_ref.
+  // REQUIRES: stripe.mu held (the caller erases it from stripe.owned).
+  void Unlink(Stripe& stripe, MemSeries* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(stripe.mu);
+  // Queues day postings for a chunk of `s` about to be sealed.
+  // REQUIRES: the series' stripe mutex held.
+  void QueueDayPostings(MemSeries* s, int64_t min_time, int64_t max_time, bool out_of_order);
   // Appends samples to `s`. REQUIRES: the series' stripe mutex held.
-  absl::Status AppendSamples(MemSeries* s, const std::vector<Sample>& samples, AppendStats* stats);
+  absl::Status AppendSamples(MemSeries* s, std::span<const Sample> samples, AppendStats* stats);
   absl::Status SealOpenChunk(MemSeries* s);
   absl::Status SealOooBuffer(MemSeries* s);
   int64_t Window(int64_t t) const;
@@ -167,6 +273,7 @@ class Head {
   const HeadOptions options_;
   StorageMetrics& metrics_;
   std::unique_ptr<ChunkStore> chunks_;
+  const SeriesSource* const source_;
   mutable Stripe stripes_[kStripes];
 
   mutable absl::Mutex tenants_mu_;
@@ -174,8 +281,10 @@ class Head {
 
   absl::Mutex new_series_mu_;  // innermost
   std::vector<const MemSeries*> new_series_ ABSL_GUARDED_BY(new_series_mu_);
+  std::vector<DayPosting> day_postings_ ABSL_GUARDED_BY(new_series_mu_);
 
   std::atomic<uint64_t> next_series_id_{1};
+  std::atomic<uint64_t> next_ref_{1};
   std::atomic<uint64_t> num_series_{0};
 };
 

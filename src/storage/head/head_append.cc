@@ -1,18 +1,23 @@
-// Append path: validation, series lookup, sample rules and chunk sealing.
+// Append path: parsing and validation, series resolution, sample rules and
+// chunk sealing.
 #include <fmt/format.h>
 
 #include <algorithm>
 
+#include "common/base/status.h"
 #include "common/chunkenc/xor_chunk.h"
 #include "common/model/series_hash.h"
 #include "storage/head/head.h"
+#include "storage/index/time_partition.h"
 #include "storage/metrics/storage_metrics.h"
 
 namespace strata::storage {
 
-absl::Status ValidateWriteBatch(std::string_view batch) {
+absl::Status ParseWriteBatch(std::string_view batch, HeadBatch* out) {
+  out->Clear();
   auto reader = WriteBatchReader::Open(batch);
   if (!reader.ok()) return absl::InvalidArgumentError(std::string(reader.status().message()));
+  out->tenant = reader->tenant();
   thread_local SeriesView view;
   size_t n = 0;
   while (reader->Next(&view)) {
@@ -30,13 +35,46 @@ absl::Status ValidateWriteBatch(std::string_view batch) {
       }
     }
     if (view.samples.empty()) return absl::InvalidArgumentError(fmt::format("series {} of write batch has no samples", n));
+    HeadBatch::Series s;
+    s.label_begin = static_cast<uint32_t>(out->labels.size());
+    out->labels.insert(out->labels.end(), view.labels.begin(), view.labels.end());
+    s.label_end = static_cast<uint32_t>(out->labels.size());
+    s.sample_begin = static_cast<uint32_t>(out->samples.size());
+    out->samples.insert(out->samples.end(), view.samples.begin(), view.samples.end());
+    s.sample_end = static_cast<uint32_t>(out->samples.size());
+    // Hashed here, outside every lock.
+    s.hash = SeriesHash(out->tenant, view.labels);
+    out->series.push_back(s);
     ++n;
   }
   if (!reader->status().ok()) return absl::InvalidArgumentError(std::string(reader->status().message()));
   return absl::OkStatus();
 }
 
+absl::Status ValidateWriteBatch(std::string_view batch) {
+  thread_local HeadBatch parsed;
+  return ParseWriteBatch(batch, &parsed);
+}
+
+void Head::QueueDayPostings(MemSeries* s, int64_t min_time, int64_t max_time, bool out_of_order) {
+  if (!options_.track_new_series) return;
+  int64_t first = DayOf(min_time);
+  const int64_t last = DayOf(max_time);
+  // In-order chunks move forward in time: a day already queued for the
+  // series needs nothing more. Out-of-order chunks may reach back to any
+  // day; their postings are queued again (writing them twice is harmless).
+  if (!out_of_order) first = std::max(first, s->indexed_through_day + 1);  // INT64_MIN + 1: no overflow
+  if (first > last) return;
+  std::shared_ptr<const MemSeries> self = s->shared_from_this();
+  {
+    absl::MutexLock l(&new_series_mu_);
+    for (int64_t day = first; day <= last; ++day) day_postings_.push_back(DayPosting{self, day});
+  }
+  if (!out_of_order) s->indexed_through_day = std::max(s->indexed_through_day, last);
+}
+
 absl::Status Head::SealOpenChunk(MemSeries* s) {
+  QueueDayPostings(s, s->open_chunk.min_time(), s->open_chunk.max_time(), /*out_of_order=*/false);
   ChunkData chunk;
   chunk.min_time_ms = s->open_chunk.min_time();
   chunk.max_time_ms = s->open_chunk.max_time();
@@ -46,6 +84,7 @@ absl::Status Head::SealOpenChunk(MemSeries* s) {
 }
 
 absl::Status Head::SealOooBuffer(MemSeries* s) {
+  QueueDayPostings(s, s->ooo.front().timestamp_ms, s->ooo.back().timestamp_ms, /*out_of_order=*/true);
   XorAppender app;
   for (const Sample& sample : s->ooo) app.Append(sample.timestamp_ms, sample.value);
   ChunkData chunk;
@@ -70,7 +109,7 @@ bool InsideWindow(int64_t t, int64_t last_t, int64_t window) {
 
 }  // namespace
 
-absl::Status Head::AppendSamples(MemSeries* s, const std::vector<Sample>& samples, AppendStats* stats) {
+absl::Status Head::AppendSamples(MemSeries* s, std::span<const Sample> samples, AppendStats* stats) {
   absl::Status status;
   // Timestamps of the open chunk, decoded at the first out-of-order sample
   // that could collide with it and reused until the chunk changes.
@@ -107,6 +146,7 @@ absl::Status Head::AppendSamples(MemSeries* s, const std::vector<Sample>& sample
         }
       }
       s->ooo.insert(pos, sample);
+      s->active = true;
       ++stats->out_of_order;
       ++stats->samples_appended;
       if (s->ooo.size() >= options_.max_ooo_buffer_samples) {
@@ -123,6 +163,7 @@ absl::Status Head::AppendSamples(MemSeries* s, const std::vector<Sample>& sample
       ++stats->chunks_sealed;
     }
     s->open_chunk.Append(t, sample.value);
+    s->active = true;
     s->last_t = t;
     s->has_samples = true;
     open_decoded = false;
@@ -131,33 +172,64 @@ absl::Status Head::AppendSamples(MemSeries* s, const std::vector<Sample>& sample
   return status;
 }
 
-absl::Status Head::Append(std::string_view batch, AppendStats* stats_out) {
-  auto reader = WriteBatchReader::Open(batch);
-  if (!reader.ok()) return absl::InvalidArgumentError(std::string(reader.status().message()));
-  const TenantId tenant = reader->tenant();
-  // Reused across batches on this thread: no allocation per series or sample
-  // once it has grown to the largest series seen.
-  thread_local SeriesView view;
+absl::Status Head::Resolve(HeadBatch* batch) {
   AppendStats stats;
   absl::Status status;
-  while (reader->Next(&view)) {
-    const uint64_t hash = SeriesHash(tenant, view.labels);
-    Stripe& stripe = StripeFor(hash);
+  for (HeadBatch::Series& s : batch->series) {
+    Stripe& stripe = StripeFor(s.hash);
     absl::MutexLock l(&stripe.mu);
-    MemSeries* s = GetOrCreateSeries(stripe, tenant, hash, view, &stats);
-    absl::Status st = AppendSamples(s, view.samples, &stats);
+    absl::StatusOr<MemSeries*> found = GetOrCreateSeries(stripe, batch->tenant, s.hash, batch->labels_of(s),
+                                                         /*known=*/nullptr, &stats);
+    if (!found.ok()) {
+      if (status.ok()) status = found.status();
+      s.series = nullptr;
+      s.define = false;
+      continue;
+    }
+    MemSeries* series = *found;
+    // Before the samples arrive: an eviction pass running meanwhile must
+    // keep the series (see Apply).
+    series->active = true;
+    s.series = series;
+    // A definition still in flight in another append's record does not
+    // count: that record may fail or land after ours, so ours carries the
+    // definition too (duplicates are harmless).
+    s.define = !series->persisted && !series->wal_defined;
+  }
+  batch->series_created = stats.series_created;
+  return status;
+}
+
+absl::Status Head::Apply(const HeadBatch& batch, AppendStats* stats_out) {
+  AppendStats stats;
+  stats.series_created = batch.series_created;
+  absl::Status status;
+  for (const HeadBatch::Series& s : batch.series) {
+    MemSeries* series = s.series;
+    if (series == nullptr) continue;  // Resolve failed for it
+    absl::MutexLock l(&StripeFor(series->hash).mu);
+    if (s.define) series->wal_defined = true;
+    absl::Status st = AppendSamples(series, batch.samples_of(s), &stats);
     if (!st.ok() && status.ok()) status = st;
   }
-  if (!reader->status().ok() && status.ok()) status = absl::InvalidArgumentError(std::string(reader->status().message()));
-
   if (stats.samples_appended) metrics_.samples_appended.Increment(static_cast<double>(stats.samples_appended));
   if (stats.duplicates) metrics_.duplicates.Increment(static_cast<double>(stats.duplicates));
   if (stats.out_of_order) metrics_.out_of_order.Increment(static_cast<double>(stats.out_of_order));
   if (stats.too_old) metrics_.too_old.Increment(static_cast<double>(stats.too_old));
-  if (stats.series_created) metrics_.series.Increment(static_cast<double>(stats.series_created));
   if (stats.chunks_sealed) metrics_.chunks_sealed.Increment(static_cast<double>(stats.chunks_sealed));
   if (stats_out != nullptr) *stats_out = stats;
   return status;
+}
+
+absl::Status Head::Append(std::string_view batch, AppendStats* stats) {
+  // Reused across batches on this thread: no allocation per series or
+  // sample once it has grown to the largest batch seen.
+  thread_local HeadBatch parsed;
+  if (stats != nullptr) *stats = AppendStats();
+  STRATA_RETURN_IF_ERROR(ParseWriteBatch(batch, &parsed));
+  absl::Status resolved = Resolve(&parsed);
+  absl::Status applied = Apply(parsed, stats);
+  return resolved.ok() ? applied : resolved;
 }
 
 }  // namespace strata::storage

@@ -21,6 +21,29 @@ void MemPostings::Add(uint64_t id, const Labels& labels) {
   all_.push_back(id);
 }
 
+void MemPostings::Remove(const absl::flat_hash_set<uint64_t>& ids) {
+  if (ids.empty()) return;
+  auto gone = [&](uint64_t id) { return ids.contains(id); };
+  for (auto name_it = index_.begin(); name_it != index_.end();) {
+    ValueMap& values = name_it->second;
+    for (auto value_it = values.begin(); value_it != values.end();) {
+      Postings& list = value_it->second;
+      list.erase(std::remove_if(list.begin(), list.end(), gone), list.end());
+      if (list.empty()) {
+        values.erase(value_it++);
+      } else {
+        ++value_it;
+      }
+    }
+    if (values.empty()) {
+      index_.erase(name_it++);
+    } else {
+      ++name_it;
+    }
+  }
+  all_.erase(std::remove_if(all_.begin(), all_.end(), gone), all_.end());
+}
+
 const MemPostings::Postings* MemPostings::Get(std::string_view name, std::string_view value) const {
   auto name_it = index_.find(name);
   if (name_it == index_.end()) return nullptr;

@@ -1,7 +1,7 @@
 // File: storage/head/mem_postings.h
 //
 // The in-memory inverted index of one tenant: (label name, label value) ->
-// sorted series ids ("postings"), the set of values per name, and the list
+// sorted series ids ("postings"; the head stores MemSeries refs here), the set of values per name, and the list
 // of all series. PostingsForMatchers evaluates a selector's matchers with
 // Prometheus semantics (tsdb/querier.go PostingsForMatchers).
 #pragma once
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "common/model/labels.h"
 #include "common/model/matcher.h"
 
@@ -37,6 +38,10 @@ class MemPostings {
   // Indexes a new series. REQUIRES: `id` is greater than every id added
   // before, which keeps each postings list sorted by plain push_back.
   void Add(uint64_t id, const Labels& labels);
+
+  // Removes `ids` from every list (evicted series), dropping lists, values
+  // and names left empty. One pass over the whole index: batch removals.
+  void Remove(const absl::flat_hash_set<uint64_t>& ids);
 
   // Postings of name=value, or nullptr.
   const Postings* Get(std::string_view name, std::string_view value) const;

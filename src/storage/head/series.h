@@ -2,11 +2,14 @@
 //
 // One series in the head: its identity (tenant, labels, node-assigned dense
 // id), its open chunk and its out-of-order buffer. Sealed chunks live in the
-// ChunkStore.
+// ChunkStore. The head holds the series that received samples recently; an
+// idle one is evicted after its data is persisted and comes back (same id)
+// when samples arrive again.
 #pragma once
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "common/chunkenc/xor_chunk.h"
@@ -19,11 +22,15 @@ namespace strata::storage {
 // a lock. The mutable fields are guarded by the Head stripe that owns the
 // series (the stripe of `hash`); the Head documents this, since the
 // annotation cannot name another object's mutex.
-struct MemSeries {
-  MemSeries(uint64_t id_in, TenantId tenant_in, uint64_t hash_in, Labels labels_in)
-      : id(id_in), tenant(tenant_in), hash(hash_in), labels(std::move(labels_in)) {}
+struct MemSeries : std::enable_shared_from_this<MemSeries> {
+  MemSeries(uint64_t id_in, uint64_t ref_in, TenantId tenant_in, uint64_t hash_in, Labels labels_in)
+      : id(id_in), ref(ref_in), tenant(tenant_in), hash(hash_in), labels(std::move(labels_in)) {}
 
   const uint64_t id;
+  // Head-local number, increasing in the order series enter the head, so
+  // that the in-memory postings stay sorted by plain appends even when a
+  // series with an old id comes back.
+  const uint64_t ref;
   const TenantId tenant;
   const uint64_t hash;  // SeriesHash(tenant, labels)
   const Labels labels;
@@ -35,6 +42,19 @@ struct MemSeries {
   // out-of-order samples are older by definition.
   int64_t last_t = std::numeric_limits<int64_t>::min();
   bool has_samples = false;
+  // Set by every append, cleared by each eviction pass: a series still
+  // clear at the next pass received nothing for a whole flush interval.
+  bool active = true;
+  // Its identity is in the persistent index (false until the first flush
+  // after it was created), so evicting it loses nothing.
+  bool persisted = false;
+  // Its definition (id, labels) is in a WAL record that was durable before
+  // any later record was written (set by Head::Apply, after the WAL append
+  // returned), so later records may name it by id alone. Irrelevant once
+  // `persisted`: replay then finds the id in the persistent index.
+  bool wal_defined = false;
+  // The newest day whose per-day postings were queued for this series.
+  int64_t indexed_through_day = std::numeric_limits<int64_t>::min();
   // Accepted out-of-order samples not yet sealed into a chunk: sorted by
   // timestamp, unique, all < last_t. Usually empty (no heap memory).
   std::vector<Sample> ooo;

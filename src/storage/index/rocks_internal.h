@@ -2,17 +2,22 @@
 //
 // Shared by the .cc files of the RocksStore (rocks_store.cc: open, batches,
 // writes, maintenance; rocks_series_read.cc: series and postings reads;
-// rocks_chunk_read.cc: chunk reads; rocks_keys.cc: key encoders). Includes
+// rocks_chunk_read.cc: chunk reads; rocks_keys.cc: key encoders;
+// rocks_partitions.cc: series_max_time, day partitions, retention drops;
+// rocks_delete.cc: delete_series and its compaction filter). Includes
 // RocksDB headers: never include it outside storage/index/*.cc.
 #pragma once
 
+#include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
+#include <rocksdb/merge_operator.h>
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +25,7 @@
 #include <fmt/format.h>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -35,13 +41,16 @@ constexpr const char* kCfSeriesLabels = "series_labels";
 constexpr const char* kCfPostings = "postings";
 constexpr const char* kCfChunks15s = "chunks_15s";
 constexpr const char* kCfMeta = "meta";
+// delete_series and retention (docs/format/index.md).
+constexpr const char* kCfSeriesMaxTime = "series_max_time";
+constexpr const char* kCfDeletedSeries = "deleted_series";
 
 constexpr std::string_view kMetaNextSeriesId = "next_series_id";
 constexpr std::string_view kMetaWalCheckpoint = "wal_checkpoint";
 constexpr std::string_view kMetaChunkSeq = "chunk_seq";
 constexpr std::string_view kMetaMaxChunkSpan = "max_chunk_span_ms";
 
-enum Cf : size_t { kSeries = 0, kSeriesLabels, kPostings, kChunks15s, kMeta, kNumCfs };
+enum Cf : size_t { kSeries = 0, kSeriesLabels, kPostings, kChunks15s, kMeta, kSeriesMaxTime, kDeletedSeries, kNumCfs };
 
 // Key and value encoders (docs/format/index.md has the diagrams).
 void PutBE32(std::string* out, uint32_t v);
@@ -55,8 +64,14 @@ int64_t UnflipTime(uint64_t v);
 void PutTenant(std::string* out, TenantId t);
 TenantId LoadTenant(const char* p);
 std::string SeriesKey(TenantId tenant, const Labels& labels);
-std::string PostingPrefix(TenantId tenant, std::string_view name, std::string_view value);
-std::string NameValuesPrefix(TenantId tenant, std::string_view name);
+// Postings keys: scope u32 BE · tenant · name · 00 · value · 00 · id u64 BE.
+// The "all series" entry of a scope has name "" and value "".
+std::string PostingScopePrefix(uint32_t scope, TenantId tenant);
+std::string PostingPrefix(uint32_t scope, TenantId tenant, std::string_view name, std::string_view value);
+std::string NameValuesPrefix(uint32_t scope, TenantId tenant, std::string_view name);
+// chunks_15s key (24 bytes): partition u32 BE · id u64 BE · flipped
+// min_time u64 BE · seq u32 BE, partition = PartitionOf(min_time).
+constexpr size_t kChunkKeySize = 24;
 std::string ChunkKey(uint64_t series_id, int64_t min_time, uint32_t seq);
 std::string EncodeBE64(uint64_t v);
 // series_labels value: tenant (8 bytes) then length-prefixed name, value
@@ -71,6 +86,32 @@ inline bool StartsWith(const rocksdb::Slice& s, std::string_view prefix) {
   return s.size() >= prefix.size() && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0;
 }
 
+// Ids removed by delete_series (rocks_delete.cc). Read on every query and by
+// the compaction filters on RocksDB's background threads, written rarely: an
+// immutable set swapped atomically (copy on write).
+// Thread-safe; Add calls are serialized by the caller (the store's write_mu).
+class DeletedIds {
+ public:
+  bool Contains(uint64_t id) const {
+    if (count_.load(std::memory_order_acquire) == 0) return false;
+    return set_.load(std::memory_order_acquire)->contains(id);
+  }
+  size_t size() const { return count_.load(std::memory_order_acquire); }
+  void Add(const std::vector<uint64_t>& ids);
+
+ private:
+  std::atomic<size_t> count_{0};
+  std::atomic<std::shared_ptr<const absl::flat_hash_set<uint64_t>>> set_{
+      std::make_shared<const absl::flat_hash_set<uint64_t>>()};
+};
+
+// Options of the column families whose keys carry a series id: a compaction
+// filter dropping deleted ids' keys (nullptr for the others), and the "max"
+// merge operator of series_max_time. rocks_delete.cc, rocks_partitions.cc.
+std::shared_ptr<rocksdb::CompactionFilterFactory> NewDeletedSeriesFilterFactory(
+    Cf which, std::shared_ptr<const DeletedIds> deleted);
+std::shared_ptr<rocksdb::MergeOperator> NewMaxTimeMergeOperator();
+
 struct RocksStore::Impl {
   RocksStoreOptions options;
   std::unique_ptr<rocksdb::DB> db;
@@ -82,6 +123,16 @@ struct RocksStore::Impl {
   std::atomic<int64_t> max_chunk_span{0};
   std::atomic<uint64_t> next_series_id{0};
   std::atomic<uint64_t> wal_checkpoint{0};
+  // Day partitions holding chunks, learned at Open (one seek per
+  // partition), grown by Write before the chunks become visible (a superset
+  // only costs a seek), shrunk by DropPartitionsBefore.
+  mutable absl::Mutex partitions_mu;
+  std::set<uint32_t> chunk_partitions ABSL_GUARDED_BY(partitions_mu);
+  std::shared_ptr<DeletedIds> deleted = std::make_shared<DeletedIds>();
+  // Called by Open: the day partitions of chunks_15s, one seek per
+  // partition (rocks_partitions.cc), and the deleted ids (rocks_delete.cc).
+  absl::Status LoadChunkPartitions();
+  absl::Status LoadDeletedSeries();
   // Meta values already persisted, to skip rewriting unchanged ones.
   uint32_t persisted_chunk_seq ABSL_GUARDED_BY(write_mu) = 0;
   int64_t persisted_max_span ABSL_GUARDED_BY(write_mu) = 0;
@@ -122,6 +173,15 @@ struct RocksStore::Impl {
 struct RocksStore::Batch::Rep {
   const RocksStore::Impl* store = nullptr;
   rocksdb::WriteBatch wb;
+  // series_max_time gets one "max" merge operand per run of chunks of the
+  // same series (a flush writes a series' chunks together), and Write adds
+  // the day partitions of the batch's chunks to the store's set.
+  uint64_t max_time_id = 0;
+  int64_t max_time = 0;
+  bool has_max_time = false;
+  std::vector<uint32_t> partitions;
+  void NoteChunk(uint64_t series_id, const ChunkData& chunk);  // rocks_partitions.cc
+  void FlushMaxTime();
   size_t series = 0;
   size_t chunks = 0;
   int64_t max_span = 0;

@@ -2,6 +2,7 @@
 
 #include "common/encoding/varint.h"
 #include "storage/index/rocks_internal.h"
+#include "storage/index/time_partition.h"
 
 namespace strata::storage {
 
@@ -43,9 +44,17 @@ std::string SeriesKey(TenantId tenant, const Labels& labels) {
   return k;
 }
 
-std::string PostingPrefix(TenantId tenant, std::string_view name, std::string_view value) {
+std::string PostingScopePrefix(uint32_t scope, TenantId tenant) {
   std::string k;
-  k.reserve(8 + name.size() + value.size() + 2 + 8);
+  PutBE32(&k, scope);
+  PutTenant(&k, tenant);
+  return k;
+}
+
+std::string PostingPrefix(uint32_t scope, TenantId tenant, std::string_view name, std::string_view value) {
+  std::string k;
+  k.reserve(12 + name.size() + value.size() + 2 + 8);
+  PutBE32(&k, scope);
   PutTenant(&k, tenant);
   k.append(name);
   k.push_back('\0');
@@ -54,8 +63,9 @@ std::string PostingPrefix(TenantId tenant, std::string_view name, std::string_vi
   return k;
 }
 
-std::string NameValuesPrefix(TenantId tenant, std::string_view name) {
+std::string NameValuesPrefix(uint32_t scope, TenantId tenant, std::string_view name) {
   std::string k;
+  PutBE32(&k, scope);
   PutTenant(&k, tenant);
   k.append(name);
   k.push_back('\0');
@@ -64,7 +74,8 @@ std::string NameValuesPrefix(TenantId tenant, std::string_view name) {
 
 std::string ChunkKey(uint64_t series_id, int64_t min_time, uint32_t seq) {
   std::string k;
-  k.reserve(20);
+  k.reserve(kChunkKeySize);
+  PutBE32(&k, PartitionOf(min_time));
   PutBE64(&k, series_id);
   PutBE64(&k, FlipTime(min_time));
   PutBE32(&k, seq);

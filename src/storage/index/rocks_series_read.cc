@@ -1,4 +1,4 @@
-// RocksStore reads of the series dictionary and the postings.
+// RocksStore reads of the series dictionary.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -17,7 +17,10 @@ absl::StatusOr<uint64_t> RocksStore::LookupSeriesId(TenantId tenant, const Label
   if (value.size() != 8) {
     return absl::DataLossError(fmt::format("cannot look up series {}: id of {} bytes", labels.ToString(), value.size()));
   }
-  return LoadBE64(value.data());
+  const uint64_t id = LoadBE64(value.data());
+  // DeleteSeries removes the key; this covers a write that raced with it.
+  if (IsDeleted(id)) return absl::NotFoundError(fmt::format("series {} was deleted", labels.ToString()));
+  return id;
 }
 
 absl::StatusOr<SeriesRecord> RocksStore::GetSeries(uint64_t id) const {
@@ -27,50 +30,7 @@ absl::StatusOr<SeriesRecord> RocksStore::GetSeries(uint64_t id) const {
   return DecodeSeriesLabels(id, value);
 }
 
-absl::Status RocksStore::ForEachPosting(TenantId tenant, std::string_view name, std::string_view value,
-                                        absl::FunctionRef<bool(uint64_t)> fn) const {
-  const std::string prefix = PostingPrefix(tenant, name, value);
-  auto it = impl_->NewIterator(kPostings);
-  for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
-    const rocksdb::Slice key = it->key();
-    if (!StartsWith(key, prefix)) break;
-    // A longer key under the same prefix belongs to a value that itself
-    // contains NUL + more bytes; it is not ours.
-    if (key.size() != prefix.size() + 8) continue;
-    if (!fn(LoadBE64(key.data() + prefix.size()))) return absl::OkStatus();
-  }
-  return impl_->IterStatus(*it, "read postings");
-}
-
-absl::StatusOr<std::vector<uint64_t>> RocksStore::Postings(TenantId tenant, std::string_view name,
-                                                            std::string_view value) const {
-  std::vector<uint64_t> ids;
-  STRATA_RETURN_IF_ERROR(ForEachPosting(tenant, name, value, [&](uint64_t id) {
-    ids.push_back(id);
-    return true;
-  }));
-  return ids;
-}
-
-absl::StatusOr<std::vector<std::string>> RocksStore::LabelValues(TenantId tenant, std::string_view name) const {
-  const std::string prefix = NameValuesPrefix(tenant, name);
-  std::vector<std::string> values;
-  auto it = impl_->NewIterator(kPostings);
-  it->Seek(ToSlice(prefix));
-  std::string next;
-  while (it->Valid()) {
-    const rocksdb::Slice key = it->key();
-    if (!StartsWith(key, prefix) || key.size() < prefix.size() + 9) break;
-    // key = prefix | value | 0x00 | id(8)
-    std::string_view value = ToView(key).substr(prefix.size(), key.size() - prefix.size() - 9);
-    values.emplace_back(value);
-    // Every key of this value sorts before `prefix | value | 0x01`.
-    next.assign(prefix).append(value).push_back('\x01');
-    it->Seek(ToSlice(next));
-  }
-  STRATA_RETURN_IF_ERROR(impl_->IterStatus(*it, "read label values"));
-  return values;
-}
+// Postings reads (ForEachPosting, LabelValues, ...) are in rocks_postings_read.cc.
 
 absl::Status RocksStore::ForEachSeries(TenantId tenant, absl::FunctionRef<bool(const SeriesRecord&)> fn) const {
   std::string prefix;

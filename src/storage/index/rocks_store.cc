@@ -15,8 +15,28 @@
 #include "common/base/status.h"
 #include "common/encoding/varint.h"
 #include "storage/index/rocks_internal.h"
+#include "storage/index/time_partition.h"
 
 namespace strata::storage {
+
+namespace {
+
+// One key per label plus the scope's "all series" entry (name "", value "").
+void PutPostings(rocksdb::WriteBatch* wb, rocksdb::ColumnFamilyHandle* cf, uint32_t scope,
+                 const std::string& id_bytes, TenantId tenant, const Labels& labels) {
+  std::string key = PostingPrefix(scope, tenant, "", "");
+  key.append(id_bytes);
+  rocksdb::Status st = wb->Put(cf, key, rocksdb::Slice());
+  st.PermitUncheckedError();  // WriteBatch::Put fails only above 4 GiB
+  for (const Label& l : labels) {
+    key = PostingPrefix(scope, tenant, l.name, l.value);
+    key.append(id_bytes);
+    st = wb->Put(cf, key, rocksdb::Slice());
+    st.PermitUncheckedError();
+  }
+}
+
+}  // namespace
 
 RocksStore::Batch::Batch() : rep_(std::make_unique<Rep>()) {}
 RocksStore::Batch::~Batch() = default;
@@ -30,13 +50,12 @@ void RocksStore::Batch::PutSeries(uint64_t id, TenantId tenant, const Labels& la
   st.PermitUncheckedError();  // WriteBatch::Put fails only above 4 GiB
   st = rep_->wb.Put(cf[kSeriesLabels], id_bytes, EncodeSeriesLabelsValue(tenant, labels));
   st.PermitUncheckedError();
-  for (const Label& l : labels) {
-    std::string key = PostingPrefix(tenant, l.name, l.value);
-    key.append(id_bytes);
-    st = rep_->wb.Put(cf[kPostings], key, rocksdb::Slice());
-    st.PermitUncheckedError();
-  }
+  PutPostings(&rep_->wb, cf[kPostings], kGlobalScope, id_bytes, tenant, labels);
   ++rep_->series;
+}
+
+void RocksStore::Batch::PutDayPostings(uint32_t partition, uint64_t id, TenantId tenant, const Labels& labels) {
+  PutPostings(&rep_->wb, rep_->store->cf[kPostings], partition, EncodeBE64(id), tenant, labels);
 }
 
 void RocksStore::Batch::PutChunk(uint64_t series_id, const ChunkData& chunk) {
@@ -50,6 +69,7 @@ void RocksStore::Batch::PutChunk(uint64_t series_id, const ChunkData& chunk) {
   rocksdb::Status st = rep_->wb.Put(rep_->store->cf[kChunks15s], ChunkKey(series_id, chunk.min_time_ms, seq), value);
   st.PermitUncheckedError();
   rep_->max_span = std::max(rep_->max_span, span);
+  rep_->NoteChunk(series_id, chunk);
   ++rep_->chunks;
 }
 
@@ -107,10 +127,19 @@ absl::StatusOr<std::unique_ptr<RocksStore>> RocksStore::Open(const RocksStoreOpt
   dbo.keep_log_file_num = 3;
   dbo.max_log_file_size = 8ull << 20;
 
-  const char* names[kNumCfs] = {kCfSeries, kCfSeriesLabels, kCfPostings, kCfChunks15s, kCfMeta};
+  const char* names[kNumCfs] = {kCfSeries, kCfSeriesLabels, kCfPostings,      kCfChunks15s,
+                                kCfMeta,   kCfSeriesMaxTime, kCfDeletedSeries};
+  auto impl = std::make_unique<Impl>();
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, make_cf_options(false));
-  for (size_t i = 0; i < kNumCfs; ++i) descriptors.emplace_back(names[i], make_cf_options(i == kSeries));
+  for (size_t i = 0; i < kNumCfs; ++i) {
+    // Bloom filters where point lookups often miss: new series' labels, and
+    // MaxTime of series that never had chunks.
+    rocksdb::ColumnFamilyOptions cfo = make_cf_options(i == kSeries || i == kSeriesMaxTime);
+    cfo.compaction_filter_factory = NewDeletedSeriesFilterFactory(static_cast<Cf>(i), impl->deleted);
+    if (i == kSeriesMaxTime) cfo.merge_operator = NewMaxTimeMergeOperator();
+    descriptors.emplace_back(names[i], cfo);
+  }
   // Column families added by a later version (chunks_1h, ...) must be opened
   // too, or RocksDB refuses to open the database.
   std::vector<std::string> existing;
@@ -122,7 +151,6 @@ absl::StatusOr<std::unique_ptr<RocksStore>> RocksStore::Open(const RocksStoreOpt
     }
   }
 
-  auto impl = std::make_unique<Impl>();
   impl->options = options;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status st = rocksdb::DB::Open(dbo, options.path, descriptors, &impl->handles, &raw);
@@ -143,6 +171,8 @@ absl::StatusOr<std::unique_ptr<RocksStore>> RocksStore::Open(const RocksStoreOpt
     impl->persisted_chunk_seq = static_cast<uint32_t>(seq);
     impl->persisted_max_span = static_cast<int64_t>(span);
   }
+  STRATA_RETURN_IF_ERROR(impl->LoadChunkPartitions());
+  STRATA_RETURN_IF_ERROR(impl->LoadDeletedSeries());
   return std::unique_ptr<RocksStore>(new RocksStore(std::move(impl)));
 }
 
@@ -172,6 +202,12 @@ absl::Status RocksStore::Write(Batch batch, bool sync) {
   const uint64_t next_id = std::max(s.next_series_id.load(), rep.next_series_id);
   if (next_id != s.next_series_id.load()) put_meta(kMetaNextSeriesId, next_id);
   if (rep.has_checkpoint) put_meta(kMetaWalCheckpoint, rep.checkpoint);
+  rep.FlushMaxTime();
+  if (!rep.partitions.empty()) {
+    // Before the write: a reader must never miss a visible chunk's partition.
+    absl::MutexLock pl(&s.partitions_mu);
+    s.chunk_partitions.insert(rep.partitions.begin(), rep.partitions.end());
+  }
 
   rocksdb::WriteOptions wo;
   wo.sync = sync;

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,8 @@
 #include "common/rpc/storage_api.h"
 
 namespace strata::storage {
+
+class PostingsIterator;
 
 struct RocksStoreOptions {
   // Directory of the RocksDB instance (created when missing). Required.
@@ -64,9 +67,15 @@ class RocksStore {
     Batch(Batch&&) noexcept;
     Batch& operator=(Batch&&) noexcept;
 
-    // Adds the series to `series` and `series_labels` and one postings entry
-    // per label. Writing the same (id, tenant, labels) twice is harmless.
+    // Adds the series to `series` and `series_labels` and, in the global
+    // postings scope, one postings entry per label plus the scope's "all
+    // series" entry. Writing the same (id, tenant, labels) twice is harmless.
     void PutSeries(uint64_t id, TenantId tenant, const Labels& labels);
+    // Adds the postings of the series (one per label plus "all series") to
+    // the per-day scope `partition` (time_partition.h, PartitionOfDay): the
+    // engine calls it once per series per day that got chunks, so queries
+    // over short ranges see only the series active then. Idempotent.
+    void PutDayPostings(uint32_t partition, uint64_t id, TenantId tenant, const Labels& labels);
     // Adds a sealed chunk of the 15 s tier. Chunks of one series may share a
     // min_time (an out-of-order chunk and an in-order one): each gets a
     // unique key, so none overwrites another.
@@ -89,7 +98,8 @@ class RocksStore {
   };
 
   // Opens (creating when missing) the database with the column families
-  // `series`, `series_labels`, `postings`, `chunks_15s` and `meta`; column
+  // `series`, `series_labels`, `postings`, `chunks_15s`, `meta`,
+  // `series_max_time` and `deleted_series`; column
   // families written by a newer version are opened too. Unavailable or
   // DataLoss (with the RocksDB message) when it cannot be opened.
   static absl::StatusOr<std::unique_ptr<RocksStore>> Open(const RocksStoreOptions& options);
@@ -109,16 +119,37 @@ class RocksStore {
   // Tenant and labels of series `id`; NotFound when unknown.
   absl::StatusOr<SeriesRecord> GetSeries(uint64_t id) const;
 
+  // Postings scopes: kGlobalScope (time_partition.h) covers all time; a
+  // day's partition covers the series that have chunks in that day.
+  //
   // Calls `fn` with the ids of the tenant's series having label
-  // name=value, in increasing id order, until `fn` returns false.
-  absl::Status ForEachPosting(TenantId tenant, std::string_view name, std::string_view value,
+  // name=value in `scope`, in increasing id order, until `fn` returns false.
+  // name="" and value="" lists every series of the scope.
+  absl::Status ForEachPosting(uint32_t scope, TenantId tenant, std::string_view name, std::string_view value,
                               absl::FunctionRef<bool(uint64_t)> fn) const;
   // The same, collected.
-  absl::StatusOr<std::vector<uint64_t>> Postings(TenantId tenant, std::string_view name, std::string_view value) const;
-  // Distinct values of label `name` among the tenant's series, sorted
-  // bytewise (what regex matchers iterate). Skips each value's ids with one
-  // seek, so the cost is per value, not per series.
-  absl::StatusOr<std::vector<std::string>> LabelValues(TenantId tenant, std::string_view name) const;
+  absl::StatusOr<std::vector<uint64_t>> Postings(uint32_t scope, TenantId tenant, std::string_view name,
+                                                 std::string_view value) const;
+  // A lazy, seekable iterator over the same ids (postings_iterator.h). It
+  // reads RocksDB as it advances; errors surface through its status().
+  std::unique_ptr<PostingsIterator> NewPostingsIterator(uint32_t scope, TenantId tenant, std::string_view name,
+                                                        std::string_view value) const;
+  // Calls `fn` with the distinct values of label `name` that start with
+  // `prefix` among the tenant's series in `scope`, sorted bytewise, until it
+  // returns false. Skips each value's ids with one seek, so the cost is per
+  // value, not per series; with a prefix only the values in [prefix,
+  // prefix+1) are visited.
+  absl::Status ForEachLabelValue(uint32_t scope, TenantId tenant, std::string_view name, std::string_view prefix,
+                                 absl::FunctionRef<bool(std::string_view)> fn) const;
+  // Every distinct value of `name`, collected.
+  absl::StatusOr<std::vector<std::string>> LabelValues(uint32_t scope, TenantId tenant, std::string_view name) const;
+  // Calls `fn` with the distinct label names of the tenant's series in
+  // `scope`, sorted, until it returns false: one seek per name.
+  absl::Status ForEachLabelName(uint32_t scope, TenantId tenant, absl::FunctionRef<bool(std::string_view)> fn) const;
+
+  // Tenant and labels of each of `ids` (one MultiGet), in the order of
+  // `ids`; ids without labels (unknown or deleted) are left out.
+  absl::StatusOr<std::vector<SeriesRecord>> GetSeriesBatch(std::span<const uint64_t> ids) const;
 
   // Calls `fn` with every series of `tenant`, in canonical-labels order,
   // until it returns false.
@@ -132,9 +163,35 @@ class RocksStore {
   // first candidate: the store tracks the longest chunk span ever written.
   absl::Status ReadChunks(uint64_t series_id, int64_t mint, int64_t maxt, std::vector<ChunkData>* out) const;
 
-  // Newest max_time_ms among the chunks of `series_id`, or INT64_MIN when
-  // it has none: one backward seek plus a short forward scan.
+  // Newest max_time_ms among the chunks ever written for `series_id`, or
+  // INT64_MIN when it has none or was deleted: one Get (series_max_time,
+  // kept in the batches that write chunks). Retention does not lower it.
   absl::StatusOr<int64_t> MaxTime(uint64_t series_id) const;
+
+  // delete_series: in one synced write, marks the ids deleted (kept across
+  // restarts) and removes their `series` key when it still maps to that id,
+  // so the same labels get a NEW id when they come back. Afterwards
+  // ReadChunks and MaxTime return nothing for these ids and IsDeleted is
+  // true; callers of the postings and series reads drop deleted ids. The
+  // bytes go when compaction (CompactAll, force_merge) rewrites the keys.
+  absl::Status DeleteSeries(std::span<const SeriesRecord> series);
+  // True when series `id` was deleted. Lock-free; one atomic load when
+  // nothing was ever deleted.
+  bool IsDeleted(uint64_t id) const;
+  size_t num_deleted() const;
+
+  // Day partitions (time_partition.h) that hold chunks, ascending.
+  std::vector<uint32_t> ChunkPartitions() const;
+
+  struct PartitionDrop {
+    std::vector<uint32_t> partitions;  // chunk partitions dropped
+    uint64_t approx_bytes = 0;         // RocksDB's size estimate of the dropped ranges
+  };
+  // Retention: drops every chunk and every per-day postings entry of the
+  // partitions before `partition` (never the global postings), with range
+  // deletions, then deletes the SST files inside the range and compacts the
+  // rest so the disk space comes back before this returns.
+  absl::StatusOr<PartitionDrop> DropPartitionsBefore(uint32_t partition);
 
   // Meta values as of the last Write (or Open): 0 / 0 for a new database.
   uint64_t next_series_id() const;
@@ -151,6 +208,12 @@ class RocksStore {
 
   // Compacts every column family to the bottommost level (force_merge).
   absl::Status CompactAll();
+
+  // Writes a consistent copy of the database to `dir` (which must not
+  // exist) with rocksdb::Checkpoint: SST files are hard-linked when `dir` is
+  // on the same filesystem, so it is cheap; the memtables are flushed first.
+  // The copy opens with Open() like any store (snapshots, backups).
+  absl::Status CreateCheckpoint(const std::string& dir) const;
 
   const std::string& path() const;
 

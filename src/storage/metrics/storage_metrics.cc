@@ -13,6 +13,15 @@ prometheus::Gauge& Gauge(prometheus::Registry& r, const std::string& name, const
   return prometheus::BuildGauge().Name(name).Help(help).Register(r).Add({});
 }
 
+prometheus::Counter& CorruptionCounter(prometheus::Registry& r, const std::string& component) {
+  return prometheus::BuildCounter()
+      .Name("strata_storage_corruptions_total")
+      .Help("Damaged files or records met on disk (component rocksdb: a repaired or unreadable index database "
+            "file, a read or write that met a corrupt block; wal: a corrupt WAL record skipped). Each is logged.")
+      .Register(r)
+      .Add({{"component", component}});
+}
+
 }  // namespace
 
 StorageMetrics::StorageMetrics(prometheus::Registry& r)
@@ -51,6 +60,20 @@ StorageMetrics::StorageMetrics(prometheus::Registry& r)
       flush_errors(Counter(r, "strata_storage_flush_errors_total",
                            "Failed flushes; nothing is lost, the WAL is kept until a flush succeeds.")),
       flush_seconds(Counter(r, "strata_storage_flush_seconds_total", "Time spent in flushes.")),
-      chunks_persisted(Counter(r, "strata_storage_chunks_persisted_total", "Sealed chunks written to RocksDB.")) {}
+      chunks_persisted(Counter(r, "strata_storage_chunks_persisted_total", "Sealed chunks written to RocksDB.")),
+      // Retention and delete_series.
+      retention_runs(Counter(r, "strata_storage_retention_runs_total",
+                             "Retention checks (at open and after every flush).")),
+      retention_errors(Counter(r, "strata_storage_retention_errors_total",
+                               "Retention checks that failed; the next one retries.")),
+      retention_partitions_dropped(Counter(r, "strata_storage_retention_partitions_dropped_total",
+                                           "Day partitions dropped because all their data was older than "
+                                           "-retentionPeriod.")),
+      retention_bytes_dropped(Counter(r, "strata_storage_retention_bytes_dropped_total",
+                                      "Estimated bytes of RocksDB data dropped by retention.")),
+      partitions(Gauge(r, "strata_storage_partitions", "Day partitions holding chunks in RocksDB.")),
+      series_deleted(Counter(r, "strata_storage_series_deleted_total", "Series removed by delete_series.")),
+      rocksdb_corruptions(CorruptionCounter(r, "rocksdb")),
+      wal_corruptions(CorruptionCounter(r, "wal")) {}
 
 }  // namespace strata::storage

@@ -43,6 +43,18 @@ struct StorageMetrics {
   prometheus::Counter& flush_errors;         // strata_storage_flush_errors_total
   prometheus::Counter& flush_seconds;        // strata_storage_flush_seconds_total
   prometheus::Counter& chunks_persisted;     // strata_storage_chunks_persisted_total
+  // Retention and delete_series (storage/engine/retention.h).
+  prometheus::Counter& retention_runs;                // strata_storage_retention_runs_total
+  prometheus::Counter& retention_errors;              // strata_storage_retention_errors_total
+  prometheus::Counter& retention_partitions_dropped;  // strata_storage_retention_partitions_dropped_total
+  prometheus::Counter& retention_bytes_dropped;       // strata_storage_retention_bytes_dropped_total
+  prometheus::Gauge& partitions;                      // strata_storage_partitions
+  prometheus::Counter& series_deleted;                // strata_storage_series_deleted_total
+  // Corruption met on disk (storage/index/rocks_recovery.h, the WAL replay):
+  // strata_storage_corruptions_total{component="rocksdb"|"wal"}. Every count
+  // has an Error log line naming the file and what was done about it.
+  prometheus::Counter& rocksdb_corruptions;
+  prometheus::Counter& wal_corruptions;
 };
 
 }  // namespace strata::storage

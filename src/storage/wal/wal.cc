@@ -226,6 +226,7 @@ absl::Status Wal::ReplaySegment(uint64_t seq, bool last, absl::FunctionRef<void(
                    path, size - pos, pos);
         ++replay_stats_.corrupt_records;
         metrics_.wal_corrupt_records.Increment();
+        metrics_.wal_corruptions.Increment();
       }
       break;
     }
@@ -233,6 +234,7 @@ absl::Status Wal::ReplaySegment(uint64_t seq, bool last, absl::FunctionRef<void(
                path, pos, next - pos);
     ++replay_stats_.corrupt_records;
     metrics_.wal_corrupt_records.Increment();
+    metrics_.wal_corruptions.Increment();
     pos = next;
   }
   ::munmap(map, size);

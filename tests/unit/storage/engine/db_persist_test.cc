@@ -104,6 +104,7 @@ DbOptions PersistentOptions(const std::string& path) {
   o.data_path = path;
   o.persistent = true;
   o.flush_interval = std::chrono::milliseconds(0);
+  o.retention_ms = 100LL * 365 * 86'400'000;  // the data is from 1969-1970
   o.max_samples_per_chunk = 20;  // several sealed chunks per series
   o.block_cache_bytes = 8 << 20;
   o.write_buffer_bytes = 8 << 20;
@@ -137,14 +138,15 @@ TEST_CASE("persistent db flushed and reopened returns every sample bit-exact", "
   auto db = Db::Open(options, nullptr);
   REQUIRE(db.ok());
   DbStats st = (*db)->Stats();
-  CHECK(st.persisted_series == kSeries);
-  CHECK(st.series == kSeries);
+  CHECK(st.series == 0);  // the head starts empty: series are in RocksDB
   CHECK(st.replayed_records == 0);  // Close flushed everything
   CheckAllThere(**db, w);
-  // Series keep their identity: appending more creates no new series, and
-  // the newest persisted timestamp still bounds the out-of-order window.
+  // Series keep their identity: appending more brings them back into the
+  // head under their ids (no new series in the index), and the newest
+  // persisted timestamp still bounds the out-of-order window.
   WriteBatches(**db, 20, 2, &w);
   CHECK((*db)->Stats().series == kSeries);
+
   std::string old = OneSeriesBatch(kTenant, {{"__name__", "node_load"}, {"instance", "host-0"}},
                                    {{-600000 - 7200000, 1.0}});
   AppendStats append_stats;
@@ -172,7 +174,7 @@ TEST_CASE("persistent db killed after a flush and more appends loses nothing", "
     auto reopened = Db::Open(PersistentOptions(crashed), nullptr);
     REQUIRE(reopened.ok());
     CHECK((*reopened)->Stats().replayed_records == 7);
-    CHECK((*reopened)->Stats().persisted_series == kSeries);
+    CHECK((*reopened)->Stats().series == kSeries);  // named by the replayed WAL tail
     CheckAllThere(**reopened, w);
     REQUIRE((*db)->Close().ok());
   }
@@ -449,6 +451,115 @@ TEST_CASE("flush leaves data in compressed SST files, not RocksDB's log, and for
   CheckAllThere(**db, w);
   REQUIRE((*db)->Close().ok());
   CHECK((*db)->ForceMerge().code() == absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace strata::storage
+
+namespace strata::storage {
+namespace {
+
+TEST_CASE("idle series leave the head after flushes and still answer every query", "[storage][db][persist][unit]") {
+  TempDir dir;
+  auto db = Db::Open(PersistentOptions(dir.path()), nullptr);
+  REQUIRE(db.ok());
+  Written w;
+  WriteBatches(**db, 0, 4, &w);
+  REQUIRE((*db)->Flush().ok());  // every series active this interval: all stay
+  CHECK((*db)->Stats().series == kSeries);
+  // Only host-0 keeps receiving samples.
+  std::vector<Sample> more = {{1'000'000, 1.5}, {1'015'000, 2.5}};
+  REQUIRE((*db)->Append(OneSeriesBatch(kTenant, {{"__name__", "node_load"}, {"instance", "host-0"}}, more)).ok());
+  auto& host0 = w[R"(node_load{instance="host-0"})"];
+  host0.insert(host0.end(), more.begin(), more.end());
+  REQUIRE((*db)->Flush().ok());
+  CHECK((*db)->Stats().series == 1);
+  CHECK((*db)->Stats().evicted_series == kSeries - 1);
+  // All time (global postings) and a short range (per-day postings) both
+  // still see the evicted series.
+  CheckAllThere(**db, w);
+  SearchRequest req;
+  req.tenant = kTenant;
+  req.matchers = {M(MatchType::kRegexMatch, "instance", "host-1|host-2")};
+  req.min_time_ms = -600000;
+  req.max_time_ms = -600000 + 15000;
+  auto r = (*db)->Search(req);
+  REQUIRE(r.ok());
+  REQUIRE(r->series.size() == 2);
+  CHECK(r->series[0].labels.ToString() == R"(node_load{instance="host-1"})");
+  // Evicted series come back when written to, under their old identity:
+  // the data of before and after reads as one series, across a restart.
+  WriteBatches(**db, 4, 2, &w);  // out of order for host-0, inside the window
+  std::sort(host0.begin(), host0.end(),
+            [](const Sample& a, const Sample& b) { return a.timestamp_ms < b.timestamp_ms; });
+  CHECK((*db)->Stats().series == kSeries);
+  CheckAllThere(**db, w);
+  REQUIRE((*db)->Close().ok());
+  db->reset();  // releases RocksDB's lock
+  auto reopened = Db::Open(PersistentOptions(dir.path()), nullptr);
+  REQUIRE(reopened.ok());
+  CheckAllThere(**reopened, w);
+}
+
+}  // namespace
+}  // namespace strata::storage
+
+namespace strata::storage {
+namespace {
+
+TEST_CASE("delete_series removes matching series from head and store, and the labels start afresh",
+          "[storage][db][persist][unit]") {
+  TempDir dir;
+  auto db = Db::Open(PersistentOptions(dir.path()), nullptr);
+  REQUIRE(db.ok());
+  Written w;
+  WriteBatches(**db, 0, 3, &w);
+  REQUIRE((*db)->Flush().ok());
+  WriteBatches(**db, 3, 3, &w);  // some samples only in the head and WAL
+  std::vector<Matcher> victims = {M(MatchType::kRegexMatch, "instance", "host-1|host-2|host-3")};
+  auto deleted = (*db)->DeleteSeries(kTenant, victims);
+  REQUIRE(deleted.ok());
+  CHECK(*deleted == 3);
+  for (const char* gone : {"host-1", "host-2", "host-3"}) w.erase(fmt::format(R"(node_load{{instance="{}"}})", gone));
+  CheckAllThere(**db, w);
+  CHECK((*db)->CountSeries(kTenant, victims, INT64_MIN, INT64_MAX).value() == 0);
+  CHECK((*db)->LabelValues(kTenant, "instance", {}, INT64_MIN, INT64_MAX).value().size() == kSeries - 3);
+  // Matching nothing deletes nothing; no matchers is refused.
+  CHECK((*db)->DeleteSeries(kTenant, victims).value() == 0);
+  CHECK((*db)->DeleteSeries(kTenant, {}).status().code() == absl::StatusCode::kInvalidArgument);
+  // A new sample with deleted labels starts a new series holding only itself,
+  // and nothing deleted comes back after a restart (WAL replay included).
+  std::vector<Sample> fresh = {{5'000'000, 42}};
+  REQUIRE((*db)->Append(OneSeriesBatch(kTenant, {{"__name__", "node_load"}, {"instance", "host-2"}}, fresh)).ok());
+  w[R"(node_load{instance="host-2"})"] = fresh;
+  CheckAllThere(**db, w);
+  db->reset();
+  auto reopened = Db::Open(PersistentOptions(dir.path()), nullptr);
+  REQUIRE(reopened.ok());
+  CheckAllThere(**reopened, w);
+}
+
+TEST_CASE("label names, values and series counts merge the head with the persistent index",
+          "[storage][db][persist][unit]") {
+  TempDir dir;
+  auto db = Db::Open(PersistentOptions(dir.path()), nullptr);
+  REQUIRE(db.ok());
+  Written w;
+  WriteBatches(**db, 0, 2, &w);
+  REQUIRE((*db)->Flush().ok());
+  REQUIRE((*db)->Flush().ok());  // idle: every series evicted, only RocksDB knows them
+  CHECK((*db)->Stats().series == 0);
+  REQUIRE((*db)->Append(OneSeriesBatch(kTenant, {{"__name__", "head_only"}, {"zone", "a"}}, {{1000, 1}})).ok());
+  CHECK((*db)->LabelNames(kTenant, {}, INT64_MIN, INT64_MAX).value() ==
+        std::vector<std::string>{"__name__", "instance", "zone"});
+  CHECK((*db)->LabelValues(kTenant, "__name__", {}, INT64_MIN, INT64_MAX).value() ==
+        std::vector<std::string>{"head_only", "node_load"});
+  CHECK((*db)->LabelValues(kTenant, "instance", {}, INT64_MIN, INT64_MAX, 2).value() ==
+        std::vector<std::string>{"host-0", "host-1"});
+  const std::vector<Matcher> any_name = {M(MatchType::kRegexMatch, "__name__", ".+")};
+  CHECK((*db)->CountSeries(kTenant, any_name, INT64_MIN, INT64_MAX).value() == kSeries + 1);
+  // Another tenant sees none of it.
+  CHECK((*db)->LabelNames(TenantId{9, 9}, {}, INT64_MIN, INT64_MAX).value().empty());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <map>
 #include <random>
 
+#include "storage/index/time_partition.h"
 #include "unit/storage/storage_test_util.h"
 
 namespace strata::storage {
@@ -89,16 +90,17 @@ TEST_CASE("postings list the ids of a label pair in increasing order, per tenant
   REQUIRE(store->Write(std::move(batch), false).ok());
   std::sort(job_a.begin(), job_a.end());
 
-  auto all = store->Postings(TenantId{5, 5}, "__name__", "m");
+  auto all = store->Postings(kGlobalScope, TenantId{5, 5}, "__name__", "m");
   REQUIRE(all.ok());
   CHECK(*all == ids);
-  CHECK(store->Postings(TenantId{5, 5}, "job", "a").value() == job_a);
-  CHECK(store->Postings(TenantId{5, 6}, "job", "a").value() == std::vector<uint64_t>{1});
-  CHECK(store->Postings(TenantId{5, 5}, "job", "zzz").value().empty());
+  CHECK(store->Postings(kGlobalScope, TenantId{5, 5}, "job", "a").value() == job_a);
+  CHECK(store->Postings(kGlobalScope, TenantId{5, 6}, "job", "a").value() == std::vector<uint64_t>{1});
+  CHECK(store->Postings(kGlobalScope, TenantId{5, 5}, "job", "zzz").value().empty());
 
   // Early stop.
   int seen = 0;
-  REQUIRE(store->ForEachPosting(TenantId{5, 5}, "__name__", "m", [&](uint64_t) { return ++seen < 5; }).ok());
+  REQUIRE(store->ForEachPosting(kGlobalScope, TenantId{5, 5}, "__name__", "m", [&](uint64_t) { return ++seen < 5; })
+              .ok());
   CHECK(seen == 5);
 }
 
@@ -114,11 +116,11 @@ TEST_CASE("label values of a name are distinct and sorted", "[storage][index][un
   batch.PutSeries(id++, TenantId{}, L({{"__name__", "m"}, {"k2", "zz"}}));  // "k" is a prefix of "k2"
   batch.PutSeries(id++, TenantId{1, 0}, L({{"__name__", "m"}, {"k", "other-tenant"}}));
   REQUIRE(store->Write(std::move(batch), false).ok());
-  CHECK(store->LabelValues(TenantId{}, "k").value() == std::vector<std::string>{"a", "ab", "b", "c"});
-  CHECK(store->LabelValues(TenantId{}, "k2").value() == std::vector<std::string>{"zz"});
-  CHECK(store->LabelValues(TenantId{}, "__name__").value() == std::vector<std::string>{"m"});
-  CHECK(store->LabelValues(TenantId{}, "none").value().empty());
-  CHECK(store->LabelValues(TenantId{1, 0}, "k").value() == std::vector<std::string>{"other-tenant"});
+  CHECK(store->LabelValues(kGlobalScope, TenantId{}, "k").value() == std::vector<std::string>{"a", "ab", "b", "c"});
+  CHECK(store->LabelValues(kGlobalScope, TenantId{}, "k2").value() == std::vector<std::string>{"zz"});
+  CHECK(store->LabelValues(kGlobalScope, TenantId{}, "__name__").value() == std::vector<std::string>{"m"});
+  CHECK(store->LabelValues(kGlobalScope, TenantId{}, "none").value().empty());
+  CHECK(store->LabelValues(kGlobalScope, TenantId{1, 0}, "k").value() == std::vector<std::string>{"other-tenant"});
 }
 
 TEST_CASE("all series of a tenant are listed with their ids and labels", "[storage][index][unit]") {
@@ -244,7 +246,7 @@ TEST_CASE("reopening the store keeps series, postings, chunks and meta", "[stora
     CHECK(store->wal_checkpoint() == 17);
     CHECK(store->LookupSeriesId(TenantId{1, 1}, a).value() == 41);
     CHECK(store->GetSeries(41)->labels == a);
-    CHECK(store->Postings(TenantId{1, 1}, "job", "x").value() == std::vector<uint64_t>{41});
+    CHECK(store->Postings(kGlobalScope, TenantId{1, 1}, "job", "x").value() == std::vector<uint64_t>{41});
     std::vector<ChunkData> out;
     // The max chunk span is persisted too: a read in the middle finds it.
     REQUIRE(store->ReadChunks(41, 4'000'000, 4'000'001, &out).ok());

@@ -14,6 +14,7 @@ TEST_CASE("in-process storage writes and searches through the StorageApi", "[sto
   TempDir dir;
   DbOptions options;
   options.data_path = dir.path();
+  options.retention_ms = 100LL * 365 * 86'400'000;  // samples from 1970
   auto db = Db::Open(options, nullptr);
   REQUIRE(db.ok());
   InProcessStorage api(**db);

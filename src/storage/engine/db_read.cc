@@ -1,0 +1,167 @@
+// The read side of Db: Search, SelectedSeries, LabelNames, LabelValues and
+// CountSeries, each the head's series merged with the persistent index's.
+#include <algorithm>
+
+#include "absl/container/flat_hash_set.h"
+#include "common/base/status.h"
+#include "storage/engine/db.h"
+#include "storage/engine/rocks_chunk_store.h"
+#include "storage/engine/store_corruption.h"
+#include "storage/head/head.h"
+#include "storage/index/index_reader.h"
+#include "storage/index/rocks_store.h"
+#include "storage/metrics/storage_metrics.h"
+
+namespace strata::storage {
+namespace {
+
+// One selected series: held by the head, or known only to the store.
+struct Candidate {
+  std::shared_ptr<const MemSeries> head;  // null when evicted / not loaded
+  uint64_t id = 0;
+  Labels labels;  // store-only series (head ones use head->labels)
+
+  const Labels& labels_ref() const { return head != nullptr ? head->labels : labels; }
+};
+
+// Head series with data at or after `mint` (their newest sample bounds them;
+// older data of theirs is also in the index, which the caller merges).
+std::vector<std::shared_ptr<const MemSeries>> HeadSeriesInRange(const Head& head, const RocksStore* store,
+                                                                TenantId tenant, std::span<const Matcher> matchers,
+                                                                int64_t mint) {
+  std::vector<std::shared_ptr<const MemSeries>> out = head.SelectSeries(tenant, matchers);
+  std::erase_if(out, [&](const std::shared_ptr<const MemSeries>& s) {
+    return (store != nullptr && store->IsDeleted(s->id)) || head.LastSampleTime(*s) < mint;
+  });
+  return out;
+}
+
+template <typename T>
+void SortUniqueLimit(std::vector<T>* v, size_t limit) {
+  std::sort(v->begin(), v->end());
+  v->erase(std::unique(v->begin(), v->end()), v->end());
+  if (limit > 0 && v->size() > limit) v->resize(limit);
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> Db::LabelNamesImpl(TenantId tenant, std::span<const Matcher> matchers,
+                                                        int64_t mint, int64_t maxt, size_t limit) const {
+  if (closed_.load(std::memory_order_acquire)) return absl::UnavailableError("cannot read storage engine: it is shut down");
+  std::vector<std::string> names;
+  if (index_ != nullptr) {
+    STRATA_ASSIGN_OR_RETURN(names, index_->LabelNames(tenant, matchers, mint, maxt, 0));
+  }
+  for (const auto& s : HeadSeriesInRange(*head_, store_.get(), tenant, matchers, mint)) {
+    for (const Label& l : s->labels) names.push_back(l.name);
+  }
+  SortUniqueLimit(&names, limit);
+  return names;
+}
+
+absl::StatusOr<std::vector<std::string>> Db::LabelValuesImpl(TenantId tenant, std::string_view name,
+                                                         std::span<const Matcher> matchers, int64_t mint, int64_t maxt,
+                                                         size_t limit) const {
+  if (closed_.load(std::memory_order_acquire)) return absl::UnavailableError("cannot read storage engine: it is shut down");
+  std::vector<std::string> values;
+  if (index_ != nullptr) {
+    STRATA_ASSIGN_OR_RETURN(values, index_->LabelValues(tenant, name, matchers, mint, maxt, 0));
+  }
+  for (const auto& s : HeadSeriesInRange(*head_, store_.get(), tenant, matchers, mint)) {
+    std::string_view v = s->labels.Get(name);
+    if (!v.empty()) values.emplace_back(v);
+  }
+  SortUniqueLimit(&values, limit);
+  return values;
+}
+
+absl::StatusOr<uint64_t> Db::CountSeriesImpl(TenantId tenant, std::span<const Matcher> matchers, int64_t mint,
+                                         int64_t maxt) const {
+  if (closed_.load(std::memory_order_acquire)) return absl::UnavailableError("cannot read storage engine: it is shut down");
+  std::vector<uint64_t> ids;
+  if (index_ != nullptr) {
+    STRATA_ASSIGN_OR_RETURN(ids, index_->SelectSeries(tenant, matchers, mint, maxt, 0));
+  }
+  for (const auto& s : HeadSeriesInRange(*head_, store_.get(), tenant, matchers, mint)) ids.push_back(s->id);
+  SortUniqueLimit(&ids, 0);
+  return ids.size();
+}
+
+absl::StatusOr<SearchResult> Db::SearchImpl(const SearchRequest& request) const {
+  if (closed_.load(std::memory_order_acquire)) {
+    return absl::UnavailableError("cannot search storage engine: it is shut down");
+  }
+  if (store_ == nullptr) return head_->Select(request);  // counts the search itself
+  metrics_->searches.Increment();
+
+  const int64_t mint = request.min_time_ms;
+  const int64_t maxt = request.max_time_ms;
+  std::vector<Candidate> candidates;
+  absl::flat_hash_set<uint64_t> in_head;
+  for (std::shared_ptr<const MemSeries>& s : head_->SelectSeries(request.tenant, request.matchers)) {
+    if (store_->IsDeleted(s->id)) continue;
+    in_head.insert(s->id);
+    candidates.push_back(Candidate{std::move(s), 0, {}});
+  }
+  // Series with chunks in the time range that the head does not hold. A
+  // series that enters the head meanwhile is read from the store only: its
+  // samples newer than this query's start may be missed, nothing older.
+  STRATA_ASSIGN_OR_RETURN(std::vector<uint64_t> ids,
+                          index_->SelectSeries(request.tenant, request.matchers, mint, maxt, /*limit=*/0));
+  std::erase_if(ids, [&](uint64_t id) { return in_head.contains(id); });
+  // One MultiGet; ids whose labels are gone (deleted meanwhile) drop out.
+  STRATA_ASSIGN_OR_RETURN(std::vector<SeriesRecord> stored, store_->GetSeriesBatch(ids));
+  for (SeriesRecord& r : stored) candidates.push_back(Candidate{nullptr, r.id, std::move(r.labels)});
+  std::sort(candidates.begin(), candidates.end(),
+            [](const Candidate& a, const Candidate& b) { return a.labels_ref() < b.labels_ref(); });
+
+  SearchResult result;
+  std::vector<ChunkData> chunks;
+  for (Candidate& c : candidates) {
+    chunks.clear();
+    if (c.head != nullptr) {
+      STRATA_RETURN_IF_ERROR(head_->ReadChunks(*c.head, mint, maxt, &chunks));
+    } else {
+      STRATA_RETURN_IF_ERROR(store_->ReadChunks(c.id, mint, maxt, &chunks));
+    }
+    if (chunks.empty()) continue;
+    if (request.max_series != 0 && result.series.size() >= request.max_series) {
+      result.truncated = true;
+      break;
+    }
+    SeriesChunks sc;
+    sc.labels = c.head != nullptr ? c.head->labels : std::move(c.labels);
+    sc.chunks = std::move(chunks);
+    chunks = std::vector<ChunkData>();
+    result.series.push_back(std::move(sc));
+  }
+  return result;
+}
+
+// A failed read fails that request only; a corrupt block is also logged and
+// counted (store_corruption.h) so an operator learns of it.
+template <typename T>
+T Db::NotedRead(T result) const {
+  if (!result.ok() && store_ != nullptr) NoteStoreError(result.status(), StoreOp::kRead, store_->path(), *metrics_);
+  return result;
+}
+
+absl::StatusOr<SearchResult> Db::Search(const SearchRequest& request) const { return NotedRead(SearchImpl(request)); }
+
+absl::StatusOr<std::vector<std::string>> Db::LabelNames(TenantId tenant, std::span<const Matcher> matchers,
+                                                        int64_t mint, int64_t maxt, size_t limit) const {
+  return NotedRead(LabelNamesImpl(tenant, matchers, mint, maxt, limit));
+}
+
+absl::StatusOr<std::vector<std::string>> Db::LabelValues(TenantId tenant, std::string_view name,
+                                                         std::span<const Matcher> matchers, int64_t mint, int64_t maxt,
+                                                         size_t limit) const {
+  return NotedRead(LabelValuesImpl(tenant, name, matchers, mint, maxt, limit));
+}
+
+absl::StatusOr<uint64_t> Db::CountSeries(TenantId tenant, std::span<const Matcher> matchers, int64_t mint,
+                                         int64_t maxt) const {
+  return NotedRead(CountSeriesImpl(tenant, matchers, mint, maxt));
+}
+
+}  // namespace strata::storage

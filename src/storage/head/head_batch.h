@@ -1,0 +1,68 @@
+// File: storage/head/head_batch.h
+//
+// A write batch on its way through the storage engine's append path,
+// decoded once: ParseWriteBatch validates it and lays out its label views
+// and samples; Head::Resolve then finds or creates each series (and decides
+// which series' definitions the WAL record must carry); the engine encodes
+// the WAL record from it (wal_record.h); Head::Apply appends the samples.
+// Nothing is decoded twice and no series is hashed or looked up twice.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/model/labels.h"
+#include "common/model/sample.h"
+#include "common/model/tenant.h"
+
+namespace strata::storage {
+
+struct MemSeries;
+
+// Not thread-safe: one batch per thread at a time (the engine reuses a
+// thread_local one, so steady-state appends do not allocate). The label
+// views point into the encoded batch, which must outlive their use.
+struct HeadBatch {
+  struct Series {
+    uint32_t label_begin = 0, label_end = 0;    // into `labels`
+    uint32_t sample_begin = 0, sample_end = 0;  // into `samples`
+    uint64_t hash = 0;                          // SeriesHash(tenant, labels)
+    // Set by Head::Resolve; stays valid until Head::Apply (see there).
+    MemSeries* series = nullptr;
+    // Set by Head::Resolve: the WAL record must define the series (id,
+    // labels), because neither the persistent index nor a durable WAL
+    // record knows it yet.
+    bool define = false;
+  };
+
+  TenantId tenant;
+  std::vector<LabelView> labels;
+  std::vector<Sample> samples;
+  std::vector<Series> series;
+  // Filled by Head::Resolve: series new to the node (AppendStats).
+  uint64_t series_created = 0;
+
+  std::span<const LabelView> labels_of(const Series& s) const {
+    return std::span<const LabelView>(labels).subspan(s.label_begin, s.label_end - s.label_begin);
+  }
+  std::span<const Sample> samples_of(const Series& s) const {
+    return std::span<const Sample>(samples).subspan(s.sample_begin, s.sample_end - s.sample_begin);
+  }
+  void Clear() {
+    labels.clear();
+    samples.clear();
+    series.clear();
+    series_created = 0;
+  }
+};
+
+// Decodes and validates an encoded write batch (common/model/write_batch.h)
+// into `*out` (cleared first): every series has sorted, unique, non-empty
+// label names, non-empty values and at least one sample. InvalidArgument
+// naming the problem otherwise (ValidateWriteBatch's messages).
+absl::Status ParseWriteBatch(std::string_view batch, HeadBatch* out);
+
+}  // namespace strata::storage
