@@ -5,7 +5,9 @@
 #include <limits>
 #include <map>
 #include <random>
+#include <thread>
 
+#include <catch2/catch.hpp>
 #include <fmt/format.h>
 
 #include "common/base/clock.h"
@@ -115,6 +117,25 @@ std::string CompareWithSelect(StrataCluster& cluster, const std::vector<Generate
   }
   if (reported > 5) problems += fmt::format("... and {} more\n", reported - 5);
   return problems;
+}
+
+void WriteAll(StrataCluster& cluster, const std::vector<std::string>& requests) {
+  for (const auto& body : requests) {
+    auto r = cluster.RemoteWrite(body);
+    REQUIRE(r.ok());
+    INFO(cluster.Logs());
+    REQUIRE(r->status == 204);
+  }
+}
+
+std::string EventuallyComplete(StrataCluster& cluster, const std::vector<GeneratedSeries>& series) {
+  std::string diff;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    diff = CompareWithSelect(cluster, series);
+    if (diff.empty()) return diff;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return diff;
 }
 
 }  // namespace strata::testing

@@ -34,4 +34,13 @@ std::vector<std::string> EncodeRequests(const std::vector<GeneratedSeries>& seri
 // description of the first differences. Also fails on isPartial.
 std::string CompareWithSelect(StrataCluster& cluster, const std::vector<GeneratedSeries>& series);
 
+// POSTs every request through the insert node; the test stops unless each
+// gets 204.
+void WriteAll(StrataCluster& cluster, const std::vector<std::string>& requests);
+
+// Polls until the select node returns every generated sample (clients
+// reconnect to restarted nodes with backoff), then returns the last diff
+// ("" when complete).
+std::string EventuallyComplete(StrataCluster& cluster, const std::vector<GeneratedSeries>& series);
+
 }  // namespace strata::testing

@@ -29,6 +29,7 @@ struct StorageEngineFlags {
   // -retentionPeriod, VictoriaMetrics syntax (storage::ParseRetentionPeriod).
   std::string retention_period = "1";
   int64_t flush_wal_bytes = int64_t{1} << 30;
+  int64_t flush_pending_bytes = int64_t{64} << 20;
 };
 
 void RegisterStorageEngineFlags(FlagSet& flags, StorageEngineFlags* options);

@@ -39,6 +39,9 @@ void RegisterStorageEngineFlags(FlagSet& flags, StorageEngineFlags* options) {
                "Data older than this is dropped, a whole UTC day at a time. A bare number counts months of 31 days; "
                "the suffixes h (hour), d (day), w (week) and y (year) are supported too (e.g. 30d, 2w, 1y). "
                "At least one day");
+  flags.Bytes("storage.flushPendingBytes", &options->flush_pending_bytes,
+              "A flush also starts when the sealed chunks waiting in memory for it exceed this size (0 = no "
+              "limit): bounds the memory a steady ingest or a backfill holds between flushes");
   flags.Bytes("storage.flushWalBytes", &options->flush_wal_bytes,
               "A flush also starts when this much WAL was written since the last one (0 = only "
               "-storage.flushInterval): bounds the WAL on disk and the replay after a crash under heavy ingest");
@@ -64,6 +67,7 @@ absl::StatusOr<std::unique_ptr<storage::Db>> OpenStorageEngine(const StorageEngi
   if (!retention_ms.ok()) return retention_ms.status();
   options.retention_ms = *retention_ms;
   options.flush_wal_bytes = static_cast<uint64_t>(flags.flush_wal_bytes);
+  options.flush_pending_chunk_bytes = static_cast<uint64_t>(flags.flush_pending_bytes);
   return storage::Db::Open(options, registry);
 }
 

@@ -31,15 +31,20 @@ inline constexpr size_t kRpcDefaultCompressMinBytes = 1024;
 enum RpcMethod : uint32_t {
   kRpcMethodStorageWrite = 1,   // body: a WriteBatch (common/model/write_batch.h); reply: empty
   kRpcMethodStorageSearch = 2,  // body: strata.rpc.SearchRequest; reply: strata.rpc.SearchResponse
+  // body: strata.rpc.DeleteSeriesRequest; reply: strata.rpc.DeleteSeriesResponse
+  kRpcMethodStorageDeleteSeries = 3,
 };
 
-// A short name for logs and metric labels ("write", "search", or the number).
+// A short name for logs and metric labels ("write", "search",
+// "delete_series", or "other").
 inline const char* RpcMethodName(uint32_t method) {
   switch (method) {
     case kRpcMethodStorageWrite:
       return "write";
     case kRpcMethodStorageSearch:
       return "search";
+    case kRpcMethodStorageDeleteSeries:
+      return "delete_series";
     default:
       return "other";
   }

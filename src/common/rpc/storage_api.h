@@ -95,6 +95,8 @@ class StorageApi {
  public:
   using WriteCallback = absl::AnyInvocable<void(absl::Status)>;
   using SearchCallback = absl::AnyInvocable<void(absl::StatusOr<SearchResult>)>;
+  // Gets how many series the node deleted.
+  using DeleteCallback = absl::AnyInvocable<void(absl::StatusOr<uint64_t>)>;
 
   virtual ~StorageApi() = default;
 
@@ -108,6 +110,23 @@ class StorageApi {
 
   // Runs a search. Errors: Unavailable, DeadlineExceeded, InvalidArgument.
   virtual void Search(const RequestContext& ctx, SearchRequest request, SearchCallback done) = 0;
+
+  // Deletes the series of `tenant` that every matcher accepts, with all
+  // their samples (Prometheus's and VictoriaMetrics' delete_series: whole
+  // series, all time), and answers how many it deleted. The node flushes
+  // first, so the deleted samples do not come back from its WAL; later
+  // samples with the same labels start a new series. Errors: InvalidArgument
+  // without matchers, FailedPrecondition when the node keeps no persistent
+  // index, Unavailable, DeadlineExceeded (the delete may still complete on
+  // the node). The default answers Unimplemented, for StorageApis that
+  // cannot delete (test fakes).
+  virtual void DeleteSeries(const RequestContext& ctx, TenantId tenant, std::vector<Matcher> matchers,
+                            DeleteCallback done) {
+    (void)ctx;
+    (void)tenant;
+    (void)matchers;
+    done(absl::UnimplementedError("storage node " + Name() + " does not support delete_series"));
+  }
 
   // A short name for logs and metric labels, e.g. "127.0.0.1:8400".
   virtual std::string Name() const = 0;

@@ -26,6 +26,18 @@ void RpcStorageClient::Search(const RequestContext& ctx, SearchRequest request, 
                });
 }
 
+void RpcStorageClient::DeleteSeries(const RequestContext& ctx, TenantId tenant, std::vector<Matcher> matchers,
+                                    DeleteCallback done) {
+  client_.Call(kRpcMethodStorageDeleteSeries, EncodeDeleteSeriesRequest(tenant, matchers), ctx.deadline,
+               [done = std::move(done)](absl::StatusOr<std::string> reply) mutable {
+                 if (!reply.ok()) {
+                   done(reply.status());
+                   return;
+                 }
+                 done(DecodeDeleteSeriesResponse(*reply));
+               });
+}
+
 std::string RpcStorageClient::Name() const { return client_.address(); }
 
 bool RpcStorageClient::IsHealthy() const { return client_.IsConnected(); }

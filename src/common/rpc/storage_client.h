@@ -29,6 +29,10 @@ class RpcStorageClient : public StorageApi {
   // Sends a SearchRequest (method kRpcMethodStorageSearch) and decodes the
   // SearchResponse on the network thread.
   void Search(const RequestContext& ctx, SearchRequest request, SearchCallback done) override;
+  // Sends a DeleteSeriesRequest (method kRpcMethodStorageDeleteSeries). A
+  // node that predates the method answers Unimplemented.
+  void DeleteSeries(const RequestContext& ctx, TenantId tenant, std::vector<Matcher> matchers,
+                    DeleteCallback done) override;
   // The node's address, e.g. "127.0.0.1:8400".
   std::string Name() const override;
   // True while the RPC connection is up.

@@ -13,6 +13,9 @@ void StorageRpcService::RegisterOn(RpcServer& server) {
   server.RegisterMethod(kRpcMethodStorageSearch, [this](std::string&& body, RpcReply reply) {
     HandleSearch(std::move(body), std::move(reply));
   });
+  server.RegisterMethod(kRpcMethodStorageDeleteSeries, [this](std::string&& body, RpcReply reply) {
+    HandleDeleteSeries(std::move(body), std::move(reply));
+  });
 }
 
 void StorageRpcService::HandleWrite(std::string&& body, RpcReply reply) {
@@ -42,6 +45,23 @@ void StorageRpcService::HandleSearch(std::string&& body, RpcReply reply) {
     }
     reply(EncodeSearchResult(*result));
   });
+}
+
+void StorageRpcService::HandleDeleteSeries(std::string&& body, RpcReply reply) {
+  auto request = DecodeDeleteSeriesRequest(body);
+  if (!request.ok()) {
+    reply(request.status());
+    return;
+  }
+  RequestContext ctx{reply.deadline()};
+  storage_.DeleteSeries(ctx, request->tenant, std::move(request->matchers),
+                        [reply = std::move(reply)](absl::StatusOr<uint64_t> deleted) mutable {
+                          if (!deleted.ok()) {
+                            reply(deleted.status());
+                            return;
+                          }
+                          reply(EncodeDeleteSeriesResponse(*deleted));
+                        });
 }
 
 }  // namespace strata

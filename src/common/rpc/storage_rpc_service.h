@@ -12,9 +12,10 @@
 namespace strata {
 
 // Registers the storage methods (kRpcMethodStorageWrite,
-// kRpcMethodStorageSearch) on a server. Handlers decode the request on the
-// WorkPool and call the StorageApi with the caller's deadline; a request
-// that does not decode is answered InvalidArgument.
+// kRpcMethodStorageSearch, kRpcMethodStorageDeleteSeries) on a server.
+// Handlers decode the request on the WorkPool and call the StorageApi with
+// the caller's deadline; a request that does not decode is answered
+// InvalidArgument.
 //
 // Stateless after registration; thread-safe. The StorageApi must outlive the
 // server's Stop().
@@ -28,6 +29,7 @@ class StorageRpcService {
  private:
   void HandleWrite(std::string&& body, RpcReply reply);
   void HandleSearch(std::string&& body, RpcReply reply);
+  void HandleDeleteSeries(std::string&& body, RpcReply reply);
 
   StorageApi& storage_;
 };

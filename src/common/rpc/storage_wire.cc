@@ -4,17 +4,40 @@
 #include "strata/rpc.pb.h"
 
 namespace strata {
+namespace {
+
+void EncodeMatchers(const std::vector<Matcher>& matchers,
+                    google::protobuf::RepeatedPtrField<rpc::MatcherProto>* out) {
+  out->Reserve(static_cast<int>(matchers.size()));
+  for (const Matcher& m : matchers) {
+    rpc::MatcherProto* mp = out->Add();
+    mp->set_type(static_cast<uint32_t>(m.type()));
+    mp->set_name(m.name());
+    mp->set_value(m.value());
+  }
+}
+
+absl::Status DecodeMatchers(google::protobuf::RepeatedPtrField<rpc::MatcherProto>* in, std::vector<Matcher>* out) {
+  out->reserve(static_cast<size_t>(in->size()));
+  for (rpc::MatcherProto& mp : *in) {
+    if (mp.type() > static_cast<uint32_t>(MatchType::kRegexNoMatch)) {
+      return absl::InvalidArgumentError(fmt::format("unknown matcher type {} for label \"{}\"", mp.type(), mp.name()));
+    }
+    auto m = Matcher::Create(static_cast<MatchType>(mp.type()), std::move(*mp.mutable_name()),
+                             std::move(*mp.mutable_value()));
+    if (!m.ok()) return m.status();
+    out->push_back(std::move(*m));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 std::string EncodeSearchRequest(const SearchRequest& request) {
   rpc::SearchRequest pb;
   pb.set_account_id(request.tenant.account_id);
   pb.set_project_id(request.tenant.project_id);
-  for (const Matcher& m : request.matchers) {
-    rpc::MatcherProto* mp = pb.add_matchers();
-    mp->set_type(static_cast<uint32_t>(m.type()));
-    mp->set_name(m.name());
-    mp->set_value(m.value());
-  }
+  EncodeMatchers(request.matchers, pb.mutable_matchers());
   pb.set_min_time_ms(request.min_time_ms);
   pb.set_max_time_ms(request.max_time_ms);
   pb.set_max_series(request.max_series);
@@ -31,16 +54,8 @@ absl::StatusOr<SearchRequest> DecodeSearchRequest(std::string_view bytes) {
   request.min_time_ms = pb.min_time_ms();
   request.max_time_ms = pb.max_time_ms();
   request.max_series = pb.max_series();
-  request.matchers.reserve(static_cast<size_t>(pb.matchers_size()));
-  for (rpc::MatcherProto& mp : *pb.mutable_matchers()) {
-    if (mp.type() > static_cast<uint32_t>(MatchType::kRegexNoMatch)) {
-      return absl::InvalidArgumentError(fmt::format("unknown matcher type {} for label \"{}\"", mp.type(), mp.name()));
-    }
-    auto m = Matcher::Create(static_cast<MatchType>(mp.type()), std::move(*mp.mutable_name()),
-                             std::move(*mp.mutable_value()));
-    if (!m.ok()) return m.status();
-    request.matchers.push_back(std::move(*m));
-  }
+  absl::Status st = DecodeMatchers(pb.mutable_matchers(), &request.matchers);
+  if (!st.ok()) return st;
   return request;
 }
 
@@ -99,6 +114,41 @@ absl::StatusOr<SearchResult> DecodeSearchResult(std::string_view bytes) {
     result.series.push_back(std::move(series));
   }
   return result;
+}
+
+std::string EncodeDeleteSeriesRequest(TenantId tenant, const std::vector<Matcher>& matchers) {
+  rpc::DeleteSeriesRequest pb;
+  pb.set_account_id(tenant.account_id);
+  pb.set_project_id(tenant.project_id);
+  EncodeMatchers(matchers, pb.mutable_matchers());
+  return pb.SerializeAsString();
+}
+
+absl::StatusOr<DeleteSeriesRequest> DecodeDeleteSeriesRequest(std::string_view bytes) {
+  rpc::DeleteSeriesRequest pb;
+  if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError("cannot parse delete_series request");
+  }
+  DeleteSeriesRequest request;
+  request.tenant = TenantId{pb.account_id(), pb.project_id()};
+  absl::Status st = DecodeMatchers(pb.mutable_matchers(), &request.matchers);
+  if (!st.ok()) return st;
+  if (request.matchers.empty()) return absl::InvalidArgumentError("delete_series request has no matchers");
+  return request;
+}
+
+std::string EncodeDeleteSeriesResponse(uint64_t deleted) {
+  rpc::DeleteSeriesResponse pb;
+  pb.set_deleted(deleted);
+  return pb.SerializeAsString();
+}
+
+absl::StatusOr<uint64_t> DecodeDeleteSeriesResponse(std::string_view bytes) {
+  rpc::DeleteSeriesResponse pb;
+  if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError("cannot parse delete_series response");
+  }
+  return pb.deleted();
 }
 
 }  // namespace strata

@@ -1,7 +1,8 @@
 // File: common/rpc/storage_wire.h
 //
-// Conversion between the StorageApi search types (storage_api.h) and their
-// protobuf wire form (strata.rpc.SearchRequest / SearchResponse in
+// Conversion between the StorageApi search and delete types (storage_api.h)
+// and their protobuf wire form (strata.rpc.SearchRequest / SearchResponse /
+// DeleteSeriesRequest / DeleteSeriesResponse in
 // src/common/proto/strata/rpc.proto). Shared by RpcStorageClient and
 // StorageRpcService; protobuf headers stay in the .cc. Pure functions,
 // thread-safe.
@@ -9,6 +10,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/rpc/storage_api.h"
@@ -23,5 +25,20 @@ std::string EncodeSearchResult(const SearchResult& result);
 // DataLoss for a message that does not parse; InvalidArgument for an
 // unknown chunk encoding.
 absl::StatusOr<SearchResult> DecodeSearchResult(std::string_view bytes);
+
+// The arguments of StorageApi::DeleteSeries.
+struct DeleteSeriesRequest {
+  TenantId tenant;
+  std::vector<Matcher> matchers;
+};
+
+std::string EncodeDeleteSeriesRequest(TenantId tenant, const std::vector<Matcher>& matchers);
+// Recompiles the matchers; InvalidArgument for a bad matcher or message, or
+// when there is no matcher (a delete never means "everything").
+absl::StatusOr<DeleteSeriesRequest> DecodeDeleteSeriesRequest(std::string_view bytes);
+
+std::string EncodeDeleteSeriesResponse(uint64_t deleted);
+// DataLoss for a message that does not parse.
+absl::StatusOr<uint64_t> DecodeDeleteSeriesResponse(std::string_view bytes);
 
 }  // namespace strata

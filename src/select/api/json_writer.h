@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/encoding/json_string.h"  // AppendJsonString
 #include "select/promql/engine.h"
 
 namespace strata::select {
@@ -28,8 +29,6 @@ namespace strata::select {
 void AppendPromFloat(double v, std::string* out);
 // A millisecond timestamp as Prometheus's JSON seconds.
 void AppendPromTimestamp(int64_t ms, std::string* out);
-// A JSON string literal including the quotes.
-void AppendJsonString(std::string_view s, std::string* out);
 
 // The success envelope of /api/v1/query and /api/v1/query_range:
 // {"status":"success",["isPartial":true,]"data":{"resultType":..,"result":..}[,"warnings":[..]]}

@@ -9,6 +9,8 @@
 
 #include "common/base/clock.h"
 #include "common/base/status.h"
+#include "select/api/delete_api.h"
+#include "select/fanout/fanout_delete.h"
 #include "select/fanout/fanout_querier.h"
 
 namespace strata::select {
@@ -16,6 +18,17 @@ namespace {
 
 constexpr std::string_view kApiPrefix = "/api/v1/";
 constexpr std::string_view kSelectPrefix = "/select/";
+constexpr std::string_view kDeletePrefix = "/delete/";
+// Prometheus's path, served for tenant 0:0.
+constexpr std::string_view kDeleteSeriesPath = "/api/v1/admin/tsdb/delete_series";
+// What follows /delete/<tenant> on VictoriaMetrics cluster's path.
+constexpr std::string_view kDeleteSeriesSuffix = "/prometheus/api/v1/admin/tsdb/delete_series";
+
+HttpResponse MethodNotAllowed() {
+  HttpResponse r = HttpResponse::Text(405, "method not allowed\n");
+  r.headers.emplace_back("Allow", "GET, POST");
+  return r;
+}
 
 promql::EngineOptions MakeEngineOptions(const SelectServiceOptions& o) {
   promql::EngineOptions e;
@@ -77,11 +90,43 @@ void SelectService::RegisterRoutes(HttpMux& mux) {
   mux.HandleExact("/api/v1/query", handler);
   mux.HandleExact("/api/v1/query_range", handler);
   mux.HandlePrefix(std::string(kSelectPrefix), handler);
+  mux.HandleExact(std::string(kDeleteSeriesPath), handler);
+  mux.HandlePrefix(std::string(kDeletePrefix), handler);
+}
+
+HttpResponse SelectService::HandleDeleteSeries(const HttpRequest& request) {
+  const auto started = std::chrono::steady_clock::now();
+  TenantId tenant;
+  if (request.path != kDeleteSeriesPath) {
+    // /delete/<accountID>[:<projectID>]/prometheus/api/v1/admin/tsdb/delete_series
+    std::string_view rest = std::string_view(request.path).substr(kDeletePrefix.size());
+    const size_t slash = rest.find('/');
+    if (slash == std::string_view::npos || rest.substr(slash) != kDeleteSeriesSuffix) {
+      return ErrorOutcome(absl::NotFoundError(fmt::format("unsupported path requested: {}", request.path))).response;
+    }
+    auto parsed = TenantId::Parse(rest.substr(0, slash));
+    if (!parsed.ok()) return ErrorOutcome(parsed.status()).response;
+    tenant = *parsed;
+  }
+  if (request.method != "GET" && request.method != "POST") return MethodNotAllowed();
+  const auto deadline = std::chrono::steady_clock::now() + options_.query_timeout;
+  ApiOutcome outcome = DeleteSeries(
+      request, tenant, [this, deadline](const TenantId& t, const std::vector<std::vector<Matcher>>& selectors) {
+        return DeleteSeriesOnAllNodes(storage_nodes_, t, selectors, deadline);
+      });
+  if (metrics_ != nullptr) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    metrics_->Observe(kDeleteSeriesPath, outcome.result, seconds);
+  }
+  return std::move(outcome.response);
 }
 
 HttpResponse SelectService::Handle(const HttpRequest& request) {
   const auto started = std::chrono::steady_clock::now();
   TenantId tenant;
+  if (request.path == kDeleteSeriesPath || request.path.starts_with(kDeletePrefix)) {
+    return HandleDeleteSeries(request);
+  }
   std::string_view api_path = request.path;  // what follows /api/v1/
   if (api_path.starts_with(kSelectPrefix)) {
     // /select/<tenant>/prometheus/api/v1/<endpoint>
@@ -101,11 +146,7 @@ HttpResponse SelectService::Handle(const HttpRequest& request) {
     return ErrorOutcome(absl::NotFoundError(fmt::format("unsupported path requested: {}", request.path))).response;
   }
   const std::string_view endpoint = api_path.substr(kApiPrefix.size());
-  if (request.method != "GET" && request.method != "POST") {
-    HttpResponse r = HttpResponse::Text(405, "method not allowed\n");
-    r.headers.emplace_back("Allow", "GET, POST");
-    return r;
-  }
+  if (request.method != "GET" && request.method != "POST") return MethodNotAllowed();
   ApiOutcome outcome;
   if (endpoint == "query") {
     outcome = api_.Query(request, tenant);

@@ -9,6 +9,11 @@
 // Routes:
 //   /api/v1/query, /api/v1/query_range                       tenant 0:0
 //   /select/<accountID>[:<projectID>]/prometheus/api/v1/...   any tenant
+//   /api/v1/admin/tsdb/delete_series                          tenant 0:0
+//   /delete/<accountID>[:<projectID>]/prometheus/api/v1/admin/tsdb/delete_series
+// delete_series (api/delete_api.h) goes to every storage node
+// (fanout/fanout_delete.h) under the -query.timeout deadline; it is an
+// admin endpoint without authentication yet.
 //
 // Metrics (when a registry is given):
 //   strata_select_requests_total{path,result}   result = success or errorType
@@ -72,6 +77,8 @@ class SelectService {
 
  private:
   struct Metrics;
+
+  HttpResponse HandleDeleteSeries(const HttpRequest& request);
 
   SelectServiceOptions options_;
   std::vector<StorageApi*> storage_nodes_;

@@ -1,7 +1,9 @@
 #include "storage/engine/db.h"
 
 #include <fmt/format.h>
+#include <malloc.h>
 
+#include <limits>
 #include <optional>
 
 #include "absl/time/time.h"
@@ -98,25 +100,32 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const DbOptions& options, prometheu
   WalReplayer::IdLookup lookup;
   absl::Status lookup_error;
   if (db->store_ != nullptr) {
-    lookup = [store = db->store_.get(),
+    lookup = [store = db->store_.get(), metrics = db->metrics_.get(),
               &lookup_error](uint64_t id) -> absl::StatusOr<std::optional<WalReplayer::StoredSeries>> {
       WalReplayer::StoredSeries found;
       if (store->IsDeleted(id)) {
         found.deleted = true;
         return found;
       }
+      // A corrupt key costs that series' WAL samples (counted and logged,
+      // like a corrupt WAL record), not every start: failing the open on it
+      // would be a crash loop. Other read errors fail the open.
+      auto failed = [&](const absl::Status& st) {
+        if (NoteStoreError(st, StoreOp::kRead, store->path(), *metrics)) return false;
+        if (lookup_error.ok()) lookup_error = st;
+        return true;
+      };
       absl::StatusOr<SeriesRecord> record = store->GetSeries(id);
       if (absl::IsNotFound(record.status())) return std::nullopt;
-      absl::StatusOr<int64_t> last_t = absl::InternalError("unset");
-      if (record.ok()) last_t = store->MaxTime(id);
-      absl::Status st = record.ok() ? last_t.status() : record.status();
-      if (!st.ok()) {
-        if (lookup_error.ok()) lookup_error = st;
-        return st;
+      if (!record.ok()) {
+        if (failed(record.status())) return record.status();
+        return std::nullopt;
       }
+      absl::StatusOr<int64_t> last_t = store->MaxTime(id);
+      if (!last_t.ok() && failed(last_t.status())) return last_t.status();
+      found.last_t = last_t.ok() ? *last_t : std::numeric_limits<int64_t>::min();
       found.tenant = record->tenant;
       found.labels = std::move(record->labels);
-      found.last_t = *last_t;
       return found;
     };
   }
@@ -151,7 +160,8 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const DbOptions& options, prometheu
   db->metrics_->samples_replayed.Increment(static_cast<double>(total.samples_appended));
   STRATA_LOG(Info, "storage engine open in \"{}\": {} samples of {} series replayed from {} WAL records",
              options.data_path, total.samples_appended, head->num_series(), replayed);
-  if (db->store_ != nullptr && (options.flush_interval.count() > 0 || options.flush_wal_bytes > 0)) {
+  if (db->store_ != nullptr &&
+      (options.flush_interval.count() > 0 || options.flush_wal_bytes > 0 || options.flush_pending_chunk_bytes > 0)) {
     db->flush_thread_ = std::thread([d = db.get()] { d->FlushLoop(); });
   }
   return db;
@@ -184,19 +194,28 @@ absl::Status Db::Append(std::string_view write_batch, AppendStats* stats) {
     }
     return logged;
   }
-  if (store_ != nullptr && options_.flush_wal_bytes > 0) {
-    const uint64_t before = wal_bytes_since_flush_.fetch_add(record.size(), std::memory_order_relaxed);
-    if (before < options_.flush_wal_bytes && before + record.size() >= options_.flush_wal_bytes) {
-      // Exactly one append crosses the limit and wakes the flush thread.
-      absl::MutexLock l(&stop_mu_);
-      flush_requested_ = true;
-    }
-  }
   // Durable from here on: a head failure does not un-acknowledge the batch
   // (replay will apply it again), so it is logged, not returned.
   absl::Status applied = head_->Apply(batch, stats);
   if (!applied.ok()) STRATA_LOG(Error, "cannot apply batch to head: {}", applied.ToString());
+  if (store_ != nullptr) MaybeRequestFlush(record.size());
   return absl::OkStatus();
+}
+
+void Db::MaybeRequestFlush(size_t record_bytes) {
+  bool due = false;
+  if (options_.flush_wal_bytes > 0) {
+    const uint64_t before = wal_bytes_since_flush_.fetch_add(record_bytes, std::memory_order_relaxed);
+    due = before < options_.flush_wal_bytes && before + record_bytes >= options_.flush_wal_bytes;
+  }
+  if (options_.flush_pending_chunk_bytes > 0 &&
+      rocks_chunks_->pending_bytes() >= options_.flush_pending_chunk_bytes) {
+    due = !pending_flush_requested_.exchange(true, std::memory_order_relaxed) || due;
+  }
+  if (!due) return;
+  // Once per crossing (both marks reset when the flush rotates the WAL).
+  absl::MutexLock l(&stop_mu_);
+  flush_requested_ = true;
 }
 
 absl::Status Db::Flush() {
@@ -286,6 +305,9 @@ absl::Status Db::FlushToStore() {
     return Annotate(written, "cannot flush storage engine");
   }
   rocks_chunks_->FinishFlush();
+  // Only now do the pending bytes drop: a request re-armed earlier would
+  // start a second flush at once, sealing every open chunk again.
+  pending_flush_requested_.store(false, std::memory_order_relaxed);
   head_->MarkPersisted(series);
   // Everything sealed is in RocksDB now: series idle for a whole interval
   // can leave the head (they come back through the series source).
@@ -298,6 +320,10 @@ absl::Status Db::FlushToStore() {
   if (absl::Status st = store_->FlushMemTables(); !st.ok()) {
     STRATA_LOG(Warn, "{}", ToStd(st.message()));
   }
+  // The chunks just written were many small allocations; hand the freed
+  // memory back to the OS so that the node's RSS follows its live data
+  // rather than its peak between flushes.
+  ::malloc_trim(0);
   // (d) A crash before or during the deletion is harmless: Open skips and
   // deletes segments below the checkpoint.
   absl::Status deleted = wal_->DeleteSegmentsBefore(checkpoint);

@@ -89,6 +89,10 @@ struct DbOptions {
   // on disk, the sealed chunks waiting in memory and the replay after a
   // crash under heavy ingest or a backfill of old data.
   uint64_t flush_wal_bytes = 1ull << 30;
+  // Persistent only: a flush also starts when sealed chunks waiting in
+  // memory for it exceed this many bytes (0 = no limit): the bound on what
+  // a steady ingest or a backfill holds in memory between flushes.
+  uint64_t flush_pending_chunk_bytes = 64ull << 20;
   // Persistent only: RocksDB's block cache and memtable budget.
   uint64_t block_cache_bytes = 256ull << 20;
   uint64_t write_buffer_bytes = 64ull << 20;
@@ -218,6 +222,9 @@ class Db {
   template <typename T>
   T NotedRead(T result) const;
 
+  // Wakes the flush thread when the WAL or the pending chunks passed their
+  // limit (DbOptions::flush_wal_bytes, flush_pending_chunk_bytes).
+  void MaybeRequestFlush(size_t record_bytes);
   // Drops the day partitions older than options_.retention_ms; logs failures.
   void EnforceRetention();
   void FlushLoop();
@@ -244,8 +251,10 @@ class Db {
   absl::Mutex flush_mu_;  // one flush at a time
   std::atomic<uint64_t> flushes_{0};
 
-  // WAL bytes appended since the last flush started (flush_wal_bytes).
+  // WAL bytes appended since the last flush started (flush_wal_bytes), and
+  // whether pending chunks already requested one (flush_pending_chunk_bytes).
   std::atomic<uint64_t> wal_bytes_since_flush_{0};
+  std::atomic<bool> pending_flush_requested_{false};
 
   absl::Mutex stop_mu_;
   bool stop_ ABSL_GUARDED_BY(stop_mu_) = false;

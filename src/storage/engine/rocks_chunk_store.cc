@@ -22,7 +22,28 @@ void AppendOverlapping(const absl::flat_hash_map<uint64_t, std::vector<ChunkData
 
 RocksChunkStore::RocksChunkStore(RocksStore* store) : store_(store) {}
 
+namespace {
+
+// The head seals Gorilla chunks; in memory and on disk each chunk takes
+// whichever encoding is smallest.
+void Compact(ChunkData* c) {
+  if (c->encoding != ChunkEncoding::kXor) return;
+  thread_local std::vector<Sample> samples;
+  samples.clear();
+  if (!DecodeXorChunk(c->data, &samples).ok() || samples.empty() || samples.size() > kMaxChunkSamples) return;
+  EncodedChunk best = EncodeBest(samples);
+  if (best.data.size() < c->data.size()) {
+    c->encoding = best.encoding;
+    c->data = std::move(best.data);
+  }
+}
+
+}  // namespace
+
 absl::Status RocksChunkStore::Add(uint64_t series_id, ChunkData chunk) {
+  // Before the lock: readers and flushes of the stripe do not wait for it.
+  Compact(&chunk);
+  pending_bytes_.fetch_add(chunk.data.size(), std::memory_order_relaxed);
   Stripe& s = stripes_[series_id % kStripes];
   absl::MutexLock l(&s.mu);
   s.pending[series_id].push_back(std::move(chunk));
@@ -79,45 +100,28 @@ uint64_t RocksChunkStore::BeginFlush() {
 }
 
 uint64_t RocksChunkStore::AddFlushingTo(size_t stripe, RocksStore::Batch* batch) const {
-  // Copied under the lock, re-encoded after it: appends that seal into this
-  // stripe do not wait for the codecs.
-  std::vector<std::pair<uint64_t, ChunkData>> copies;
-  {
-    const Stripe& s = stripes_[stripe];
-    absl::MutexLock l(&s.mu);
-    copies.reserve(s.num_flushing);
-    for (const auto& [id, chunks] : s.flushing) {
-      for (const ChunkData& c : chunks) copies.emplace_back(id, c);
-    }
+  const Stripe& s = stripes_[stripe];
+  absl::MutexLock l(&s.mu);
+  for (const auto& [id, chunks] : s.flushing) {
+    for (const ChunkData& c : chunks) batch->PutChunk(id, c);
   }
-  // The head seals Gorilla chunks (cheap on the ingest path); on disk each
-  // chunk takes whichever encoding is smallest (common/chunkenc/chunk_codec.h).
-  std::vector<Sample> samples;
-  for (auto& [id, c] : copies) {
-    if (c.encoding == ChunkEncoding::kXor) {
-      samples.clear();
-      if (DecodeXorChunk(c.data, &samples).ok() && !samples.empty() && samples.size() <= kMaxChunkSamples) {
-        EncodedChunk best = EncodeBest(samples);
-        if (best.data.size() < c.data.size()) {
-          c.encoding = best.encoding;
-          c.data = std::move(best.data);
-        }
-      }
-    }
-    batch->PutChunk(id, c);
-  }
-  return copies.size();
+  return s.num_flushing;
 }
 
 void RocksChunkStore::FinishFlush() {
   uint64_t n = 0;
+  uint64_t bytes = 0;
   for (Stripe& s : stripes_) {
     absl::MutexLock l(&s.mu);
+    for (const auto& [id, chunks] : s.flushing) {
+      for (const ChunkData& c : chunks) bytes += c.data.size();
+    }
     s.flushing.clear();
     n += s.num_flushing;
     s.num_flushing = 0;
   }
   persisted_.fetch_add(n, std::memory_order_relaxed);
+  pending_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
 }
 
 void RocksChunkStore::AbortFlush() {

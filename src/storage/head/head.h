@@ -121,6 +121,7 @@ class Head {
   // fails (the rest of the batch is still applied).
   // Parse + Resolve + Apply in one call, for callers without a WAL (tests,
   // replay of whole-batch WAL records). InvalidArgument for a bad batch.
+  // Like Apply, it must not overlap two EvictIdle passes.
   absl::Status Append(std::string_view batch, AppendStats* stats);
 
   // The engine's append path, in two steps around the WAL write.

@@ -30,4 +30,13 @@ void InProcessStorage::Search(const RequestContext& ctx, SearchRequest request, 
   done(db_.Search(request));
 }
 
+void InProcessStorage::DeleteSeries(const RequestContext& ctx, TenantId tenant, std::vector<Matcher> matchers,
+                                    DeleteCallback done) {
+  if (Expired(ctx)) {
+    done(absl::DeadlineExceededError("cannot delete series in local storage: deadline exceeded before the delete"));
+    return;
+  }
+  done(db_.DeleteSeries(tenant, matchers));
+}
+
 }  // namespace strata::storage

@@ -13,9 +13,10 @@ namespace strata::storage {
 
 class Db;
 
-// Write and Search run synchronously in the caller's thread (Write blocks
-// for the WAL append, and for the fsync with -wal.fsync=always) and invoke
-// the callback before returning. Callers that must not block (an Asio
+// Write, Search and DeleteSeries run synchronously in the caller's thread
+// (Write blocks for the WAL append, and for the fsync with
+// -wal.fsync=always; DeleteSeries for a full flush) and invoke the callback
+// before returning. Callers that must not block (an Asio
 // io_context thread) should call them from a WorkPool thread. A request
 // whose deadline has already passed fails with DeadlineExceeded without
 // touching the Db.
@@ -26,6 +27,9 @@ class InProcessStorage final : public StorageApi {
 
   void Write(const RequestContext& ctx, std::shared_ptr<const std::string> batch, WriteCallback done) override;
   void Search(const RequestContext& ctx, SearchRequest request, SearchCallback done) override;
+  // Db::DeleteSeries: FailedPrecondition when the Db is not persistent.
+  void DeleteSeries(const RequestContext& ctx, TenantId tenant, std::vector<Matcher> matchers,
+                    DeleteCallback done) override;
   std::string Name() const override { return "local"; }
 
  private:

@@ -7,32 +7,12 @@
 
 #include "common/base/logging.h"
 #include "common/base/status.h"
+#include "common/encoding/json_string.h"
 #include "common/net/http.h"
 #include "storage/engine/snapshots.h"
 
 namespace strata::storage {
 namespace {
-
-std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
 
 HttpResponse Error(const absl::Status& st) {
   STRATA_LOG(Error, "{}", ToStd(st.message()));

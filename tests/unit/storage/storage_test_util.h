@@ -14,6 +14,7 @@
 
 #include "common/model/matcher.h"
 #include "common/model/write_batch.h"
+#include "storage/index/rocks_store.h"
 
 namespace strata::storage::testing {
 
@@ -36,6 +37,22 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// Opens (creating) a RocksStore at `path`; the test stops when it cannot.
+inline std::unique_ptr<RocksStore> MustOpenStore(const std::string& path) {
+  auto store = RocksStore::Open({.path = path});
+  REQUIRE(store.ok());
+  return std::move(store).value();
+}
+
+// A chunk with the given time bounds and (opaque) bytes.
+inline ChunkData MakeChunk(int64_t mint, int64_t maxt, std::string data) {
+  ChunkData c;
+  c.min_time_ms = mint;
+  c.max_time_ms = maxt;
+  c.data = std::move(data);
+  return c;
+}
 
 // One batch with one series `{__name__=name, extra...}` and the samples.
 inline std::string OneSeriesBatch(TenantId tenant, std::vector<LabelView> labels, const std::vector<Sample>& samples) {

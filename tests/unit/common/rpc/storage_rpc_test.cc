@@ -67,9 +67,31 @@ class FakeStorage : public StorageApi {
     std::thread([result = std::move(result), done = std::move(done)]() mutable { done(std::move(result)); }).detach();
   }
 
+  // Deletes "series" named by the matchers' values: the count is the number
+  // of matchers, so the test sees the answer travel back. Tenant 13 has no
+  // persistent index.
+  void DeleteSeries(const RequestContext& ctx, TenantId tenant, std::vector<Matcher> matchers,
+                    DeleteCallback done) override {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      last_delete_tenant = tenant;
+      last_delete_matchers = matchers;
+      last_deadline = ctx.deadline;
+    }
+    std::thread([tenant, n = matchers.size(), done = std::move(done)]() mutable {
+      if (tenant.account_id == 13) {
+        done(absl::FailedPreconditionError("cannot delete series: the engine is not persistent"));
+      } else {
+        done(uint64_t{1000} + n);
+      }
+    }).detach();
+  }
+
   std::string Name() const override { return "fake"; }
 
   std::mutex mu;
+  TenantId last_delete_tenant;
+  std::vector<Matcher> last_delete_matchers;
   std::vector<std::string> batches;
   std::chrono::steady_clock::time_point last_deadline;
   SearchRequest last_search;
@@ -106,6 +128,15 @@ struct StorageFixture {
     std::promise<absl::StatusOr<SearchResult>> p;
     client->Search(RequestContext::WithTimeout(10s), std::move(request),
                    [&p](absl::StatusOr<SearchResult> r) { p.set_value(std::move(r)); });
+    auto f = p.get_future();
+    REQUIRE(f.wait_for(20s) == std::future_status::ready);
+    return f.get();
+  }
+
+  absl::StatusOr<uint64_t> DeleteSync(TenantId tenant, std::vector<Matcher> matchers) {
+    std::promise<absl::StatusOr<uint64_t>> p;
+    client->DeleteSeries(RequestContext::WithTimeout(10s), tenant, std::move(matchers),
+                         [&p](absl::StatusOr<uint64_t> r) { p.set_value(std::move(r)); });
     auto f = p.get_future();
     REQUIRE(f.wait_for(20s) == std::future_status::ready);
     return f.get();
@@ -221,6 +252,71 @@ TEST_CASE("rpc storage search refuses a matcher that does not compile", "[common
   CHECK(absl::IsInvalidArgument(p2.get_future().get().status()));
 }
 
+TEST_CASE("rpc storage delete_series carries tenant and matchers and returns the count",
+          "[common][rpc][storage][unit]") {
+  StorageFixture f;
+  auto sent_at = std::chrono::steady_clock::now();
+  auto deleted = f.DeleteSync(TenantId{42, 7}, MakeSearch(0).matchers);
+  REQUIRE(deleted.ok());
+  CHECK(*deleted == 1004);
+  std::lock_guard<std::mutex> l(f.storage.mu);
+  CHECK(f.storage.last_delete_tenant == TenantId{42, 7});
+  REQUIRE(f.storage.last_delete_matchers.size() == 4);
+  CHECK(f.storage.last_delete_matchers[0].ToString() == "__name__=\"up\"");
+  CHECK(f.storage.last_delete_matchers[1].Matches("api"));
+  CHECK_FALSE(f.storage.last_delete_matchers[1].Matches("apis"));
+  CHECK(f.storage.last_delete_matchers[3].ToString() == "instance!~\"b.*\"");
+  // The node deletes under the caller's deadline.
+  CHECK(f.storage.last_deadline <= sent_at + 11s);
+  CHECK(f.storage.last_deadline > sent_at + 5s);
+}
+
+TEST_CASE("rpc storage delete_series errors keep their code, and an empty delete is refused",
+          "[common][rpc][storage][unit]") {
+  StorageFixture f;
+  auto not_persistent = f.DeleteSync(TenantId{13, 0}, MakeSearch(0).matchers);
+  CHECK(absl::IsFailedPrecondition(not_persistent.status()));
+  CHECK(not_persistent.status().message() == "cannot delete series: the engine is not persistent");
+
+  // A request without matchers would mean "everything": the server refuses
+  // it before the storage sees it.
+  auto empty = f.DeleteSync(TenantId{1, 0}, {});
+  CHECK(absl::IsInvalidArgument(empty.status()));
+  std::lock_guard<std::mutex> l(f.storage.mu);
+  CHECK(f.storage.last_delete_tenant == TenantId{13, 0});
+}
+
+TEST_CASE("rpc storage delete_series against a StorageApi without delete answers Unimplemented",
+          "[common][rpc][storage][unit]") {
+  // A StorageApi that inherits the default DeleteSeries.
+  class NoDelete : public StorageApi {
+   public:
+    void Write(const RequestContext&, std::shared_ptr<const std::string>, WriteCallback done) override {
+      done(absl::OkStatus());
+    }
+    void Search(const RequestContext&, SearchRequest, SearchCallback done) override { done(SearchResult{}); }
+    std::string Name() const override { return "no-delete"; }
+  };
+  IoPool io{1};
+  WorkPool work{1};
+  NoDelete storage;
+  StorageRpcService service(storage);
+  RpcServerOptions so;
+  so.listen_address = "127.0.0.1:0";
+  RpcServer server(io, work, so);
+  service.RegisterOn(server);
+  REQUIRE(server.Start().ok());
+  RpcClientOptions co;
+  co.address = fmt::format("127.0.0.1:{}", server.port());
+  RpcStorageClient client(io, co);
+  std::promise<absl::StatusOr<uint64_t>> p;
+  client.DeleteSeries(RequestContext::WithTimeout(10s), TenantId{}, MakeSearch(0).matchers,
+                      [&p](absl::StatusOr<uint64_t> r) { p.set_value(std::move(r)); });
+  auto r = p.get_future().get();
+  CHECK(absl::IsUnimplemented(r.status()));
+  CHECK(r.status().message() == "storage node no-delete does not support delete_series");
+}
+
 TEST_CASE("rpc storage client reports Unavailable and unhealthy when the node is down",
           "[common][rpc][storage][unit]") {
   StorageFixture f;
@@ -231,6 +327,7 @@ TEST_CASE("rpc storage client reports Unavailable and unhealthy when the node is
   CHECK_FALSE(f.client->IsHealthy());
   CHECK(absl::IsUnavailable(f.WriteSync("two")));
   CHECK(absl::IsUnavailable(f.SearchSync(MakeSearch(0)).status()));
+  CHECK(absl::IsUnavailable(f.DeleteSync(TenantId{}, MakeSearch(0).matchers).status()));
 }
 
 TEST_CASE("storage wire format round trips search requests and results", "[common][rpc][storage][unit]") {
@@ -244,6 +341,20 @@ TEST_CASE("storage wire format round trips search requests and results", "[commo
   rpc::SearchResponse bad;
   bad.add_series()->add_chunks()->set_encoding(99);
   CHECK(absl::IsInvalidArgument(DecodeSearchResult(bad.SerializeAsString()).status()));
+}
+
+TEST_CASE("storage wire format round trips delete_series requests and responses", "[common][rpc][storage][unit]") {
+  auto req = DecodeDeleteSeriesRequest(EncodeDeleteSeriesRequest(TenantId{3, 4}, MakeSearch(0).matchers));
+  REQUIRE(req.ok());
+  CHECK(req->tenant == TenantId{3, 4});
+  REQUIRE(req->matchers.size() == 4);
+  CHECK(req->matchers[2].ToString() == "env!=\"\"");
+  CHECK(absl::IsInvalidArgument(DecodeDeleteSeriesRequest(EncodeDeleteSeriesRequest(TenantId{}, {})).status()));
+  CHECK(absl::IsInvalidArgument(DecodeDeleteSeriesRequest("\xff\xff not protobuf").status()));
+  auto n = DecodeDeleteSeriesResponse(EncodeDeleteSeriesResponse(123456789012ull));
+  REQUIRE(n.ok());
+  CHECK(*n == 123456789012ull);
+  CHECK(absl::IsDataLoss(DecodeDeleteSeriesResponse("\xff\xff\xff").status()));
 }
 
 }  // namespace

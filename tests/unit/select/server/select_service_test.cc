@@ -44,7 +44,27 @@ class TenantNode : public StorageApi {
     }
     done(std::move(r));
   }
+  // Removes the tenant's matching series, like a storage node's delete.
+  void DeleteSeries(const RequestContext&, TenantId tenant, std::vector<Matcher> matchers,
+                    DeleteCallback done) override {
+    ++delete_calls;
+    if (!up_) {
+      done(absl::UnavailableError("connection refused"));
+      return;
+    }
+    const size_t before = data_.size();
+    std::erase_if(data_, [&](const std::pair<TenantId, SeriesChunks>& d) {
+      if (d.first != tenant) return false;
+      for (const Matcher& m : matchers) {
+        if (!m.Matches(d.second.labels.Get(m.name()))) return false;
+      }
+      return true;
+    });
+    done(uint64_t{before - data_.size()});
+  }
   std::string Name() const override { return name_; }
+
+  int delete_calls = 0;
 
  private:
   std::string name_;
@@ -168,6 +188,83 @@ TEST_CASE("select service applies its lookback and limits", "[select][service]")
   HttpResponse r = Serve(mux, "GET", "/api/v1/query_range", "query=up&start=0&end=11&step=1");
   CHECK(r.status == 400);
   CHECK(r.body.find("exceeded maximum resolution of 10 points per timeseries") != std::string::npos);
+}
+
+TEST_CASE("select service deletes series on every node for tenant 0 and for /delete/<tenant>", "[select][service]") {
+  TenantNode a("a", true);
+  TenantNode b("b", true);
+  for (TenantNode* n : {&a, &b}) {
+    n->Add(TenantId{}, L({{"__name__", "up"}, {"job", "x"}}), {{1000, 1}});
+    n->Add(TenantId{}, L({{"__name__", "keep"}}), {{1000, 2}});
+    n->Add(TenantId{5, 2}, L({{"__name__", "up"}, {"job", "x"}}), {{1000, 52}});
+  }
+  SelectServiceOptions options;
+  options.replication_factor = 2;
+  prometheus::Registry registry;
+  SelectService service(options, {&a, &b}, &registry);
+  HttpMux mux;
+  service.RegisterRoutes(mux);
+
+  HttpResponse r = Serve(mux, "POST", "/api/v1/admin/tsdb/delete_series", "", "match%5B%5D=up%7Bjob%3D%22x%22%7D");
+  CHECK(r.status == 204);
+  CHECK(a.delete_calls == 1);
+  CHECK(b.delete_calls == 1);
+  CHECK(Serve(mux, "GET", "/api/v1/query", "query=up&time=2").body.find(R"("result":[])") != std::string::npos);
+  CHECK(Serve(mux, "GET", "/api/v1/query", "query=keep&time=2").body.find(R"("value":[2,"2"])") !=
+        std::string::npos);
+  // Other tenants keep their series.
+  CHECK(Serve(mux, "GET", "/select/5:2/prometheus/api/v1/query", "query=up&time=2").body.find("52") !=
+        std::string::npos);
+
+  r = Serve(mux, "GET", "/delete/5:2/prometheus/api/v1/admin/tsdb/delete_series", "match[]=up");
+  CHECK(r.status == 204);
+  CHECK(Serve(mux, "GET", "/select/5:2/prometheus/api/v1/query", "query=up&time=2").body.find(R"("result":[])") !=
+        std::string::npos);
+
+  const std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
+  CHECK(text.find(R"(strata_select_requests_total{path="/api/v1/admin/tsdb/delete_series",result="success"} 2)") !=
+        std::string::npos);
+}
+
+TEST_CASE("select service delete_series rejects bad requests before reaching storage", "[select][service]") {
+  TenantNode a("a", true);
+  SelectService service(SelectServiceOptions{}, {&a}, nullptr);
+  HttpMux mux;
+  service.RegisterRoutes(mux);
+  HttpResponse r = Serve(mux, "POST", "/api/v1/admin/tsdb/delete_series", "");
+  CHECK(r.status == 400);
+  CHECK(r.body == R"({"status":"error","errorType":"bad_data","error":"no match[] parameter provided"})");
+  r = Serve(mux, "GET", "/delete/0/prometheus/api/v1/admin/tsdb/delete_series", "match[]=sum(up)");
+  CHECK(r.status == 400);
+  CHECK(r.body.find(R"("errorType":"bad_data")") != std::string::npos);
+  r = Serve(mux, "GET", "/delete/x/prometheus/api/v1/admin/tsdb/delete_series", "match[]=up");
+  CHECK(r.status == 400);
+  r = Serve(mux, "GET", "/delete/0/prometheus/api/v1/query", "match[]=up");
+  CHECK(r.status == 404);
+  r = Serve(mux, "GET", "/delete/0", "match[]=up");
+  CHECK(r.status == 404);
+  r = Serve(mux, "DELETE", "/api/v1/admin/tsdb/delete_series", "match[]=up");
+  CHECK(r.status == 405);
+  CHECK(a.delete_calls == 0);
+}
+
+TEST_CASE("select service delete_series fails with the node's name when any node fails", "[select][service]") {
+  TenantNode a("a", true);
+  TenantNode dead("dead:8401", false);
+  a.Add(TenantId{}, L({{"__name__", "up"}}), {{1000, 1}});
+  SelectServiceOptions options;
+  options.replication_factor = 2;
+  SelectService service(options, {&a, &dead}, nullptr);
+  HttpMux mux;
+  service.RegisterRoutes(mux);
+  HttpResponse r = Serve(mux, "GET", "/api/v1/admin/tsdb/delete_series", "match[]=up");
+  CHECK(r.status == 503);
+  CHECK(r.body.find(R"("errorType":"unavailable")") != std::string::npos);
+  CHECK(r.body.find("delete_series failed on 1 of 2 storage nodes") != std::string::npos);
+  CHECK(r.body.find("storage node dead:8401: connection refused") != std::string::npos);
+  CHECK(dead.delete_calls == 1);
+  // The healthy node was still asked: a retry finishes the job.
+  CHECK(a.delete_calls == 1);
 }
 
 }  // namespace

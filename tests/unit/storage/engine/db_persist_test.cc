@@ -564,3 +564,51 @@ TEST_CASE("label names, values and series counts merge the head with the persist
 
 }  // namespace
 }  // namespace strata::storage
+
+namespace strata::storage {
+namespace {
+
+// Polls the flush count: the triggers wake the background flush thread.
+bool EventuallyFlushed(const Db& db) {
+  for (int i = 0; i < 500 && db.Stats().flushes == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return db.Stats().flushes > 0;
+}
+
+TEST_CASE("a flush starts by itself when pending chunks or the WAL pass their limits",
+          "[storage][db][persist][unit]") {
+  TempDir dir;
+  SECTION("pending chunk bytes") {
+    DbOptions options = PersistentOptions(dir.path());
+    options.flush_wal_bytes = 0;
+    options.flush_pending_chunk_bytes = 512;  // a few sealed chunks
+    auto db = Db::Open(options, nullptr);
+    REQUIRE(db.ok());
+    Written w;
+    WriteBatches(**db, 0, 6, &w);  // 48 samples per series, chunks of 20
+    CHECK(EventuallyFlushed(**db));
+    CheckAllThere(**db, w);
+  }
+  SECTION("WAL bytes") {
+    DbOptions options = PersistentOptions(dir.path());
+    options.flush_pending_chunk_bytes = 0;
+    options.flush_wal_bytes = 4096;
+    auto db = Db::Open(options, nullptr);
+    REQUIRE(db.ok());
+    Written w;
+    WriteBatches(**db, 0, 6, &w);
+    CHECK(EventuallyFlushed(**db));
+    CheckAllThere(**db, w);
+  }
+  SECTION("neither limit reached: no flush") {
+    DbOptions options = PersistentOptions(dir.path());
+    auto db = Db::Open(options, nullptr);  // defaults: 1 GiB WAL, 64 MiB chunks
+    REQUIRE(db.ok());
+    Written w;
+    WriteBatches(**db, 0, 6, &w);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    CHECK((*db)->Stats().flushes == 0);
+  }
+}
+
+}  // namespace
+}  // namespace strata::storage

@@ -16,19 +16,6 @@ using testing::TempDir;
 constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 
-std::unique_ptr<RocksStore> MustOpen(const std::string& path) {
-  auto store = RocksStore::Open({.path = path});
-  REQUIRE(store.ok());
-  return std::move(store).value();
-}
-
-ChunkData Chunk(int64_t mint, int64_t maxt, std::string data) {
-  ChunkData c;
-  c.min_time_ms = mint;
-  c.max_time_ms = maxt;
-  c.data = std::move(data);
-  return c;
-}
 
 size_t NumChunks(const RocksStore& store, uint64_t id) {
   std::vector<ChunkData> out;
@@ -51,12 +38,12 @@ TEST_CASE("deleted series disappear from reads at once and their labels get a ne
   const std::string path = dir.path() + "/db";
   const TenantId tenant{1, 2};
   {
-    auto store = MustOpen(path);
+    auto store = testing::MustOpenStore(path);
     RocksStore::Batch batch = store->NewBatch();
     for (int i = 1; i <= 3; ++i) {
       batch.PutSeries(i, tenant, Host(i));
       batch.PutDayPostings(PartitionOfDay(0), i, tenant, Host(i));
-      batch.PutChunk(i, Chunk(1000, 2000, "data"));
+      batch.PutChunk(i, testing::MakeChunk(1000, 2000, "data"));
     }
     batch.SetNextSeriesId(4);
     REQUIRE(store->Write(std::move(batch), true).ok());
@@ -80,7 +67,7 @@ TEST_CASE("deleted series disappear from reads at once and their labels get a ne
     // The same labels come back: a new id, with its own data.
     RocksStore::Batch again = store->NewBatch();
     again.PutSeries(4, tenant, Host(2));
-    again.PutChunk(4, Chunk(5000, 6000, "new"));
+    again.PutChunk(4, testing::MakeChunk(5000, 6000, "new"));
     REQUIRE(store->Write(std::move(again), true).ok());
     CHECK(store->LookupSeriesId(tenant, Host(2)).value() == 4);
     CHECK(NumChunks(*store, 4) == 1);
@@ -90,7 +77,7 @@ TEST_CASE("deleted series disappear from reads at once and their labels get a ne
     CHECK(store->LookupSeriesId(tenant, Host(2)).value() == 4);
   }
   // Deletion survives a restart.
-  auto store = MustOpen(path);
+  auto store = testing::MustOpenStore(path);
   CHECK(store->IsDeleted(2));
   CHECK_FALSE(store->IsDeleted(4));
   CHECK(store->num_deleted() == 1);
@@ -102,7 +89,7 @@ TEST_CASE("deleted series disappear from reads at once and their labels get a ne
 TEST_CASE("compaction removes every key of deleted series and their bytes", "[storage][index][unit]") {
   TempDir dir;
   const std::string path = dir.path() + "/db";
-  auto store = MustOpen(path);
+  auto store = testing::MustOpenStore(path);
   const TenantId tenant{};
   std::mt19937_64 rng(3);
   constexpr int kSeries = 40;
@@ -115,7 +102,7 @@ TEST_CASE("compaction removes every key of deleted series and their bytes", "[st
     for (int c = 0; c < chunks; ++c) {
       std::string data(2048, '\0');
       for (char& ch : data) ch = static_cast<char>(rng());
-      batch.PutChunk(i, Chunk(c * 60'000, c * 60'000 + 59'999, std::move(data)));
+      batch.PutChunk(i, testing::MakeChunk(c * 60'000, c * 60'000 + 59'999, std::move(data)));
     }
     REQUIRE(store->Write(std::move(batch), false).ok());
   }

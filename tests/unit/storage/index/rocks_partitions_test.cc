@@ -19,19 +19,6 @@ constexpr int64_t kHour = 3'600'000;
 constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 
-std::unique_ptr<RocksStore> MustOpen(const std::string& path) {
-  auto store = RocksStore::Open({.path = path});
-  REQUIRE(store.ok());
-  return std::move(store).value();
-}
-
-ChunkData Chunk(int64_t mint, int64_t maxt, std::string data) {
-  ChunkData c;
-  c.min_time_ms = mint;
-  c.max_time_ms = maxt;
-  c.data = std::move(data);
-  return c;
-}
 
 std::vector<std::string> Read(const RocksStore& store, uint64_t id, int64_t mint, int64_t maxt) {
   std::vector<ChunkData> out;
@@ -68,19 +55,19 @@ std::vector<uint32_t> Days(std::initializer_list<int64_t> days) {
 
 TEST_CASE("chunk reads cross day boundaries and negative timestamps in time order", "[storage][index][unit]") {
   TempDir dir;
-  auto store = MustOpen(dir.path() + "/db");
+  auto store = testing::MustOpenStore(dir.path() + "/db");
   RocksStore::Batch batch = store->NewBatch();
   // Series 5: a chunk spanning midnight 1970-01-02 (stored in day 0), one
   // on day 1, one spanning the epoch (day -1), one two days before 1970 and
   // an out-of-order one on day 1.
-  batch.PutChunk(5, Chunk(kDay - kHour, kDay + kHour, "midnight"));
-  batch.PutChunk(5, Chunk(kDay + 2 * kHour, kDay + 3 * kHour, "day1"));
-  batch.PutChunk(5, Chunk(-1000, 1000, "epoch"));
-  batch.PutChunk(5, Chunk(-2 * kDay + 10, -2 * kDay + 20, "day-2"));
-  batch.PutChunk(5, Chunk(kDay + 30 * 60'000, kDay + 40 * 60'000, "ooo"));
+  batch.PutChunk(5, testing::MakeChunk(kDay - kHour, kDay + kHour, "midnight"));
+  batch.PutChunk(5, testing::MakeChunk(kDay + 2 * kHour, kDay + 3 * kHour, "day1"));
+  batch.PutChunk(5, testing::MakeChunk(-1000, 1000, "epoch"));
+  batch.PutChunk(5, testing::MakeChunk(-2 * kDay + 10, -2 * kDay + 20, "day-2"));
+  batch.PutChunk(5, testing::MakeChunk(kDay + 30 * 60'000, kDay + 40 * 60'000, "ooo"));
   // Neighbours in the same partitions must not leak in.
-  batch.PutChunk(4, Chunk(kDay, kDay + 5, "other"));
-  batch.PutChunk(6, Chunk(-1000, 1000, "other"));
+  batch.PutChunk(4, testing::MakeChunk(kDay, kDay + 5, "other"));
+  batch.PutChunk(6, testing::MakeChunk(-1000, 1000, "other"));
   REQUIRE(store->Write(std::move(batch), false).ok());
 
   std::vector<uint32_t> parts = store->ChunkPartitions();
@@ -105,12 +92,12 @@ TEST_CASE("chunk partitions are learned again at open and reads skip days withou
   TempDir dir;
   const std::string path = dir.path() + "/db";
   {
-    auto store = MustOpen(path);
+    auto store = testing::MustOpenStore(path);
     RocksStore::Batch batch = store->NewBatch();
-    for (int64_t day : {3, 400, 401, -700}) batch.PutChunk(1, Chunk(day * kDay + 5, day * kDay + 60'000, std::to_string(day)));
+    for (int64_t day : {3, 400, 401, -700}) batch.PutChunk(1, testing::MakeChunk(day * kDay + 5, day * kDay + 60'000, std::to_string(day)));
     REQUIRE(store->Write(std::move(batch), true).ok());
   }
-  auto store = MustOpen(path);
+  auto store = testing::MustOpenStore(path);
   CHECK(store->ChunkPartitions() == Days({-700, 3, 400, 401}));
   // A range of ~1100 days with chunks on four: every one is found.
   CHECK(Read(*store, 1, -800 * kDay, 500 * kDay) == std::vector<std::string>{"-700", "3", "400", "401"});
@@ -123,28 +110,28 @@ TEST_CASE("MaxTime is the newest chunk end, never lowered by older chunks, and s
   TempDir dir;
   const std::string path = dir.path() + "/db";
   {
-    auto store = MustOpen(path);
+    auto store = testing::MustOpenStore(path);
     CHECK(store->MaxTime(9).value() == kMin);
     RocksStore::Batch b1 = store->NewBatch();
-    b1.PutChunk(9, Chunk(-5000, -100, "a"));
-    b1.PutChunk(9, Chunk(0, 7000, "b"));
-    b1.PutChunk(10, Chunk(0, 42, "x"));
-    b1.PutChunk(9, Chunk(100, 200, "c"));  // same series again, not adjacent
+    b1.PutChunk(9, testing::MakeChunk(-5000, -100, "a"));
+    b1.PutChunk(9, testing::MakeChunk(0, 7000, "b"));
+    b1.PutChunk(10, testing::MakeChunk(0, 42, "x"));
+    b1.PutChunk(9, testing::MakeChunk(100, 200, "c"));  // same series again, not adjacent
     REQUIRE(store->Write(std::move(b1), false).ok());
     CHECK(store->MaxTime(9).value() == 7000);
     CHECK(store->MaxTime(10).value() == 42);
 
     RocksStore::Batch b2 = store->NewBatch();
-    b2.PutChunk(9, Chunk(-9000, -8000, "old out-of-order"));
+    b2.PutChunk(9, testing::MakeChunk(-9000, -8000, "old out-of-order"));
     REQUIRE(store->Write(std::move(b2), false).ok());
     CHECK(store->MaxTime(9).value() == 7000);
 
     RocksStore::Batch b3 = store->NewBatch();
-    b3.PutChunk(9, Chunk(3 * kDay, 3 * kDay + 15'000, "new"));
+    b3.PutChunk(9, testing::MakeChunk(3 * kDay, 3 * kDay + 15'000, "new"));
     REQUIRE(store->Write(std::move(b3), true).ok());
     CHECK(store->MaxTime(9).value() == 3 * kDay + 15'000);
   }
-  auto store = MustOpen(path);
+  auto store = testing::MustOpenStore(path);
   CHECK(store->MaxTime(9).value() == 3 * kDay + 15'000);
   REQUIRE(store->CompactAll().ok());  // merges the "max" operands
   CHECK(store->MaxTime(9).value() == 3 * kDay + 15'000);
@@ -156,7 +143,7 @@ TEST_CASE("dropping partitions removes old chunks and day postings, keeps the re
           "[storage][index][unit]") {
   TempDir dir;
   const std::string path = dir.path() + "/db";
-  auto store = MustOpen(path);
+  auto store = testing::MustOpenStore(path);
   std::mt19937_64 rng(7);
   constexpr int kDays = 8;
   constexpr int kSeries = 100;
@@ -167,7 +154,7 @@ TEST_CASE("dropping partitions removes old chunks and day postings, keeps the re
       // 24 two-KiB incompressible chunks per series per day: ~5 MiB a day.
       for (int h = 0; h < 24; ++h) {
         const int64_t t = day * kDay + h * kHour;
-        batch.PutChunk(id, Chunk(t, t + kHour - 1, RandomBytes(rng, 2048)));
+        batch.PutChunk(id, testing::MakeChunk(t, t + kHour - 1, RandomBytes(rng, 2048)));
       }
       if (day == 0) batch.PutSeries(id, TenantId{}, Labels::FromUnsorted({{"__name__", "m"}, {"i", std::to_string(id)}}));
       batch.PutDayPostings(PartitionOfDay(day), id, TenantId{}, labels);
@@ -206,7 +193,7 @@ TEST_CASE("dropping partitions removes old chunks and day postings, keeps the re
 
   // The drop survives reopen.
   store.reset();
-  store = MustOpen(path);
+  store = testing::MustOpenStore(path);
   CHECK(store->ChunkPartitions() == Days({6, 7}));
   CHECK(Read(*store, 1, 0, 6 * kDay - 1).empty());
   CHECK(Read(*store, 1, 0, kMax).size() == 48);

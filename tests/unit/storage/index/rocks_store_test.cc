@@ -16,23 +16,10 @@ using testing::TempDir;
 
 Labels L(std::vector<Label> l) { return Labels::FromUnsorted(std::move(l)); }
 
-std::unique_ptr<RocksStore> MustOpen(const std::string& path) {
-  auto store = RocksStore::Open({.path = path});
-  REQUIRE(store.ok());
-  return std::move(store).value();
-}
-
-ChunkData Chunk(int64_t mint, int64_t maxt, std::string data) {
-  ChunkData c;
-  c.min_time_ms = mint;
-  c.max_time_ms = maxt;
-  c.data = std::move(data);
-  return c;
-}
 
 TEST_CASE("series written in a batch can be looked up by labels and by id", "[storage][index][unit]") {
   TempDir dir;
-  auto store = MustOpen(dir.path() + "/db");
+  auto store = testing::MustOpenStore(dir.path() + "/db");
   const Labels a = L({{"__name__", "up"}, {"job", "node"}, {"instance", "h1"}});
   const Labels b = L({{"__name__", "up"}, {"job", "node"}, {"instance", "h2"}});
   RocksStore::Batch batch = store->NewBatch();
@@ -58,7 +45,7 @@ TEST_CASE("series written in a batch can be looked up by labels and by id", "[st
 
 TEST_CASE("label values containing arbitrary bytes round-trip through series_labels", "[storage][index][unit]") {
   TempDir dir;
-  auto store = MustOpen(dir.path() + "/db");
+  auto store = testing::MustOpenStore(dir.path() + "/db");
   const Labels odd = L({{"__name__", "x"}, {"path", std::string("a\xff\x01 \"q\"\n", 9)}});
   RocksStore::Batch batch = store->NewBatch();
   batch.PutSeries(1, TenantId{}, odd);
@@ -69,7 +56,7 @@ TEST_CASE("label values containing arbitrary bytes round-trip through series_lab
 
 TEST_CASE("postings list the ids of a label pair in increasing order, per tenant", "[storage][index][unit]") {
   TempDir dir;
-  auto store = MustOpen(dir.path() + "/db");
+  auto store = testing::MustOpenStore(dir.path() + "/db");
   std::mt19937_64 rng(42);
   std::vector<uint64_t> ids;
   for (uint64_t i = 0; i < 300; ++i) ids.push_back(rng() % (1ull << 40) + (i % 3 == 0 ? (1ull << 56) : 0));
@@ -106,7 +93,7 @@ TEST_CASE("postings list the ids of a label pair in increasing order, per tenant
 
 TEST_CASE("label values of a name are distinct and sorted", "[storage][index][unit]") {
   TempDir dir;
-  auto store = MustOpen(dir.path() + "/db");
+  auto store = testing::MustOpenStore(dir.path() + "/db");
   RocksStore::Batch batch = store->NewBatch();
   uint64_t id = 1;
   for (const char* v : {"b", "a", "ab", "a", "c", "b"}) {
@@ -125,7 +112,7 @@ TEST_CASE("label values of a name are distinct and sorted", "[storage][index][un
 
 TEST_CASE("all series of a tenant are listed with their ids and labels", "[storage][index][unit]") {
   TempDir dir;
-  auto store = MustOpen(dir.path() + "/db");
+  auto store = testing::MustOpenStore(dir.path() + "/db");
   RocksStore::Batch batch = store->NewBatch();
   std::map<uint64_t, Labels> want;
   for (uint64_t i = 1; i <= 50; ++i) {
@@ -160,17 +147,17 @@ TEST_CASE("all series of a tenant are listed with their ids and labels", "[stora
 TEST_CASE("chunk range reads return overlapping chunks in time order, negative times included",
           "[storage][index][unit]") {
   TempDir dir;
-  auto store = MustOpen(dir.path() + "/db");
+  auto store = testing::MustOpenStore(dir.path() + "/db");
   RocksStore::Batch batch = store->NewBatch();
   // Chunks of series 3: [-3000,-1001], [-1000,999], [1000,2999], an
   // out-of-order one sharing min_time 1000 with [1000,1500], and [3000,3000].
-  batch.PutChunk(3, Chunk(1000, 2999, "c"));
-  batch.PutChunk(3, Chunk(-3000, -1001, "a"));
-  batch.PutChunk(3, Chunk(-1000, 999, "b"));
-  batch.PutChunk(3, Chunk(1000, 1500, "ooo"));
-  batch.PutChunk(3, Chunk(3000, 3000, "d"));
-  batch.PutChunk(2, Chunk(0, 10, "other series"));
-  batch.PutChunk(4, Chunk(-5, 10, "other series"));
+  batch.PutChunk(3, testing::MakeChunk(1000, 2999, "c"));
+  batch.PutChunk(3, testing::MakeChunk(-3000, -1001, "a"));
+  batch.PutChunk(3, testing::MakeChunk(-1000, 999, "b"));
+  batch.PutChunk(3, testing::MakeChunk(1000, 1500, "ooo"));
+  batch.PutChunk(3, testing::MakeChunk(3000, 3000, "d"));
+  batch.PutChunk(2, testing::MakeChunk(0, 10, "other series"));
+  batch.PutChunk(4, testing::MakeChunk(-5, 10, "other series"));
   REQUIRE(batch.num_chunks() == 7);
   REQUIRE(store->Write(std::move(batch), true).ok());
 
@@ -214,12 +201,12 @@ TEST_CASE("chunk range reads return overlapping chunks in time order, negative t
 
 TEST_CASE("a long chunk written later is still found by reads starting inside it", "[storage][index][unit]") {
   TempDir dir;
-  auto store = MustOpen(dir.path() + "/db");
+  auto store = testing::MustOpenStore(dir.path() + "/db");
   RocksStore::Batch b1 = store->NewBatch();
-  b1.PutChunk(1, Chunk(0, 10, "short"));
+  b1.PutChunk(1, testing::MakeChunk(0, 10, "short"));
   REQUIRE(store->Write(std::move(b1), false).ok());
   RocksStore::Batch b2 = store->NewBatch();
-  b2.PutChunk(1, Chunk(100, 1'000'000, "long"));
+  b2.PutChunk(1, testing::MakeChunk(100, 1'000'000, "long"));
   REQUIRE(store->Write(std::move(b2), false).ok());
   std::vector<ChunkData> out;
   REQUIRE(store->ReadChunks(1, 999'999, 999'999, &out).ok());
@@ -232,16 +219,16 @@ TEST_CASE("reopening the store keeps series, postings, chunks and meta", "[stora
   const std::string path = dir.path() + "/db";
   const Labels a = L({{"__name__", "up"}, {"job", "x"}});
   {
-    auto store = MustOpen(path);
+    auto store = testing::MustOpenStore(path);
     RocksStore::Batch batch = store->NewBatch();
     batch.PutSeries(41, TenantId{1, 1}, a);
-    batch.PutChunk(41, Chunk(-100, 5'000'000, "payload"));
+    batch.PutChunk(41, testing::MakeChunk(-100, 5'000'000, "payload"));
     batch.SetNextSeriesId(42);
     batch.SetWalCheckpoint(17);
     REQUIRE(store->Write(std::move(batch), true).ok());
   }
   {
-    auto store = MustOpen(path);
+    auto store = testing::MustOpenStore(path);
     CHECK(store->next_series_id() == 42);
     CHECK(store->wal_checkpoint() == 17);
     CHECK(store->LookupSeriesId(TenantId{1, 1}, a).value() == 41);
@@ -256,12 +243,12 @@ TEST_CASE("reopening the store keeps series, postings, chunks and meta", "[stora
     CHECK(out[0].max_time_ms == 5'000'000);
     // A chunk with the same min_time after reopen gets a fresh key.
     RocksStore::Batch batch = store->NewBatch();
-    batch.PutChunk(41, Chunk(-100, 0, "second"));
+    batch.PutChunk(41, testing::MakeChunk(-100, 0, "second"));
     batch.SetNextSeriesId(5);  // smaller: ignored
     REQUIRE(store->Write(std::move(batch), true).ok());
     CHECK(store->next_series_id() == 42);
   }
-  auto store = MustOpen(path);
+  auto store = testing::MustOpenStore(path);
   std::vector<ChunkData> out;
   REQUIRE(store->ReadChunks(41, -100, -100, &out).ok());
   CHECK(out.size() == 2);

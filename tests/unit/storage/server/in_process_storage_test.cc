@@ -1,5 +1,7 @@
 #include "storage/server/in_process_storage.h"
 
+#include <optional>
+
 #include "storage/engine/db.h"
 #include "unit/storage/storage_test_util.h"
 
@@ -57,6 +59,66 @@ TEST_CASE("in-process storage writes and searches through the StorageApi", "[sto
 
   REQUIRE((*db)->Close().ok());
   api.Write(RequestContext{}, batch, [&](absl::Status st) { CHECK(st.code() == absl::StatusCode::kUnavailable); });
+}
+
+TEST_CASE("in-process storage deletes series through the StorageApi", "[storage][server][unit]") {
+  TempDir dir;
+  DbOptions options;
+  options.data_path = dir.path();
+  options.retention_ms = 100LL * 365 * 86'400'000;
+  auto db = Db::Open(options, nullptr);
+  REQUIRE(db.ok());
+  InProcessStorage api(**db);
+  for (const char* job : {"a", "b", "c"}) {
+    auto batch =
+        std::make_shared<const std::string>(OneSeriesBatch({}, {{"__name__", "up"}, {"job", job}}, {{1000, 1}}));
+    api.Write(RequestContext{}, batch, [](absl::Status st) { REQUIRE(st.ok()); });
+  }
+
+  std::optional<absl::StatusOr<uint64_t>> got;
+  api.DeleteSeries(RequestContext{}, TenantId{}, {M(MatchType::kRegexMatch, "job", "a|b")},
+                   [&](absl::StatusOr<uint64_t> r) { got = std::move(r); });
+  REQUIRE(got.has_value());  // synchronous
+  REQUIRE(got->ok());
+  CHECK(**got == 2);
+
+  SearchRequest req;
+  req.matchers = {M(MatchType::kEqual, "__name__", "up")};
+  req.min_time_ms = 0;
+  req.max_time_ms = 2000;
+  api.Search(RequestContext{}, req, [&](absl::StatusOr<SearchResult> r) {
+    REQUIRE(r.ok());
+    REQUIRE(r->series.size() == 1);
+    CHECK(r->series[0].labels.Get("job") == "c");
+  });
+
+  got.reset();
+  api.DeleteSeries(RequestContext::WithTimeout(std::chrono::milliseconds(-1)), TenantId{},
+                   {M(MatchType::kEqual, "job", "c")}, [&](absl::StatusOr<uint64_t> r) { got = std::move(r); });
+  REQUIRE(got.has_value());
+  CHECK(got->status().code() == absl::StatusCode::kDeadlineExceeded);
+
+  got.reset();
+  api.DeleteSeries(RequestContext{}, TenantId{}, {}, [&](absl::StatusOr<uint64_t> r) { got = std::move(r); });
+  REQUIRE(got.has_value());
+  CHECK(got->status().code() == absl::StatusCode::kInvalidArgument);
+  REQUIRE((*db)->Close().ok());
+}
+
+TEST_CASE("in-process storage refuses delete_series without a persistent engine", "[storage][server][unit]") {
+  TempDir dir;
+  DbOptions options;
+  options.data_path = dir.path();
+  options.persistent = false;
+  auto db = Db::Open(options, nullptr);
+  REQUIRE(db.ok());
+  InProcessStorage api(**db);
+  std::optional<absl::StatusOr<uint64_t>> got;
+  api.DeleteSeries(RequestContext{}, TenantId{}, {M(MatchType::kEqual, "job", "c")},
+                   [&](absl::StatusOr<uint64_t> r) { got = std::move(r); });
+  REQUIRE(got.has_value());
+  CHECK(got->status().code() == absl::StatusCode::kFailedPrecondition);
+  REQUIRE((*db)->Close().ok());
 }
 
 }  // namespace
