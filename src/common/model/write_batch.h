@@ -2,9 +2,10 @@
 //
 // The unit of ingestion between insert and storage nodes: one tenant's series
 // with their samples, in a compact binary form that is built straight from
-// remote_write views, sent (zstd-compressed) over RPC, and appended unchanged
-// as one WAL record on the storage node. Nothing is re-encoded on the way and
-// there are no per-sample objects. Byte layout: docs/format/write_batch.md.
+// remote_write views and sent (zstd-compressed) over RPC. The storage node
+// parses it once and logs its samples by series id (storage/head/
+// wal_record.h); there are no per-sample objects on the way. Byte layout:
+// docs/format/write_batch.md.
 //
 //   batch  := magic u8 (0x57) | account u32le | project u32le | series*
 //   series := label_count uvarint | (name lenprefixed, value lenprefixed)*

@@ -18,6 +18,7 @@
 #include "storage/engine/db.h"
 #include "storage/index/rocks_store.h"
 #include "unit/storage/storage_test_util.h"
+#include "unit/storage/engine/db_test_util.h"
 
 namespace strata::storage {
 namespace {
@@ -58,25 +59,7 @@ void WriteBatches(Db& db, int first, int n, Written* w) {
 // What a select node does with a series' chunks: decode, merge by time,
 // keep the first of equal timestamps.
 std::map<std::string, std::vector<Sample>> ReadAll(const Db& db) {
-  SearchRequest req;
-  req.tenant = kTenant;
-  req.matchers = {M(MatchType::kEqual, "__name__", "node_load")};
-  req.min_time_ms = INT64_MIN;
-  req.max_time_ms = INT64_MAX;
-  auto r = db.Search(req);
-  REQUIRE(r.ok());
-  std::map<std::string, std::vector<Sample>> out;
-  for (const SeriesChunks& s : r->series) {
-    std::vector<Sample> got;
-    for (const ChunkData& c : s.chunks) REQUIRE(DecodeChunk(c.encoding, c.data, &got).ok());
-    std::stable_sort(got.begin(), got.end(),
-                     [](const Sample& a, const Sample& b) { return a.timestamp_ms < b.timestamp_ms; });
-    got.erase(std::unique(got.begin(), got.end(),
-                          [](const Sample& a, const Sample& b) { return a.timestamp_ms == b.timestamp_ms; }),
-              got.end());
-    out[s.labels.ToString()] = std::move(got);
-  }
-  return out;
+  return testing::SearchAllSamples(db, kTenant, {M(MatchType::kEqual, "__name__", "node_load")});
 }
 
 void CheckAllThere(const Db& db, const Written& w) {

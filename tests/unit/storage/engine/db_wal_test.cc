@@ -19,6 +19,7 @@
 #include "storage/metrics/storage_metrics.h"
 #include "storage/wal/wal.h"
 #include "unit/storage/storage_test_util.h"
+#include "unit/storage/engine/db_test_util.h"
 
 namespace strata::storage {
 namespace {
@@ -33,25 +34,7 @@ constexpr TenantId kTenant{9, 1};
 // Every sample of the tenant's series, by labels, sorted by time with equal
 // timestamps merged (what a select node does with the chunks).
 std::map<std::string, std::vector<Sample>> ReadAll(const Db& db) {
-  SearchRequest req;
-  req.tenant = kTenant;
-  req.matchers = {M(MatchType::kRegexMatch, "__name__", ".+")};
-  req.min_time_ms = INT64_MIN;
-  req.max_time_ms = INT64_MAX;
-  auto r = db.Search(req);
-  REQUIRE(r.ok());
-  std::map<std::string, std::vector<Sample>> out;
-  for (const SeriesChunks& s : r->series) {
-    std::vector<Sample> got;
-    for (const ChunkData& c : s.chunks) REQUIRE(DecodeChunk(c.encoding, c.data, &got).ok());
-    std::stable_sort(got.begin(), got.end(),
-                     [](const Sample& a, const Sample& b) { return a.timestamp_ms < b.timestamp_ms; });
-    got.erase(std::unique(got.begin(), got.end(),
-                          [](const Sample& a, const Sample& b) { return a.timestamp_ms == b.timestamp_ms; }),
-              got.end());
-    out[s.labels.ToString()] = std::move(got);
-  }
-  return out;
+  return testing::SearchAllSamples(db, kTenant, {M(MatchType::kRegexMatch, "__name__", ".+")});
 }
 
 using Written = std::map<std::string, std::vector<Sample>>;
@@ -317,7 +300,8 @@ TEST_CASE("concurrent appenders creating the same new series lose nothing across
           WriteBatchBuilder b(kTenant);
           // New series keep appearing: batch i adds series i/2.
           for (int s = 0; s <= std::min(kSeries - 1, i / 2); ++s) {
-            std::vector<LabelView> labels = {{"__name__", "shared"}, {"s", std::to_string(s)}};
+            const std::string value = std::to_string(s);
+            std::vector<LabelView> labels = {{"__name__", "shared"}, {"s", value}};
             const int64_t ts = static_cast<int64_t>(i * kThreads + th) * 1000;
             Sample x{ts, static_cast<double>(ts) + s};
             b.AddSeries(labels, std::span<const Sample>(&x, 1));

@@ -20,6 +20,7 @@
 #include "storage/index/rocks_store.h"
 #include "storage/server/snapshot_routes.h"
 #include "unit/storage/storage_test_util.h"
+#include "unit/storage/engine/db_test_util.h"
 
 namespace strata::storage {
 namespace {
@@ -48,24 +49,7 @@ void Write(Db& db, int first, int n, Written* w) {
 }
 
 Written ReadAll(const Db& db) {
-  SearchRequest req;
-  req.tenant = kTenant;
-  req.matchers = {M(MatchType::kEqual, "__name__", "node_cpu")};
-  req.min_time_ms = INT64_MIN;
-  req.max_time_ms = INT64_MAX;
-  auto r = db.Search(req);
-  REQUIRE(r.ok());
-  Written out;
-  for (const SeriesChunks& s : r->series) {
-    std::vector<Sample> got;
-    for (const ChunkData& c : s.chunks) REQUIRE(DecodeChunk(c.encoding, c.data, &got).ok());
-    std::stable_sort(got.begin(), got.end(), [](const Sample& a, const Sample& b) { return a.timestamp_ms < b.timestamp_ms; });
-    got.erase(std::unique(got.begin(), got.end(),
-                          [](const Sample& a, const Sample& b) { return a.timestamp_ms == b.timestamp_ms; }),
-              got.end());
-    out[s.labels.ToString()] = std::move(got);
-  }
-  return out;
+  return testing::SearchAllSamples(db, kTenant, {M(MatchType::kEqual, "__name__", "node_cpu")});
 }
 
 void CheckSame(const Written& got, const Written& want) {
