@@ -42,13 +42,14 @@ const Head::TenantIndex* Head::FindTenant(TenantId tenant) const {
 
 namespace {
 
-bool SameLabels(const Labels& labels, std::span<const LabelView> view) {
-  if (labels.size() != view.size()) return false;
-  for (size_t i = 0; i < view.size(); ++i) {
-    const Label& l = labels.items()[i];
-    if (l.name != view[i].name || l.value != view[i].value) return false;
+bool SameLabels(const MemSeries& s, std::span<const LabelView> view) {
+  ByteReader packed(s.packed_labels);
+  std::string_view name, value;
+  for (const LabelView& l : view) {
+    if (!packed.GetLengthPrefixed(&name) || !packed.GetLengthPrefixed(&value)) return false;
+    if (name != l.name || value != l.value) return false;
   }
-  return true;
+  return packed.empty();
 }
 
 }  // namespace
@@ -59,7 +60,7 @@ absl::StatusOr<MemSeries*> Head::GetOrCreateSeries(Stripe& stripe, TenantId tena
   // The hash only narrows the search: identity is tenant + labels.
   MemSeries** slot = &stripe.by_hash[hash];
   for (MemSeries* s = *slot; s != nullptr; s = s->next_same_hash) {
-    if (s->tenant == tenant && SameLabels(s->labels, label_views)) return s;
+    if (s->tenant == tenant && SameLabels(*s, label_views)) return s;
   }
   // Not in the head: a series seen before keeps its id (and its chunks in
   // the store), so ask the persistent index before assigning a new one.

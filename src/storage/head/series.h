@@ -10,13 +10,24 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "common/chunkenc/xor_chunk.h"
+#include "common/encoding/varint.h"
 #include "common/model/labels.h"
 #include "common/model/tenant.h"
 
 namespace strata::storage {
+
+inline std::string PackLabels(const Labels& labels) {
+  std::string out;
+  for (const Label& l : labels) {
+    PutLengthPrefixed(&out, l.name);
+    PutLengthPrefixed(&out, l.value);
+  }
+  return out;
+}
 
 // Identity fields are immutable after construction and may be read without
 // a lock. The mutable fields are guarded by the Head stripe that owns the
@@ -24,7 +35,12 @@ namespace strata::storage {
 // annotation cannot name another object's mutex.
 struct MemSeries : std::enable_shared_from_this<MemSeries> {
   MemSeries(uint64_t id_in, uint64_t ref_in, TenantId tenant_in, uint64_t hash_in, Labels labels_in)
-      : id(id_in), ref(ref_in), tenant(tenant_in), hash(hash_in), labels(std::move(labels_in)) {}
+      : id(id_in),
+        ref(ref_in),
+        tenant(tenant_in),
+        hash(hash_in),
+        labels(std::move(labels_in)),
+        packed_labels(PackLabels(labels)) {}
 
   const uint64_t id;
   // Head-local number, increasing in the order series enter the head, so
@@ -34,6 +50,11 @@ struct MemSeries : std::enable_shared_from_this<MemSeries> {
   const TenantId tenant;
   const uint64_t hash;  // SeriesHash(tenant, labels)
   const Labels labels;
+  // The labels again, as one contiguous (uvarint length, bytes) name/value
+  // sequence: every append compares the incoming labels with it, and one
+  // contiguous block costs a cache miss or two where the separately
+  // allocated strings of `labels` cost one per label.
+  const std::string packed_labels;
 
   // Guarded by the owning stripe's mutex.
   MemSeries* next_same_hash = nullptr;  // chain of series whose hash collides
