@@ -5,7 +5,7 @@
 namespace strata::storage {
 
 absl::StatusOr<std::optional<SeriesSource::Found>> RocksSeriesSource::Find(TenantId tenant,
-                                                                           const std::vector<LabelView>& labels) const {
+                                                                           std::span<const LabelView> labels) const {
   absl::StatusOr<uint64_t> id = store_->LookupSeriesId(tenant, Labels::FromViews(labels));
   if (absl::IsNotFound(id.status())) return std::nullopt;
   STRATA_RETURN_IF_ERROR(id.status());

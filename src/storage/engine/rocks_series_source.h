@@ -18,7 +18,7 @@ class RocksSeriesSource final : public SeriesSource {
   // REQUIRES: `store` outlives this object.
   explicit RocksSeriesSource(const RocksStore* store) : store_(store) {}
 
-  absl::StatusOr<std::optional<Found>> Find(TenantId tenant, const std::vector<LabelView>& labels) const override;
+  absl::StatusOr<std::optional<Found>> Find(TenantId tenant, std::span<const LabelView> labels) const override;
 
  private:
   const RocksStore* const store_;

@@ -69,7 +69,7 @@ absl::StatusOr<MemSeries*> Head::GetOrCreateSeries(Stripe& stripe, TenantId tena
     found = SeriesSource::Found{known->id, known->last_t};  // replay read it from the index by id
   } else if (source_ != nullptr) {
     absl::StatusOr<std::optional<SeriesSource::Found>> looked_up =
-        source_->Find(tenant, std::vector<LabelView>(label_views.begin(), label_views.end()));
+        source_->Find(tenant, label_views);
     if (!looked_up.ok()) {
       if (*slot == nullptr) stripe.by_hash.erase(hash);  // the probe above inserted it
       return looked_up.status();
@@ -195,18 +195,24 @@ void Head::Unlink(Stripe& stripe, MemSeries* s) {
 }
 
 uint64_t Head::DropSeries(std::span<const std::shared_ptr<const MemSeries>> series) {
+  // Grouped by stripe: one pass over each stripe's series, whatever the
+  // number dropped (delete_series may match a large part of the head).
+  std::vector<absl::flat_hash_set<const MemSeries*>> by_stripe(kStripes);
+  for (const std::shared_ptr<const MemSeries>& s : series) by_stripe[s->hash % kStripes].insert(s.get());
   absl::flat_hash_map<TenantId, absl::flat_hash_set<uint64_t>> dropped;
   absl::flat_hash_set<const MemSeries*> gone;
-  for (const std::shared_ptr<const MemSeries>& cs : series) {
-    Stripe& stripe = StripeFor(cs->hash);
+  for (size_t i = 0; i < kStripes; ++i) {
+    if (by_stripe[i].empty()) continue;
+    Stripe& stripe = stripes_[i];
     absl::MutexLock l(&stripe.mu);
-    auto it = std::find_if(stripe.owned.begin(), stripe.owned.end(),
-                           [&](const std::shared_ptr<MemSeries>& o) { return o.get() == cs.get(); });
-    if (it == stripe.owned.end()) continue;  // evicted or dropped meanwhile
-    Unlink(stripe, it->get());
-    dropped[cs->tenant].insert(cs->ref);
-    gone.insert(cs.get());
-    stripe.owned.erase(it);
+    // Series evicted or dropped meanwhile are no longer in `owned`.
+    std::erase_if(stripe.owned, [&](const std::shared_ptr<MemSeries>& o) {
+      if (!by_stripe[i].contains(o.get())) return false;
+      Unlink(stripe, o.get());
+      dropped[o->tenant].insert(o->ref);
+      gone.insert(o.get());
+      return true;
+    });
   }
   {
     // A dropped series must not be persisted by the next flush.

@@ -81,7 +81,7 @@ class SeriesSource {
   };
   virtual ~SeriesSource() = default;
   // nullopt when the series is unknown; an error when the lookup failed.
-  virtual absl::StatusOr<std::optional<Found>> Find(TenantId tenant, const std::vector<LabelView>& labels) const = 0;
+  virtual absl::StatusOr<std::optional<Found>> Find(TenantId tenant, std::span<const LabelView> labels) const = 0;
 };
 
 // A day for which `series` got a sealed chunk, and so needs per-day postings

@@ -18,6 +18,10 @@
 
 namespace strata::storage::testing {
 
+// A retention (DbOptions::retention_ms) that keeps the 1969-1970 timestamps
+// most storage tests write: the default month would drop them at Open.
+inline constexpr int64_t kKeepForeverMs = 100LL * 365 * 86'400'000;
+
 class TempDir {
  public:
   TempDir() {

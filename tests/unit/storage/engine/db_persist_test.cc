@@ -87,7 +87,7 @@ DbOptions PersistentOptions(const std::string& path) {
   o.data_path = path;
   o.persistent = true;
   o.flush_interval = std::chrono::milliseconds(0);
-  o.retention_ms = 100LL * 365 * 86'400'000;  // the data is from 1969-1970
+  o.retention_ms = testing::kKeepForeverMs;
   o.max_samples_per_chunk = 20;  // several sealed chunks per series
   o.block_cache_bytes = 8 << 20;
   o.write_buffer_bytes = 8 << 20;

@@ -22,7 +22,7 @@ namespace {
 // retention (which would drop them at Open and at every flush).
 DbOptions OldDataOptions() {
   DbOptions o;
-  o.retention_ms = 100LL * 365 * 86'400'000;
+  o.retention_ms = testing::kKeepForeverMs;
   return o;
 }
 

@@ -91,9 +91,7 @@ DbOptions Options(const std::string& path, bool persistent) {
   o.persistent = persistent;
   o.flush_interval = std::chrono::milliseconds(0);
   o.flush_wal_bytes = 0;
-  // (lead) Retention is wired into Open and Flush now (default 31 days):
-  // keep test data with old timestamps.
-  o.retention_ms = 100LL * 365 * 86'400'000;
+  o.retention_ms = testing::kKeepForeverMs;
   o.block_cache_bytes = 8 << 20;
   o.write_buffer_bytes = 8 << 20;
   return o;

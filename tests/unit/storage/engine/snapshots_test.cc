@@ -69,9 +69,7 @@ void CheckSame(const Written& got, const Written& want) {
 DbOptions Options(const std::string& path) {
   DbOptions o;
   o.data_path = path;
-  // (lead) Retention is wired into Open and Flush now (default 31 days):
-  // keep test data with old timestamps.
-  o.retention_ms = 100LL * 365 * 86'400'000;
+  o.retention_ms = testing::kKeepForeverMs;
   o.flush_interval = std::chrono::milliseconds(0);
   o.max_samples_per_chunk = 12;
   o.block_cache_bytes = 8 << 20;

@@ -17,7 +17,7 @@ using testing::OneSeriesBatch;
 // A persistent index in miniature: labels -> (id, newest timestamp).
 class FakeSource final : public SeriesSource {
  public:
-  absl::StatusOr<std::optional<Found>> Find(TenantId tenant, const std::vector<LabelView>& labels) const override {
+  absl::StatusOr<std::optional<Found>> Find(TenantId tenant, std::span<const LabelView> labels) const override {
     ++lookups;
     if (fail) return absl::UnavailableError("disk on fire");
     auto it = known.find(tenant.ToString() + Labels::FromViews(labels).ToString());

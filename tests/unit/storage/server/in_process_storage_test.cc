@@ -16,7 +16,7 @@ TEST_CASE("in-process storage writes and searches through the StorageApi", "[sto
   TempDir dir;
   DbOptions options;
   options.data_path = dir.path();
-  options.retention_ms = 100LL * 365 * 86'400'000;  // samples from 1970
+  options.retention_ms = testing::kKeepForeverMs;
   auto db = Db::Open(options, nullptr);
   REQUIRE(db.ok());
   InProcessStorage api(**db);
@@ -65,7 +65,7 @@ TEST_CASE("in-process storage deletes series through the StorageApi", "[storage]
   TempDir dir;
   DbOptions options;
   options.data_path = dir.path();
-  options.retention_ms = 100LL * 365 * 86'400'000;
+  options.retention_ms = testing::kKeepForeverMs;
   auto db = Db::Open(options, nullptr);
   REQUIRE(db.ok());
   InProcessStorage api(**db);
