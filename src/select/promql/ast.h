@@ -2,12 +2,12 @@
 //
 // The abstract syntax tree of a PromQL expression, in the vocabulary of
 // Prometheus promql/parser/ast.go. An Expr is a tagged variant of node
-// structs; children are owned through ExprPtr. The parser builds it, the
-// engine walks it. Nodes for the parts of the grammar the engine does not
-// evaluate yet (functions, aggregations, subqueries, vector matching) are
-// added here as the engine grows.
+// structs; children are owned through ExprPtr. The parser builds it (and
+// checks types, as Prometheus's checkAST does), the engine walks it, and
+// ast_printer.h prints it back in Prometheus's canonical form.
 //
-// Positions are byte offsets into the query text, for error messages.
+// Positions are byte offsets into the query text, for error messages and the
+// `(line:col)` suffix of annotations.
 //
 // The tree is immutable after parsing and may be read from many threads.
 #pragma once
@@ -25,12 +25,16 @@ namespace strata::promql {
 
 struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
+struct FunctionSignature;
 
 // The type of value an expression produces (Prometheus parser.ValueType).
 enum class ValueType : uint8_t { kScalar, kVector, kMatrix, kString };
 
 // "scalar", "vector", "matrix", "string" as in the API's resultType.
 const char* ValueTypeName(ValueType type);
+// "scalar", "instant vector", "range vector", "string" as in error messages
+// (Prometheus parser.DocumentedType).
+const char* DocumentedType(ValueType type);
 
 struct PositionRange {
   int start = 0;  // byte offset of the first character
@@ -45,7 +49,7 @@ struct StringLiteral {
   std::string value;
 };
 
-// The `@` modifier of a selector.
+// The `@` modifier of a selector or subquery.
 enum class AtModifier : uint8_t {
   kNone,
   kTimestamp,  // `@ <number>`: at_ms holds the time
@@ -58,15 +62,27 @@ enum class AtModifier : uint8_t {
 struct VectorSelector {
   std::string name;  // "" when no metric name was written outside braces
   std::vector<Matcher> matchers;
-  int64_t offset_ms = 0;  // positive looks back in time
+  int64_t offset_ms = 0;  // positive looks back in time; negative forward
   AtModifier at = AtModifier::kNone;
   int64_t at_ms = 0;
 };
 
 // `selector[range]`: every raw sample in (t - range, t] (Prometheus 3).
+// Offset and `@` live on the inner selector, as in Prometheus.
 struct MatrixSelector {
   VectorSelector selector;
   int64_t range_ms = 0;
+};
+
+// `expr[range:step] offset <d> @ <t>`: `expr` evaluated at every multiple
+// of step (aligned to absolute time) in (t - offset - range, t - offset].
+struct SubqueryExpr {
+  ExprPtr expr;
+  int64_t range_ms = 0;
+  int64_t step_ms = 0;  // 0 when omitted: the engine's default subquery step
+  int64_t offset_ms = 0;
+  AtModifier at = AtModifier::kNone;
+  int64_t at_ms = 0;
 };
 
 struct ParenExpr {
@@ -95,15 +111,64 @@ const char* BinaryOpName(BinaryOp op);
 bool IsComparisonOp(BinaryOp op);
 bool IsSetOp(BinaryOp op);
 
+// Prometheus parser.VectorMatchCardinality.
+enum class MatchCardinality : uint8_t { kOneToOne, kManyToOne, kOneToMany, kManyToMany };
+
+// `on(...)` / `ignoring(...)` and `group_left(...)` / `group_right(...)`.
+// Only present on binary expressions between two instant vectors. Set
+// operators always have kManyToMany.
+struct VectorMatching {
+  MatchCardinality card = MatchCardinality::kOneToOne;
+  // The labels of on() (when `on` is true) or of ignoring() (when false).
+  std::vector<std::string> matching_labels;
+  bool on = false;
+  // Labels of group_left(...)/group_right(...) copied from the "one" side.
+  std::vector<std::string> include;
+};
+
 struct BinaryExpr {
   BinaryOp op = BinaryOp::kAdd;
   ExprPtr lhs;
   ExprPtr rhs;
+  // Set when both sides are instant vectors (even without on/ignoring).
+  std::optional<VectorMatching> matching;
   bool return_bool = false;  // the `bool` modifier of comparisons
 };
 
+enum class AggregateOp : uint8_t {
+  kSum, kAvg, kCount, kMin, kMax, kGroup, kStddev, kStdvar,
+  kTopk, kBottomk, kCountValues, kQuantile, kLimitk, kLimitRatio,
+};
+
+// "sum", "count_values", ...
+const char* AggregateOpName(AggregateOp op);
+// topk, bottomk, count_values, quantile, limitk and limit_ratio take a
+// parameter before the vector.
+bool AggregateTakesParam(AggregateOp op);
+
+// `op [by|without (labels)] ([param,] expr) [by|without (labels)]`.
+struct AggregateExpr {
+  AggregateOp op = AggregateOp::kSum;
+  ExprPtr expr;
+  ExprPtr param;  // null unless AggregateTakesParam(op)
+  std::vector<std::string> grouping;  // label names of by(...) / without(...)
+  bool without = false;
+  // `sum(x)` groups everything (no clause); `sum by () (x)` is the same.
+  // Kept apart only so the printer reproduces the query.
+  bool has_grouping_clause = false;
+};
+
+// A function call. `func` points into the static signature table
+// (function_signatures.h) and is never null after parsing.
+struct Call {
+  const FunctionSignature* func = nullptr;
+  std::vector<ExprPtr> args;
+};
+
 struct Expr {
-  std::variant<NumberLiteral, StringLiteral, VectorSelector, MatrixSelector, ParenExpr, UnaryExpr, BinaryExpr> node;
+  std::variant<NumberLiteral, StringLiteral, VectorSelector, MatrixSelector, SubqueryExpr, ParenExpr,
+               UnaryExpr, BinaryExpr, AggregateExpr, Call>
+      node;
   PositionRange pos;
 
   // The static type of the expression's value.
@@ -111,6 +176,8 @@ struct Expr {
 
   template <typename T>
   const T* As() const { return std::get_if<T>(&node); }
+  template <typename T>
+  T* As() { return std::get_if<T>(&node); }
 };
 
 }  // namespace strata::promql

@@ -7,20 +7,10 @@
 
 #include "common/base/status.h"
 #include "select/promql/parser.h"
+#include "select/promql/value.h"
 
 namespace strata::promql {
 namespace {
-
-// Prometheus parser.DocumentedType.
-const char* DocumentedType(ValueType t) {
-  switch (t) {
-    case ValueType::kMatrix: return "range vector";
-    case ValueType::kVector: return "instant vector";
-    case ValueType::kScalar: return "scalar";
-    case ValueType::kString: return "string";
-  }
-  return "unknown";
-}
 
 // The value of an expression over every step of the query.
 struct EvalValue {
@@ -53,16 +43,6 @@ bool ApplyComparison(BinaryOp op, double l, double r) {
     case BinaryOp::kGte: return l >= r;
     default: return false;
   }
-}
-
-Labels DropMetricName(const Labels& labels) {
-  if (!labels.Has(kMetricNameLabel)) return labels;
-  std::vector<Label> out;
-  out.reserve(labels.size());
-  for (const Label& l : labels) {
-    if (l.name != kMetricNameLabel) out.push_back(l);
-  }
-  return Labels::FromSorted(std::move(out));
 }
 
 class Evaluator {

@@ -7,71 +7,13 @@
 
 #include "common/base/status.h"
 #include "common/model/labels.h"
+#include "select/promql/annotations.h"
 #include "select/promql/lexer.h"
 
 namespace strata::promql {
 
-const char* ValueTypeName(ValueType type) {
-  switch (type) {
-    case ValueType::kScalar: return "scalar";
-    case ValueType::kVector: return "vector";
-    case ValueType::kMatrix: return "matrix";
-    case ValueType::kString: return "string";
-  }
-  return "unknown";
-}
-
-const char* BinaryOpName(BinaryOp op) {
-  switch (op) {
-    case BinaryOp::kOr: return "or";
-    case BinaryOp::kAnd: return "and";
-    case BinaryOp::kUnless: return "unless";
-    case BinaryOp::kEql: return "==";
-    case BinaryOp::kNeq: return "!=";
-    case BinaryOp::kLss: return "<";
-    case BinaryOp::kLte: return "<=";
-    case BinaryOp::kGtr: return ">";
-    case BinaryOp::kGte: return ">=";
-    case BinaryOp::kAdd: return "+";
-    case BinaryOp::kSub: return "-";
-    case BinaryOp::kMul: return "*";
-    case BinaryOp::kDiv: return "/";
-    case BinaryOp::kMod: return "%";
-    case BinaryOp::kAtan2: return "atan2";
-    case BinaryOp::kPow: return "^";
-  }
-  return "?";
-}
-
-bool IsComparisonOp(BinaryOp op) { return op >= BinaryOp::kEql && op <= BinaryOp::kGte; }
-bool IsSetOp(BinaryOp op) { return op <= BinaryOp::kUnless; }
-
-ValueType Expr::Type() const {
-  struct Visitor {
-    ValueType operator()(const NumberLiteral&) const { return ValueType::kScalar; }
-    ValueType operator()(const StringLiteral&) const { return ValueType::kString; }
-    ValueType operator()(const VectorSelector&) const { return ValueType::kVector; }
-    ValueType operator()(const MatrixSelector&) const { return ValueType::kMatrix; }
-    ValueType operator()(const ParenExpr& p) const { return p.expr->Type(); }
-    ValueType operator()(const UnaryExpr& u) const { return u.expr->Type(); }
-    ValueType operator()(const BinaryExpr& b) const {
-      return b.lhs->Type() == ValueType::kScalar && b.rhs->Type() == ValueType::kScalar ? ValueType::kScalar
-                                                                                          : ValueType::kVector;
-    }
-  };
-  return std::visit(Visitor{}, node);
-}
-
 absl::Status ParseError(std::string_view query, int pos, std::string_view message) {
-  int line = 1;
-  int last_line_break = -1;
-  for (int i = 0; i < pos && i < static_cast<int>(query.size()); ++i) {
-    if (query[i] == '\n') {
-      ++line;
-      last_line_break = i;
-    }
-  }
-  return absl::InvalidArgumentError(fmt::format("{}:{}: parse error: {}", line, pos - last_line_break, message));
+  return absl::InvalidArgumentError(fmt::format("{}: parse error: {}", LineColumn(query, pos), message));
 }
 
 namespace {

@@ -1,0 +1,73 @@
+// File: select/promql/functions.h
+//
+// How the evaluator calls a PromQL function for one evaluation step, after
+// Prometheus promql/functions.go (FunctionCall). The evaluator evaluates the
+// arguments, then for each step:
+//   - a function over a range vector (rate, *_over_time, ...) is called once
+//     per input series, with args[i].window holding that series' raw samples
+//     in the window (ctx.range_start_ms, ctx.range_end_ms] (offset and `@`
+//     already applied), and appends at most one sample;
+//   - any other function is called once with the step's instant vector(s),
+//     scalars and strings, and appends its whole result.
+// absent_over_time is done by the evaluator itself (it needs every series at
+// once); everything else is in the implementation files:
+//   functions_range.cc      functions over range vectors
+//   functions_instant.cc    math, clamp, round, time and date, sort, vector,
+//                           scalar, timestamp, absent
+//   functions_labels.cc     label_replace, label_join
+//   functions_histogram.cc  histogram_quantile over classic `le` buckets
+//
+// The output labels are the function's business: most drop the metric name
+// (use ResultLabels below so delayed name removal works), some keep it.
+// Output `t` is ctx.t_ms unless the function says otherwise.
+//
+// Implementations are stateless and thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "select/promql/annotations.h"
+#include "select/promql/ast.h"
+#include "select/promql/value.h"
+
+namespace strata::promql {
+
+// One argument of a call at one step; which member is set follows the
+// signature's argument type.
+struct FunctionArg {
+  const Vector* vector = nullptr;  // instant vector argument
+  double scalar = 0;               // scalar argument
+  std::string_view str;            // string argument
+  const Series* window = nullptr;  // range vector argument: one series
+};
+
+struct FunctionCallContext {
+  const Call* call = nullptr;  // argument expressions and positions
+  int64_t t_ms = 0;            // evaluation time of this step
+  // The window of a range-vector argument: samples have
+  // range_start_ms < t <= range_end_ms.
+  int64_t range_start_ms = 0;
+  int64_t range_end_ms = 0;
+  bool range_query = false;  // for "sort is ineffective ..." warnings
+  bool delayed_name_removal = false;
+  Annotations* annotations = nullptr;
+};
+
+// Appends the call's result for this step to `out`. A non-OK status fails
+// the query (InvalidArgument for what Prometheus reports as a bad_data or
+// execution error; the message is Prometheus's).
+using FunctionImpl = absl::Status (*)(std::span<const FunctionArg> args, const FunctionCallContext& ctx,
+                                      Vector& out);
+
+// The implementation of the named function; null when Strata does not
+// evaluate it (the engine then fails the query with Unimplemented).
+FunctionImpl FindFunctionImpl(std::string_view name);
+
+// The labels of a function's output derived from `labels`: without
+// `__name__`, or, with delayed name removal, unchanged and `*drop_name` set.
+Labels ResultLabels(const Labels& labels, const FunctionCallContext& ctx, bool* drop_name);
+
+}  // namespace strata::promql

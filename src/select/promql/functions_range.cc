@@ -1,0 +1,8 @@
+#include "select/promql/functions_internal.h"
+
+namespace strata::promql {
+
+// Placeholder until the implementations land.
+void RegisterRangeFunctions(std::vector<FunctionImplEntry>& /*out*/) {}
+
+}  // namespace strata::promql
