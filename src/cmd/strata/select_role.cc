@@ -19,6 +19,12 @@ void RegisterSelectFlags(FlagSet& flags, select::SelectServiceOptions* options) 
   flags.Int("search.maxPointsPerTimeseries", &options->max_points_per_series,
             "Most points per series a range query may return");
   flags.Int("search.maxSamplesPerQuery", &options->max_samples, "Most samples a query may load");
+  flags.Int("search.maxSeries", &options->max_series,
+             "Most series a query may load over all its selectors (0: no limit); beyond it the query fails");
+  flags.Int("search.maxConcurrentRequests", &options->max_concurrent_queries,
+            "Most queries evaluated at once (0: no limit); others wait for -search.maxQueueDuration");
+  flags.Duration("search.maxQueueDuration", &options->max_queue_duration,
+                 "How long a query waits for one of -search.maxConcurrentRequests before it gets 503");
 }
 
 namespace {

@@ -70,6 +70,12 @@ absl::StatusOr<std::vector<promql::SeriesSamples>> MergeSearchResults(std::vecto
   return out;
 }
 
+absl::Status FanoutQuerier::SeriesLimitError() const {
+  return absl::ResourceExhaustedError(
+      fmt::format("the query selects more than {} series; narrow its selectors or raise -search.maxSeries",
+                  options_.max_series));
+}
+
 absl::StatusOr<promql::SeriesSet> FanoutQuerier::Select(const promql::SelectHints& hints,
                                                         std::span<const Matcher> matchers) {
   if (nodes_.empty()) return absl::UnavailableError("cannot select: no storage nodes configured");
@@ -86,7 +92,9 @@ absl::StatusOr<promql::SeriesSet> FanoutQuerier::Select(const promql::SelectHint
     request.matchers.assign(matchers.begin(), matchers.end());
     request.min_time_ms = hints.min_time_ms;
     request.max_time_ms = hints.max_time_ms;
-    request.max_series = options_.max_series;
+    // One more than the query may still load, so a node's answer shows
+    // whether the limit is exceeded.
+    request.max_series = options_.max_series == 0 ? 0 : options_.max_series - std::min(series_loaded_, options_.max_series) + 1;
     nodes_[i]->Search(ctx, std::move(request), [state, i](absl::StatusOr<SearchResult> result) {
       absl::MutexLock lock(&state->mu);
       state->results[i] = std::move(result);
@@ -117,10 +125,7 @@ absl::StatusOr<promql::SeriesSet> FanoutQuerier::Select(const promql::SelectHint
   for (size_t i = 0; i < results.size(); ++i) {
     absl::StatusOr<SearchResult>& r = results[i];
     if (r.ok()) {
-      if (r->truncated) {
-        set.warnings.push_back(
-            fmt::format("storage node {} truncated its answer at {} series", nodes_[i]->Name(), options_.max_series));
-      }
+      if (r->truncated) return SeriesLimitError();
       answered.push_back(*std::move(r));
       continue;
     }
@@ -143,6 +148,8 @@ absl::StatusOr<promql::SeriesSet> FanoutQuerier::Select(const promql::SelectHint
     for (std::string& f : failures) set.warnings.push_back(std::move(f));
   }
   STRATA_ASSIGN_OR_RETURN(set.series, MergeSearchResults(answered, hints.min_time_ms, hints.max_time_ms));
+  series_loaded_ += set.series.size();
+  if (options_.max_series != 0 && series_loaded_ > options_.max_series) return SeriesLimitError();
   return set;
 }
 

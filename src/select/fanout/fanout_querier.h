@@ -30,7 +30,9 @@ struct FanoutOptions {
   // Deadline of every Search call; Select never waits past it (plus a small
   // grace for callbacks to arrive).
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  // Most series per node (0: no limit); a truncated answer adds a warning.
+  // Most series the query may load, summed over its selectors
+  // (-search.maxSeries; 0: no limit). Beyond it Select fails with
+  // ResourceExhausted instead of answering from a truncated set.
   uint64_t max_series = 0;
 };
 
@@ -43,14 +45,18 @@ class FanoutQuerier : public promql::Querier {
   FanoutQuerier(std::vector<StorageApi*> nodes, FanoutOptions options);
 
   // Errors: InvalidArgument or ResourceExhausted reported by any node (the
-  // request itself is bad, asking elsewhere will not help), DataLoss for an
-  // undecodable chunk, Unavailable when no node answered.
+  // request itself is bad, asking elsewhere will not help), ResourceExhausted
+  // past max_series, DataLoss for an undecodable chunk, Unavailable when no
+  // node answered.
   absl::StatusOr<promql::SeriesSet> Select(const promql::SelectHints& hints,
                                            std::span<const Matcher> matchers) override;
 
  private:
+  absl::Status SeriesLimitError() const;
+
   std::vector<StorageApi*> nodes_;
   FanoutOptions options_;
+  uint64_t series_loaded_ = 0;  // by earlier Selects of this query
 };
 
 // Merges per-node search results into series with decoded samples in

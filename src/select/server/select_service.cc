@@ -50,7 +50,13 @@ struct SelectService::Metrics {
         duration(prometheus::BuildHistogram()
                      .Name("strata_select_query_duration_seconds")
                      .Help("Time to answer a query API request.")
-                     .Register(registry)) {}
+                     .Register(registry)),
+        rejected(prometheus::BuildCounter()
+                     .Name("strata_select_queries_rejected_total")
+                     .Help("Queries refused because -search.maxConcurrentRequests were running for "
+                           "-search.maxQueueDuration.")
+                     .Register(registry)
+                     .Add({})) {}
 
   void Observe(std::string_view path, std::string_view result, double seconds) {
     requests.Add({{"path", std::string(path)}, {"result", std::string(result)}}).Increment();
@@ -62,6 +68,7 @@ struct SelectService::Metrics {
 
   prometheus::Family<prometheus::Counter>& requests;
   prometheus::Family<prometheus::Histogram>& duration;
+  prometheus::Counter& rejected;
 };
 
 SelectService::SelectService(SelectServiceOptions options, std::vector<StorageApi*> storage_nodes,
@@ -76,10 +83,11 @@ SelectService::SelectService(SelectServiceOptions options, std::vector<StorageAp
              fo.tenant = tenant;
              fo.replication_factor = options_.replication_factor;
              fo.deadline = deadline;
-             fo.max_series = options_.max_series_per_node;
+             fo.max_series = static_cast<uint64_t>(std::max<int64_t>(0, options_.max_series));
              return std::make_unique<FanoutQuerier>(storage_nodes_, fo);
            },
-           [] { return NowUnixMillis(); }) {
+           [] { return NowUnixMillis(); }),
+      limiter_(options_.max_concurrent_queries, options_.max_queue_duration) {
   if (registry != nullptr) metrics_ = std::make_unique<Metrics>(*registry);
 }
 
@@ -147,13 +155,23 @@ HttpResponse SelectService::Handle(const HttpRequest& request) {
   }
   const std::string_view endpoint = api_path.substr(kApiPrefix.size());
   if (request.method != "GET" && request.method != "POST") return MethodNotAllowed();
+  if (endpoint != "query" && endpoint != "query_range") {
+    return ErrorOutcome(absl::NotFoundError(fmt::format("unsupported path requested: {}", request.path))).response;
+  }
+  ConcurrencySlot slot(limiter_);
+  if (!slot.acquired()) {
+    if (metrics_ != nullptr) metrics_->rejected.Increment();
+    return ErrorOutcome(absl::UnavailableError(fmt::format(
+                            "cannot handle more than {} concurrent queries during {}ms; lower the query load, or "
+                            "raise -search.maxConcurrentRequests or -search.maxQueueDuration",
+                            limiter_.limit(), limiter_.max_wait().count())))
+        .response;
+  }
   ApiOutcome outcome;
   if (endpoint == "query") {
     outcome = api_.Query(request, tenant);
-  } else if (endpoint == "query_range") {
-    outcome = api_.QueryRange(request, tenant);
   } else {
-    return ErrorOutcome(absl::NotFoundError(fmt::format("unsupported path requested: {}", request.path))).response;
+    outcome = api_.QueryRange(request, tenant);
   }
   if (metrics_ != nullptr) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -18,6 +18,7 @@
 // Metrics (when a registry is given):
 //   strata_select_requests_total{path,result}   result = success or errorType
 //   strata_select_query_duration_seconds{path}
+//   strata_select_queries_rejected_total   refused by -search.maxConcurrentRequests
 #pragma once
 
 #include <chrono>
@@ -31,6 +32,7 @@
 #include "common/rpc/storage_api.h"
 #include "select/api/query_api.h"
 #include "select/promql/engine.h"
+#include "select/server/concurrency_limiter.h"
 
 namespace prometheus {
 class Registry;
@@ -50,8 +52,13 @@ struct SelectServiceOptions {
   std::chrono::milliseconds query_timeout{std::chrono::minutes(2)};
   // -query.max-samples. Default 50,000,000.
   int64_t max_samples = 50'000'000;
-  // Most series each storage node returns per selector (0: no limit).
-  uint64_t max_series_per_node = 0;
+  // Most series one query may load, over all its selectors
+  // (-search.maxSeries; 0: no limit). Beyond it the query fails with 422.
+  int64_t max_series = 0;
+  // Most queries evaluated at once (-search.maxConcurrentRequests; 0: no
+  // limit). Others wait up to max_queue_duration, then get 503.
+  int64_t max_concurrent_queries = 8;
+  std::chrono::milliseconds max_queue_duration{std::chrono::seconds(10)};
 };
 
 // Thread-safe after construction: handlers run concurrently on the WorkPool
@@ -84,6 +91,7 @@ class SelectService {
   std::vector<StorageApi*> storage_nodes_;
   promql::Engine engine_;
   QueryApi api_;
+  ConcurrencyLimiter limiter_;
   std::unique_ptr<Metrics> metrics_;  // null without a registry
 };
 

@@ -248,7 +248,8 @@ TEST_CASE("fanout stops waiting at the deadline and tolerates late answers", "[s
   hanging.pending(SearchResult{});
 }
 
-TEST_CASE("fanout warns when a node truncated its answer", "[select][fanout]") {
+TEST_CASE("a query selecting more series than -search.maxSeries fails instead of answering partly",
+          "[select][fanout]") {
   SearchResult truncated = OneSeries(L({{"__name__", "m"}}), {Chunk({{1000, 1}})});
   truncated.truncated = true;
   FakeNode a("a", truncated);
@@ -257,10 +258,23 @@ TEST_CASE("fanout warns when a node truncated its answer", "[select][fanout]") {
   FanoutQuerier q({&a}, options);
   auto matchers = NameMatcher("m");
   auto set = q.Select(promql::SelectHints{0, 10000}, matchers);
-  REQUIRE(set.ok());
-  CHECK(set->warnings == std::vector<std::string>{"storage node a truncated its answer at 1 series"});
+  REQUIRE(set.status().code() == absl::StatusCode::kResourceExhausted);
+  CHECK(set.status().message() ==
+        "the query selects more than 1 series; narrow its selectors or raise -search.maxSeries");
   REQUIRE(a.requests.size() == 1);
-  CHECK(a.requests[0].max_series == 1);
+  CHECK(a.requests[0].max_series == 2);  // one more than allowed, to detect the excess
+}
+
+TEST_CASE("the series limit counts every selector of the query", "[select][fanout]") {
+  FakeNode a("a", OneSeries(L({{"__name__", "m"}}), {Chunk({{1000, 1}})}));
+  FanoutOptions options = Options(1);
+  options.max_series = 1;
+  FanoutQuerier q({&a}, options);
+  auto matchers = NameMatcher("m");
+  REQUIRE(q.Select(promql::SelectHints{0, 10000}, matchers).ok());
+  auto second = q.Select(promql::SelectHints{0, 10000}, matchers);
+  CHECK(second.status().code() == absl::StatusCode::kResourceExhausted);
+  CHECK(a.requests.back().max_series == 1);
 }
 
 }  // namespace
