@@ -5,7 +5,11 @@
 #       requests replayed into Strata (`strata all`), VictoriaMetrics
 #       single-node and Prometheus, reporting samples/s, server CPU seconds
 #       per million samples, peak RSS and disk bytes per sample, with the
-#       Strata/VM and Strata/Prometheus ratios.
+#       Strata/VM and Strata/Prometheus ratios;
+#   (c) query latency: after each system has settled, the host-dashboard
+#       queries of scripts/bench_queries.txt as Grafana range queries over
+#       1h, 6h and 24h ending at the end of the data, medians per range and
+#       the Strata/VM and Strata/Prometheus ratios.
 # See bench/README.md. Figures are only meaningful from a Release build.
 #
 # Environment:
@@ -22,6 +26,9 @@
 #   BENCH_SEND_TIMEOUT=15m              abort a replay after this long (use 60m for 24h)
 #   BENCH_QUERY_TIMEOUT=600             seconds allowed to each stored-data check query
 #   BENCH_KEEP_DATA=1                   keep the servers' data directories
+#   BENCH_QUERY_RANGES="1h 6h 24h"      (c) query-latency ranges (each capped at the data span)
+#   BENCH_QUERY_REPEAT=5                (c) runs of each query per range; the median is kept
+#   BENCH_SKIP_QUERIES=1                skip (c)
 #   VM_BIN=/usr/bin/victoria-metrics    VictoriaMetrics single-node binary
 #   PROM_BIN=/usr/bin/prometheus        Prometheus server binary (2.42 on Debian 12)
 set -euo pipefail
@@ -210,6 +217,58 @@ failures=0
 t_end=$((end_ms / 1000 + 60))
 range=$((t_end - start_ms / 1000 + 60))
 
+query_ranges=${BENCH_QUERY_RANGES:-1h 6h 24h}
+query_repeat=${BENCH_QUERY_REPEAT:-5}
+query_file=$(dirname "$0")/bench_queries.txt
+query_results=()  # "run label range median_ms errors"
+
+# "24h", "90m", "30s", "2d" -> seconds.
+duration_seconds() {
+  local n=${1%[smhd]}
+  case ${1: -1} in s) echo "$n" ;; m) echo $((n * 60)) ;; h) echo $((n * 3600)) ;; d) echo $((n * 86400)) ;; *) echo "$1" ;; esac
+}
+
+# Grafana's step for a ~1000 px panel, rounded to a whole number of seconds
+# and at least the 15 s scrape interval.
+grafana_step() { local s=$(( $1 / 1000 )); (( s >= 15 )) || s=15; echo "$s"; }
+
+# run_queries RUN LABEL PORT: (c) for one settled server. Each query runs
+# $query_repeat times per range; the per-range figure is the median over
+# every query of its median latency.
+run_queries() {
+  local run=$1 label=$2 port=$3 r range_s step start end q i ms errors med
+  for r in $query_ranges; do
+    range_s=$(duration_seconds "$r")
+    (( range_s <= t_end - start_ms / 1000 )) || range_s=$(( t_end - start_ms / 1000 ))
+    step=$(grafana_step "$range_s")
+    end=$(( (end_ms / 1000) / step * step ))
+    start=$(( end - range_s ))
+    local medians=() errors=0
+    while IFS= read -r q; do
+      [[ -z $q || $q == \#* ]] && continue
+      local times=()
+      for i in $(seq 1 "$query_repeat"); do
+        local out code
+        out=$(curl -s -o "$run_dir/query.out" -w '%{http_code} %{time_total}' --max-time "$query_timeout" \
+                "http://127.0.0.1:$port/api/v1/query_range" --data-urlencode "query=$q" \
+                --data-urlencode "start=$start" --data-urlencode "end=$end" --data-urlencode "step=$step" || true)
+        code=${out%% *}
+        if [[ $code != 200 ]] || ! grep -q '"status":"success"' "$run_dir/query.out"; then
+          errors=$((errors + 1))
+          [[ $i == 1 ]] && echo "-- $label: query failed (HTTP $code): $q: $(head -c 300 "$run_dir/query.out")"
+          continue
+        fi
+        times+=("$(awk -v t="${out#* }" 'BEGIN { printf "%.3f", t * 1000 }')")
+      done
+      (( ${#times[@]} > 0 )) && medians+=("$(printf '%s\n' "${times[@]}" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')")
+    done <"$query_file"
+    med=$(printf '%s\n' "${medians[@]:-0}" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
+    echo "-- $label: queries over $r (step ${step}s): median of per-query medians $med ms, ${#medians[@]} queries, $errors failed runs"
+    (( errors == 0 )) || failures=$((failures + 1))
+    query_results+=("$run $label $r $med $errors")
+  done
+}
+
 # run_system RUN SYSTEM: one replay into a fresh server; appends to results.
 run_system() {
   local run=$1 system=$2 bin ready_path label port dir log send_out send_rc cpu0 cpu1 cpu2 result sent wall
@@ -360,6 +419,8 @@ run_system() {
     failures=$((failures + 1))
   fi
 
+  [[ -n ${BENCH_SKIP_QUERIES:-} ]] || run_queries "$run" "$label" "$port"
+
   if [[ -n $snap_dir ]]; then
     disk=$(du -sb "$snap_dir" | cut -f1)
     extra=", live data dir without the snapshot (blocks+wal+chunks_head) $(du -sb --exclude=snapshots "$dir" | cut -f1) bytes"
@@ -480,6 +541,23 @@ printf '%s\n' "${results[@]}" | awk -v tck="$clk_tck" -v commit="$commit" -v bt=
     }
     print "\nCPU is the server process utime+stime from /proc/PID/stat during the replay (\"incl. flush\" adds force_flush and force_merge, or for Prometheus the snapshot, and the settle wait); peak RSS is VmHWM; disk is `du -sb` of the data directory after force_flush and force_merge (Strata, VictoriaMetrics) or of a TSDB snapshot, i.e. all blocks plus the head written as a block (Prometheus)." > out
   }'
+if (( ${#query_results[@]} > 0 )); then
+  printf '%s\n' "${query_results[@]}" | awk -v out="$report" -v reps="$query_repeat" '
+    { key = $3; ms[$1, $2, key] = $4; err[$1, $2, key] = $5; if (!(key in seen)) { seen[key] = 1; order[++nr] = key } ; runs[$1] = 1 }
+    END {
+      print "\nQuery latency: median over the queries of scripts/bench_queries.txt of each query'"'"'s median of " reps " runs, in ms" 
+      print "\n## Query latency\n\nMedian over the queries of `scripts/bench_queries.txt` of each query'"'"'s median of " reps " runs, in ms.\n" > out
+      print "| run | range | Strata | VictoriaMetrics | Prometheus | Strata/VM | Strata/Prom |" > out
+      print "|---|---|---:|---:|---:|---:|---:|" > out
+      for (r in runs) for (i = 1; i <= nr; i++) {
+        k = order[i]; s = ms[r, "Strata", k]; v = ms[r, "VictoriaMetrics", k]; p = ms[r, "Prometheus", k]
+        sv = s == "" ? "n/a" : s; vv = v == "" ? "n/a" : v; pv = p == "" ? "n/a" : p
+        rv = (s != "" && v > 0) ? sprintf("%.2f", s / v) : "n/a"; rp = (s != "" && p > 0) ? sprintf("%.2f", s / p) : "n/a"
+        printf "run %s %-4s Strata %8s ms  VM %8s ms  Prometheus %8s ms  Strata/VM %s  Strata/Prom %s\n", r, k, sv, vv, pv, rv, rp
+        printf "| %s | %s | %s | %s | %s | %s | %s |\n", r, k, sv, vv, pv, rv, rp > out
+      }
+    }'
+fi
 echo
 echo "-- written $report"
 if [[ $failures -gt 0 ]]; then

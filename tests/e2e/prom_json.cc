@@ -63,6 +63,14 @@ absl::StatusOr<QueryResponse> ParseQueryResponse(std::string_view body) {
   if (data["resultType"].get(s) == simdjson::SUCCESS) r.result_type = std::string(s);
   simdjson::dom::array result;
   if (data["result"].get(result) != simdjson::SUCCESS) return r;
+  if (r.result_type == "scalar" || r.result_type == "string") {
+    // `"result": [<time>, "<value>"]`: one unlabelled point.
+    QuerySeries qs;
+    auto st = ParsePoint(result, &qs.points);
+    if (!st.ok()) return st;
+    r.series.push_back(std::move(qs));
+    return r;
+  }
   for (simdjson::dom::element item : result) {
     QuerySeries qs;
     simdjson::dom::object metric;

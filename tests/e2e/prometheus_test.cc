@@ -2,10 +2,7 @@
 // sender: it scrapes itself every second and remote-writes to the insert
 // node. What the select node returns must match what Prometheus returns from
 // its own TSDB for the same selector and time.
-#include <signal.h>
-
 #include <chrono>
-#include <fstream>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -14,11 +11,10 @@
 #include "common/base/clock.h"
 #include "e2e/cluster.h"
 #include "e2e/prom_json.h"
+#include "e2e/real_prometheus.h"
 
 namespace strata::testing {
 namespace {
-
-constexpr const char* kPrometheusBinary = "/usr/bin/prometheus";
 
 std::string Diff(const QueryResponse& want, const QueryResponse& got) {
   std::string out;
@@ -44,51 +40,14 @@ TEST_CASE("samples remote-written by a real Prometheus read back as Prometheus r
   StrataCluster cluster;
   cluster.Start();
 
-  uint16_t prom_port = PickFreePort();
-  std::string config_path = cluster.dir().path() + "/prometheus.yml";
-  {
-    std::ofstream config(config_path);
-    config << fmt::format(R"(global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: prometheus
-    static_configs:
-      - targets: ['127.0.0.1:{}']
-remote_write:
-  - url: http://127.0.0.1:{}/insert/0/prometheus/api/v1/write
-    queue_config:
-      batch_send_deadline: 1s
-      max_shards: 4
-)",
-                          prom_port, cluster.insert_port());
-  }
-  ChildProcess prometheus;
-  prometheus.Start({kPrometheusBinary, "--config.file=" + config_path,
-                    "--storage.tsdb.path=" + cluster.dir().path() + "/prometheus-data",
-                    fmt::format("--web.listen-address=127.0.0.1:{}", prom_port)},
-                   cluster.dir().path() + "/prometheus.log");
-
-  // Let Prometheus scrape a few times, then compare at a time a few seconds
-  // in the past (the remote_write queue sends at most 1 s late).
-  bool prom_up = false;
-  for (int i = 0; i < 100 && !prom_up; ++i) {
-    auto r = HttpClient::Get("127.0.0.1", prom_port, "/-/ready");
-    prom_up = r.ok() && r->status == 200;
-    if (!prom_up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  INFO(prometheus.LogTail());
-  REQUIRE(prom_up);
-  // The first scrape comes a few seconds after start; wait for it, then for
-  // a few more scrapes so that the comparison time has history behind it.
-  bool scraped = false;
-  for (int i = 0; i < 150 && !scraped; ++i) {
-    auto r = HttpClient::Get("127.0.0.1", prom_port, "/api/v1/query?query=up");
-    auto parsed = r.ok() ? ParseQueryResponse(r->body) : absl::StatusOr<QueryResponse>(r.status());
-    scraped = parsed.ok() && !parsed->series.empty();
-    if (!scraped) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  REQUIRE(scraped);
+  RealPrometheus prometheus(cluster.dir().path(), cluster.insert_port());
+  std::string error;
+  const bool started = prometheus.Start(&error);
+  INFO(error);
+  REQUIRE(started);
+  const uint16_t prom_port = prometheus.port();
+  // Compare at a time a few seconds in the past (the remote_write queue
+  // sends at most 1 s late), with a few scrapes behind it.
   std::this_thread::sleep_for(std::chrono::seconds(5));
   int64_t t = NowUnixMillis() / 1000 - 2;
 
@@ -117,7 +76,7 @@ remote_write:
     CHECK(diff.empty());
     if (q == queries[0]) CHECK(want->series.size() > 100);
   }
-  prometheus.Stop(SIGTERM);
+  prometheus.Stop();
 }
 
 }  // namespace

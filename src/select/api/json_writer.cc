@@ -104,6 +104,23 @@ void AppendPoint(const Sample& s, std::string* out) {
 
 }  // namespace
 
+namespace {
+
+// `,"<name>":["a","b"]`, or nothing for an empty list.
+void AppendStringArray(std::string_view name, const std::vector<std::string>& items, std::string* out) {
+  if (items.empty()) return;
+  out->append(",\"");
+  out->append(name);
+  out->append("\":[");
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    AppendJsonString(items[i], out);
+  }
+  out->push_back(']');
+}
+
+}  // namespace
+
 void WriteQueryResponse(const promql::QueryResult& result, std::string* out) {
   out->append("{\"status\":\"success\",");
   if (result.partial) out->append("\"isPartial\":true,");
@@ -147,14 +164,10 @@ void WriteQueryResponse(const promql::QueryResult& result, std::string* out) {
     }
   }
   out->push_back('}');
-  if (!result.warnings.empty()) {
-    out->append(",\"warnings\":[");
-    for (size_t i = 0; i < result.warnings.size(); ++i) {
-      if (i > 0) out->push_back(',');
-      AppendJsonString(result.warnings[i], out);
-    }
-    out->push_back(']');
-  }
+  // Prometheus 3 answers annotations in "warnings" and "infos", each only
+  // when not empty.
+  AppendStringArray("warnings", result.warnings, out);
+  AppendStringArray("infos", result.infos, out);
   out->push_back('}');
 }
 

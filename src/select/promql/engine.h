@@ -5,16 +5,17 @@
 // client's, reported by the API as `invalid parameter "query": ...`), then
 // executed against a Querier (errors there are execution errors).
 //
-// Implemented: vector selectors (lookback window (t - lookback, t], stale
-// markers end a series, offset, @), matrix selectors in instant queries,
-// number and string literals, unary minus, and binary arithmetic and
-// comparisons between scalars and between a vector and a scalar. Functions,
-// aggregations, subqueries and vector-vector matching come with the full
-// engine (TODO(#promql-engine)).
+// Evaluation follows Prometheus engine.go: every node is evaluated over all
+// steps of the query at once (engine_eval.h), per-step operators
+// (functions.h, aggregations.h, binary_ops.h) are called once per step, and
+// the per-step outputs are assembled back into series by their labels. Data
+// is loaded before evaluation with one Querier::Select per selector over
+// the time range that selector needs (offset, `@`, lookback, ranges and
+// enclosing subqueries included).
 //
 // Limits (EngineOptions): points per series of a range query, samples per
-// query (ResourceExhausted), and a deadline checked between series
-// (DeadlineExceeded).
+// query (ResourceExhausted), and a deadline checked between steps and
+// series (DeadlineExceeded).
 #pragma once
 
 #include <chrono>
@@ -42,6 +43,14 @@ struct EngineOptions {
   int64_t max_points_per_series = 11'000;
   // Query timeout (-query.timeout); a per-query timeout can only lower it.
   std::chrono::milliseconds timeout{std::chrono::minutes(2)};
+  // Prometheus 3's --enable-feature=promql-delayed-name-removal: operators
+  // mark `__name__` for removal and the engine drops it from the result.
+  bool delayed_name_removal = false;
+  // Accept functions marked experimental in function_signatures.h.
+  bool experimental_functions = false;
+  // The step of a subquery written without one (`x[1h:]`); Prometheus uses
+  // the global rule evaluation interval, 1m by default.
+  int64_t default_subquery_step_ms = 60000;
 };
 
 // Per-query overrides (HTTP parameters `lookback_delta`, `timeout`).
@@ -58,16 +67,21 @@ struct SeriesResult {
 
 struct QueryResult {
   ValueType type = ValueType::kVector;
-  std::vector<SeriesResult> series;  // vector and matrix results, sorted by labels
+  // Vector and matrix results, sorted by labels; except an instant vector
+  // whose outermost operation is sort, sort_desc, sort_by_label(_desc),
+  // topk or bottomk, which keeps that operation's order.
+  std::vector<SeriesResult> series;
   Sample scalar;                     // scalar result (and the time of a string result)
   std::string string_value;          // string result
   bool partial = false;              // from the Querier: some data may be missing
-  std::vector<std::string> warnings;
+  std::vector<std::string> warnings;  // the Querier's and "PromQL warning: ..." annotations
+  std::vector<std::string> infos;     // "PromQL info: ..." annotations
 };
 
 // A parsed and validated query, ready to execute once. Thread-compatible.
 struct PreparedQuery {
   ExprPtr expr;
+  std::string query;  // the text, to render annotation positions against
   bool instant = true;
   int64_t start_ms = 0;
   int64_t end_ms = 0;
@@ -94,7 +108,9 @@ class Engine {
 
   // Evaluates `query` reading through `querier` (which may block). Errors:
   // ResourceExhausted (max samples), DeadlineExceeded (timeout), Unimplemented
-  // (constructs not evaluated yet), or the Querier's error.
+  // (a function without implementation), FailedPrecondition ("vector cannot
+  // contain metrics with the same labelset"), InvalidArgument (other
+  // evaluation errors of operators and functions), or the Querier's error.
   absl::StatusOr<QueryResult> Exec(const PreparedQuery& query, Querier& querier) const;
 
   const EngineOptions& options() const { return options_; }

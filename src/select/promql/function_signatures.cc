@@ -12,7 +12,10 @@ constexpr ValueType Str = ValueType::kString;
 
 // After Prometheus promql/parser/functions.go (3.x), sorted by name so that
 // FindFunction can binary-search. Experimental entries are the ones gated
-// behind promql-experimental-functions there.
+// behind promql-experimental-functions there; the newest of them (start,
+// end, step, range, min_of, max_of, histogram_quantiles, info) are listed so
+// that queries using them parse with the feature on, whether or not the
+// evaluator implements them yet.
 const std::vector<FunctionSignature>& Table() {
   static const std::vector<FunctionSignature> table = [] {
     std::vector<FunctionSignature> t = {
@@ -42,6 +45,7 @@ const std::vector<FunctionSignature>& Table() {
         {"delta", {M}, 0, V, false},
         {"deriv", {M}, 0, V, false},
         {"double_exponential_smoothing", {M, S, S}, 0, V, true},
+        {"end", {}, 0, S, true},
         {"exp", {V}, 0, V, false},
         {"first_over_time", {M}, 0, V, true},
         {"floor", {V}, 0, V, false},
@@ -49,12 +53,14 @@ const std::vector<FunctionSignature>& Table() {
         {"histogram_count", {V}, 0, V, false},
         {"histogram_fraction", {S, S, V}, 0, V, false},
         {"histogram_quantile", {S, V}, 0, V, false},
+        {"histogram_quantiles", {V, Str, S, S}, 9, V, true},
         {"histogram_stddev", {V}, 0, V, false},
         {"histogram_stdvar", {V}, 0, V, false},
         {"histogram_sum", {V}, 0, V, false},
         {"hour", {V}, 1, V, false},
         {"idelta", {M}, 0, V, false},
         {"increase", {M}, 0, V, false},
+        {"info", {V, V}, 1, V, true},
         {"irate", {M}, 0, V, false},
         {"label_join", {V, Str, Str, Str}, -1, V, false},
         {"label_replace", {V, Str, Str, Str, Str}, 0, V, false},
@@ -63,7 +69,9 @@ const std::vector<FunctionSignature>& Table() {
         {"log10", {V}, 0, V, false},
         {"log2", {V}, 0, V, false},
         {"mad_over_time", {M}, 0, V, true},
+        {"max_of", {S, S}, 0, S, true},
         {"max_over_time", {M}, 0, V, false},
+        {"min_of", {S, S}, 0, S, true},
         {"min_over_time", {M}, 0, V, false},
         {"minute", {V}, 1, V, false},
         {"month", {V}, 1, V, false},
@@ -72,6 +80,7 @@ const std::vector<FunctionSignature>& Table() {
         {"present_over_time", {M}, 0, V, false},
         {"quantile_over_time", {S, M}, 0, V, false},
         {"rad", {V}, 0, V, false},
+        {"range", {}, 0, S, true},
         {"rate", {M}, 0, V, false},
         {"resets", {M}, 0, V, false},
         {"round", {V, S}, 1, V, false},
@@ -84,6 +93,8 @@ const std::vector<FunctionSignature>& Table() {
         {"sort_by_label_desc", {V, Str}, -1, V, true},
         {"sort_desc", {V}, 0, V, false},
         {"sqrt", {V}, 0, V, false},
+        {"start", {}, 0, S, true},
+        {"step", {}, 0, S, true},
         {"stddev_over_time", {M}, 0, V, false},
         {"stdvar_over_time", {M}, 0, V, false},
         {"sum_over_time", {M}, 0, V, false},

@@ -54,6 +54,9 @@ struct FunctionCallContext {
   bool range_query = false;  // for "sort is ineffective ..." warnings
   bool delayed_name_removal = false;
   Annotations* annotations = nullptr;
+  // Position of the whole call expression: annotations raised by the
+  // function itself (e.g. sort in a range query) point at it.
+  PositionRange pos;
 };
 
 // Appends the call's result for this step to `out`. A non-OK status fails

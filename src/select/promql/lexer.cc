@@ -1,8 +1,10 @@
 #include "select/promql/lexer.h"
+#include "select/promql/go_format.h"
 
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 #include <fmt/format.h>
@@ -23,28 +25,6 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-// Go's %q of a string (enough for error messages: quotes, backslashes and
-// control characters escaped).
-std::string GoQuote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-  return out;
-}
 
 // Go's %q of a rune: 'x'.
 std::string GoQuoteRune(char c) {
@@ -79,6 +59,39 @@ void AppendUtf8(uint32_t r, std::string* out) {
     out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
     out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
   }
+}
+
+// Go's lexer decodes the query rune by rune; a string with bytes that are
+// not UTF-8 is an error (escapes like \xff are fine).
+bool ValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t len = 0;
+    uint32_t r = 0;
+    uint32_t min = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2, r = c & 0x1F, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3, r = c & 0x0F, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4, r = c & 0x07, min = 0x10000;
+    } else {
+      return false;
+    }
+    if (i + len > s.size()) return false;
+    for (size_t k = 1; k < len; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if ((b & 0xC0) != 0x80) return false;
+      r = (r << 6) | (b & 0x3F);
+    }
+    if (r < min || r > 0x10FFFF || (r >= 0xD800 && r < 0xE000)) return false;
+    i += len;
+  }
+  return true;
 }
 
 struct Keyword {
@@ -119,7 +132,17 @@ std::string Token::Describe() const {
   switch (type) {
     case TokenType::kEof: return "end of input";
     case TokenType::kError: return value;
-    case TokenType::kIdentifier: return fmt::format("identifier {}", GoQuote(text));
+    case TokenType::kIdentifier: {
+      // Aggregators are keywords in Prometheus's lexer: <aggr:sum>.
+      static constexpr std::string_view kAggregators[] = {
+          "sum", "avg", "count", "min", "max", "group", "stddev", "stdvar", "topk", "bottomk",
+          "count_values", "quantile", "limitk", "limit_ratio"};
+      const std::string lower = Lower(text);
+      for (std::string_view a : kAggregators) {
+        if (a == lower) return fmt::format("<aggr:{}>", text);
+      }
+      return fmt::format("identifier {}", GoQuote(text));
+    }
     case TokenType::kMetricIdentifier: return fmt::format("metric identifier {}", GoQuote(text));
     case TokenType::kNumber: return fmt::format("number {}", GoQuote(text));
     case TokenType::kDuration: return fmt::format("duration {}", GoQuote(text));
@@ -234,11 +257,11 @@ Token Lexer::Next() {
       if (!in_brackets_) return Error(start, fmt::format("unexpected colon {}", GoQuoteRune(c)));
       return single(TokenType::kColon);
     case '=':
-      if (next == '~') { pos_ += 2; return Make(TokenType::kEqlRegex, start); }
+      // Regex matchers exist only inside braces.
+      if (next == '~') return Error(start, fmt::format("unexpected character after '=': {}", GoQuoteRune(next)));
       return pair('=', TokenType::kEql, TokenType::kAssign);
     case '!':
       if (next == '=') { pos_ += 2; return Make(TokenType::kNeq, start); }
-      if (next == '~') { pos_ += 2; return Make(TokenType::kNeqRegex, start); }
       return Error(start, fmt::format("unexpected character after '!': {}", GoQuoteRune(next)));
     case '<': return pair('=', TokenType::kLte, TokenType::kLss);
     case '>': return pair('=', TokenType::kGte, TokenType::kGtr);
@@ -285,6 +308,7 @@ Token Lexer::LexString(char quote) {
     ++pos_;
   }
   Token t = Make(TokenType::kString, start);
+  if (!ValidUtf8(t.text)) return Error(start, "invalid UTF-8 rune");
   auto unquoted = Unquote(t.text);
   if (!unquoted.ok()) return Error(start, std::string(ToStd(unquoted.status().message())));
   t.value = *std::move(unquoted);
@@ -293,8 +317,24 @@ Token Lexer::LexString(char quote) {
 
 Token Lexer::LexNumberOrDuration() {
   const size_t start = pos_;
+  bool underscore = false;
+  // Digits with Go-style `_` separators between digits (1_000, 0x_FF).
   auto digits = [&](bool hex) {
-    while (pos_ < input_.size() && (IsDigit(input_[pos_]) || (hex && HexValue(input_[pos_]) >= 0))) ++pos_;
+    auto is_digit = [&](char c) { return IsDigit(c) || (hex && HexValue(c) >= 0); };
+    while (pos_ < input_.size()) {
+      const char c = input_[pos_];
+      if (is_digit(c)) {
+        ++pos_;
+        continue;
+      }
+      if (c == '_' && pos_ > start && pos_ + 1 < input_.size() && is_digit(input_[pos_ + 1]) &&
+          (is_digit(input_[pos_ - 1]) || (hex && (input_[pos_ - 1] == 'x' || input_[pos_ - 1] == 'X')))) {
+        underscore = true;
+        ++pos_;
+        continue;
+      }
+      break;
+    }
   };
   bool hex = false;
   if (input_[pos_] == '0' && pos_ + 1 < input_.size() && (input_[pos_ + 1] == 'x' || input_[pos_ + 1] == 'X')) {
@@ -318,6 +358,7 @@ Token Lexer::LexNumberOrDuration() {
       digits(false);
     }
   }
+  if (underscore) plain_integer = false;
   if (pos_ >= input_.size() || !IsAlnum(input_[pos_])) return Make(TokenType::kNumber, start);
   // A duration: digits followed by units, possibly compound (1h30m).
   if (plain_integer) {
@@ -354,7 +395,9 @@ Token Lexer::LexIdentifier() {
   }
   // `start` and `end` are keywords only as `@ start()` / `@ end()`; elsewhere
   // they are ordinary metric names.
-  if ((lower == "start" || lower == "end") && pos_ < input_.size() && input_[pos_] == '(') {
+  size_t after = pos_;
+  while (after < input_.size() && IsSpace(input_[after])) ++after;
+  if ((lower == "start" || lower == "end") && after < input_.size() && input_[after] == '(') {
     t.type = lower == "start" ? TokenType::kStart : TokenType::kEnd;
   }
   return t;
@@ -482,7 +525,9 @@ absl::StatusOr<double> ParseNumber(std::string_view text) {
     return absl::InvalidArgumentError(fmt::format("error parsing number: {}", GoQuote(text)));
   };
   if (text.empty()) return invalid();
-  const std::string lower = Lower(text);
+  std::string lower = Lower(text);
+  // Digit separators (1_000): the lexer only lets them through between digits.
+  std::erase(lower, '_');
   if (lower == "inf" || lower == "+inf") return std::numeric_limits<double>::infinity();
   if (lower == "-inf") return -std::numeric_limits<double>::infinity();
   if (lower == "nan") return std::numeric_limits<double>::quiet_NaN();
@@ -490,7 +535,12 @@ absl::StatusOr<double> ParseNumber(std::string_view text) {
   if (lower.size() > 2 && lower[0] == '0' && lower[1] == 'x') {
     uint64_t v = 0;
     auto [ptr, ec] = std::from_chars(lower.data() + 2, lower.data() + lower.size(), v, 16);
-    if (ec != std::errc() || ptr != lower.data() + lower.size()) return invalid();
+    // strconv.ParseInt(s, 0, 64) is signed; ParseFloat rejects hex without
+    // a 'p' exponent, so larger values are errors.
+    if (ec != std::errc() || ptr != lower.data() + lower.size() ||
+        v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return invalid();
+    }
     return static_cast<double>(v);
   }
   bool all_digits = true;
@@ -505,8 +555,11 @@ absl::StatusOr<double> ParseNumber(std::string_view text) {
   auto [ptr, ec] = std::from_chars(lower.data(), lower.data() + lower.size(), v);
   if (ptr != lower.data() + lower.size()) return invalid();
   if (ec == std::errc::result_out_of_range) {
-    // Go returns ±Inf or 0 with ErrRange; Prometheus then reports the error.
-    return invalid();
+    // Go reports overflow (±Inf) as an error but returns underflow as the
+    // nearest denormal or zero.
+    const double d = std::strtod(lower.c_str(), nullptr);
+    if (std::isinf(d)) return invalid();
+    return d;
   }
   if (ec != std::errc()) return invalid();
   return v;

@@ -94,6 +94,7 @@ absl::StatusOr<std::string> Unquote(std::string_view quoted);
 
 // Parses a PromQL number literal as Prometheus does: integers with base
 // prefixes (0x, leading-0 octal) first, then decimal floats and Inf/NaN.
+// `_` digit separators (1_000) are ignored; the lexer checks their placement.
 absl::StatusOr<double> ParseNumber(std::string_view text);
 
 }  // namespace strata::promql

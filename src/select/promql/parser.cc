@@ -1,13 +1,19 @@
 #include "select/promql/parser.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <deque>
+#include <limits>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "common/base/status.h"
 #include "common/model/labels.h"
 #include "select/promql/annotations.h"
+#include "select/promql/ast_printer.h"
+#include "select/promql/function_signatures.h"
 #include "select/promql/lexer.h"
 
 namespace strata::promql {
@@ -46,6 +52,45 @@ bool BinaryOpOf(TokenType type, OpInfo* info) {
 }
 constexpr int kPowPrecedence = 6;
 
+struct AggregatorName {
+  std::string_view name;
+  AggregateOp op;
+};
+constexpr AggregatorName kAggregators[] = {
+    {"sum", AggregateOp::kSum},         {"avg", AggregateOp::kAvg},
+    {"count", AggregateOp::kCount},     {"min", AggregateOp::kMin},
+    {"max", AggregateOp::kMax},         {"group", AggregateOp::kGroup},
+    {"stddev", AggregateOp::kStddev},   {"stdvar", AggregateOp::kStdvar},
+    {"topk", AggregateOp::kTopk},       {"bottomk", AggregateOp::kBottomk},
+    {"count_values", AggregateOp::kCountValues}, {"quantile", AggregateOp::kQuantile},
+    {"limitk", AggregateOp::kLimitk},   {"limit_ratio", AggregateOp::kLimitRatio},
+};
+
+// Aggregators are keywords in Prometheus, matched case-insensitively.
+bool AggregatorOf(std::string_view text, AggregateOp* op) {
+  if (text.size() > 12) return false;
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const AggregatorName& a : kAggregators) {
+    if (a.name == lower) {
+      *op = a.op;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Prometheus's legacy label name check ([a-zA-Z_][a-zA-Z0-9_]*).
+bool IsLegacyLabelName(std::string_view s) {
+  if (s.empty()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
 ExprPtr MakeExpr(auto node, int start, int end) {
   auto e = std::make_unique<Expr>();
   e->node = std::move(node);
@@ -53,16 +98,46 @@ ExprPtr MakeExpr(auto node, int start, int end) {
   return e;
 }
 
+int TokenEnd(const Token& t) { return t.pos + static_cast<int>(t.text.size()); }
+
+// Prometheus's Go parser has no depth limit (goroutine stacks grow); ours
+// recurses on the thread's stack, and so do the type checker, the evaluator
+// and the tree's destructor. Deeper queries are refused with an error rather
+// than crashing the process. Nesting counts parser recursion (parentheses,
+// unary operators, call arguments); depth counts the height of the tree,
+// which long operator chains and stacked subqueries grow without recursion.
+constexpr int kMaxNesting = 500;
+constexpr int kMaxDepth = 2000;
+
+template <typename F>
+void ForEachChild(const Expr& e, F&& f) {
+  if (const auto* sq = e.As<SubqueryExpr>()) f(*sq->expr);
+  if (const auto* p = e.As<ParenExpr>()) f(*p->expr);
+  if (const auto* u = e.As<UnaryExpr>()) f(*u->expr);
+  if (const auto* b = e.As<BinaryExpr>()) {
+    f(*b->lhs);
+    f(*b->rhs);
+  }
+  if (const auto* a = e.As<AggregateExpr>()) {
+    f(*a->expr);
+    if (a->param) f(*a->param);
+  }
+  if (const auto* c = e.As<Call>()) {
+    for (const ExprPtr& arg : c->args) f(*arg);
+  }
+}
+
 class Parser {
  public:
-  explicit Parser(std::string_view query) : query_(query), lexer_(query) {}
+  Parser(std::string_view query, const ParseOptions& options) : query_(query), options_(options), lexer_(query) {}
 
   absl::StatusOr<ExprPtr> Parse() {
-    if (Peek().type == TokenType::kEof) return Error(Peek().pos, "no expression found in input");
+    if (Peek().type == TokenType::kEof) return Error(0, "no expression found in input");
     STRATA_ASSIGN_OR_RETURN(ExprPtr expr, ParseBinary(0));
+    if (too_deep_pos_ >= 0) return TooDeep(too_deep_pos_, kMaxDepth);
     const Token& t = Peek();
-    if (t.type == TokenType::kError) return Error(t.pos, t.value);
     if (t.type != TokenType::kEof) return Unexpected(t, "");
+    STRATA_RETURN_IF_ERROR(Check(*expr).status());
     return expr;
   }
 
@@ -75,6 +150,7 @@ class Parser {
     Peek();
     Token t = std::move(buffer_.front());
     buffer_.pop_front();
+    if (t.type != TokenType::kEof && t.type != TokenType::kError) last_end_ = TokenEnd(t);
     return t;
   }
   absl::Status Error(int pos, std::string_view message) const { return ParseError(query_, pos, message); }
@@ -87,81 +163,101 @@ class Parser {
     return Error(t.pos, msg);
   }
 
+  // ---- Expressions -------------------------------------------------------
+
+  // Builds a node and records its height; see kMaxDepth.
+  template <typename Node>
+  ExprPtr Make(Node node, int start, int end) {
+    ExprPtr e = MakeExpr(std::move(node), start, end);
+    int height = 0;
+    ForEachChild(*e, [&](const Expr& child) {
+      auto it = height_.find(&child);
+      height = std::max(height, it == height_.end() ? 1 : it->second);
+    });
+    ++height;
+    height_[e.get()] = height;
+    if (height > kMaxDepth && too_deep_pos_ < 0) too_deep_pos_ = start;
+    return e;
+  }
+
+  absl::Status TooDeep(int pos, int limit) const {
+    return Error(pos, fmt::format("query is nested too deeply (more than {} levels)", limit));
+  }
+
   absl::StatusOr<ExprPtr> ParseBinary(int min_precedence) {
     STRATA_ASSIGN_OR_RETURN(ExprPtr lhs, ParseUnary());
     while (true) {
+      if (too_deep_pos_ >= 0) return TooDeep(too_deep_pos_, kMaxDepth);
       OpInfo info;
       if (!BinaryOpOf(Peek().type, &info) || info.precedence < min_precedence) return lhs;
-      const Token op_token = Take();
-      bool return_bool = false;
+      Take();
+      BinaryExpr b;
+      b.op = info.op;
+      VectorMatching vm;
       if (Peek().type == TokenType::kBool) {
         Take();
-        return_bool = true;
+        b.return_bool = true;
       }
-      if (Peek().type == TokenType::kOn || Peek().type == TokenType::kIgnoring ||
-          Peek().type == TokenType::kGroupLeft || Peek().type == TokenType::kGroupRight) {
-        // TODO(#promql-engine): vector matching modifiers.
-        return Error(Peek().pos, fmt::format("vector matching ({}) is not supported yet", Peek().text));
+      if (Peek().type == TokenType::kOn || Peek().type == TokenType::kIgnoring) {
+        vm.on = Take().type == TokenType::kOn;
+        STRATA_ASSIGN_OR_RETURN(vm.matching_labels, ParseGroupingLabels());
+        if (Peek().type == TokenType::kGroupLeft || Peek().type == TokenType::kGroupRight) {
+          vm.card = Take().type == TokenType::kGroupLeft ? MatchCardinality::kManyToOne : MatchCardinality::kOneToMany;
+          if (Peek().type == TokenType::kLeftParen) {
+            STRATA_ASSIGN_OR_RETURN(vm.include, ParseGroupingLabels());
+          }
+        }
       }
+      // Until Check() knows the operand types, every binary expression
+      // carries its matching, as in Prometheus.
+      b.matching = std::move(vm);
       // `^` is right-associative; the others are left-associative.
       const int next_min = info.op == BinaryOp::kPow ? info.precedence : info.precedence + 1;
       STRATA_ASSIGN_OR_RETURN(ExprPtr rhs, ParseBinary(next_min));
-      STRATA_ASSIGN_OR_RETURN(lhs, MakeBinary(info.op, op_token, return_bool, std::move(lhs), std::move(rhs)));
+      const int start = lhs->pos.start;
+      const int end = rhs->pos.end;
+      b.lhs = std::move(lhs);
+      b.rhs = std::move(rhs);
+      lhs = Make(std::move(b), start, end);
     }
-  }
-
-  absl::StatusOr<ExprPtr> MakeBinary(BinaryOp op, const Token& op_token, bool return_bool, ExprPtr lhs,
-                                     ExprPtr rhs) const {
-    const int start = lhs->pos.start;
-    const int end = rhs->pos.end;
-    const ValueType lt = lhs->Type();
-    const ValueType rt = rhs->Type();
-    if (return_bool && !IsComparisonOp(op)) {
-      return Error(op_token.pos, "bool modifier can only be used on comparison operators");
-    }
-    if ((lt != ValueType::kScalar && lt != ValueType::kVector) ||
-        (rt != ValueType::kScalar && rt != ValueType::kVector)) {
-      return Error(start, "binary expression must contain only scalar and instant vector types");
-    }
-    if (IsComparisonOp(op) && !return_bool && lt == ValueType::kScalar && rt == ValueType::kScalar) {
-      return Error(start, "comparisons between scalars must use BOOL modifier");
-    }
-    if (IsSetOp(op) && (lt == ValueType::kScalar || rt == ValueType::kScalar)) {
-      return Error(start, fmt::format("set operator \"{}\" not allowed in binary scalar expression", BinaryOpName(op)));
-    }
-    BinaryExpr b;
-    b.op = op;
-    b.lhs = std::move(lhs);
-    b.rhs = std::move(rhs);
-    b.return_bool = return_bool;
-    return MakeExpr(std::move(b), start, end);
   }
 
   absl::StatusOr<ExprPtr> ParseUnary() {
+    if (too_deep_pos_ >= 0) return TooDeep(too_deep_pos_, kMaxDepth);
+    if (nesting_ >= kMaxNesting) return TooDeep(Peek().pos, kMaxNesting);
+    ++nesting_;
+    auto result = ParseUnaryNested();
+    --nesting_;
+    return result;
+  }
+
+  absl::StatusOr<ExprPtr> ParseUnaryNested() {
     const TokenType type = Peek().type;
     if (type != TokenType::kAdd && type != TokenType::kSub) return ParsePostfix();
     const Token op = Take();
-    // Unary minus binds looser than `^`: -2^2 == -(2^2).
+    // Unary operators bind like `*`: only `^` (and postfix modifiers) bind
+    // tighter, so -2^2 == -(2^2).
     STRATA_ASSIGN_OR_RETURN(ExprPtr operand, ParseBinary(kPowPrecedence));
-    const ValueType vt = operand->Type();
-    if (vt != ValueType::kScalar && vt != ValueType::kVector) {
-      return Error(op.pos, fmt::format("unary expression only allowed on expressions of type scalar or instant "
-                                       "vector, got \"{}\"",
-                                       ValueTypeName(vt)));
+    if (auto* n = operand->As<NumberLiteral>()) {
+      // Prometheus folds the sign into number literals.
+      if (type == TokenType::kSub) n->value = -n->value;
+      operand->pos.start = op.pos;
+      return operand;
     }
     const int end = operand->pos.end;
     UnaryExpr u;
     u.op = type == TokenType::kSub ? UnaryOp::kMinus : UnaryOp::kPlus;
     u.expr = std::move(operand);
-    return MakeExpr(std::move(u), op.pos, end);
+    return Make(std::move(u), op.pos, end);
   }
 
   absl::StatusOr<ExprPtr> ParsePostfix() {
     STRATA_ASSIGN_OR_RETURN(ExprPtr expr, ParsePrimary());
     while (true) {
+      if (too_deep_pos_ >= 0) return TooDeep(too_deep_pos_, kMaxDepth);
       const Token& t = Peek();
       if (t.type == TokenType::kLeftBracket) {
-        STRATA_ASSIGN_OR_RETURN(expr, ParseRange(std::move(expr)));
+        STRATA_ASSIGN_OR_RETURN(expr, ParseRangeOrSubquery(std::move(expr)));
       } else if (t.type == TokenType::kOffset) {
         STRATA_RETURN_IF_ERROR(ParseOffset(expr.get()));
       } else if (t.type == TokenType::kAt) {
@@ -172,129 +268,56 @@ class Parser {
     }
   }
 
-  // The selector that an `offset` or `@` applies to, or nullptr.
-  static VectorSelector* ModifiableSelector(Expr* e) {
-    if (auto* vs = std::get_if<VectorSelector>(&e->node)) return vs;
-    if (auto* ms = std::get_if<MatrixSelector>(&e->node)) return &ms->selector;
-    return nullptr;
-  }
-
-  absl::StatusOr<int64_t> ParseDurationToken(std::string_view context) {
-    const Token t = Take();
-    if (t.type == TokenType::kDuration) {
-      auto d = ParseDuration(t.text);
-      if (!d.ok()) return Error(t.pos, ToStd(d.status().message()));
-      return *d;
-    }
-    if (t.type == TokenType::kNumber) {
-      // Prometheus 3 accepts plain seconds where a duration is expected.
-      auto n = ParseNumber(t.text);
-      if (n.ok() && std::isfinite(*n)) return static_cast<int64_t>(std::llround(*n * 1000));
-    }
-    return Unexpected(t, context, "duration");
-  }
-
-  absl::StatusOr<ExprPtr> ParseRange(ExprPtr expr) {
-    const Token open = Take();
-    auto* vs = std::get_if<VectorSelector>(&expr->node);
-    if (vs == nullptr) return Error(expr->pos.start, "ranges only allowed for vector selectors");
-    if (vs->offset_ms != 0 || vs->at != AtModifier::kNone) {
-      return Error(open.pos, "unexpected \"[\"");  // modifiers must follow the range
-    }
-    STRATA_ASSIGN_OR_RETURN(int64_t range, ParseDurationToken("range"));
-    if (Peek().type == TokenType::kColon) {
-      // TODO(#promql-engine): subqueries.
-      return Error(Peek().pos, "subqueries are not supported yet");
-    }
-    const Token close = Take();
-    if (close.type != TokenType::kRightBracket) return Unexpected(close, "range", "\"]\"");
-    if (range <= 0) return Error(open.pos, "duration must be greater than 0");
-    MatrixSelector ms;
-    ms.selector = std::move(*vs);
-    ms.range_ms = range;
-    return MakeExpr(std::move(ms), expr->pos.start, close.pos + 1);
-  }
-
-  absl::Status ParseOffset(Expr* expr) {
-    const Token kw = Take();
-    VectorSelector* vs = ModifiableSelector(expr);
-    if (vs == nullptr) {
-      return Error(kw.pos,
-                   "offset modifier must be preceded by an instant vector selector or range vector selector or a "
-                   "subquery");
-    }
-    if (vs->offset_ms != 0) return Error(kw.pos, "offset may not be set multiple times");
-    bool negative = false;
-    if (Peek().type == TokenType::kSub || Peek().type == TokenType::kAdd) negative = Take().type == TokenType::kSub;
-    STRATA_ASSIGN_OR_RETURN(int64_t d, ParseDurationToken("offset"));
-    vs->offset_ms = negative ? -d : d;
-    expr->pos.end = static_cast<int>(buffer_.empty() ? query_.size() : buffer_.front().pos);
-    return absl::OkStatus();
-  }
-
-  absl::Status ParseAt(Expr* expr) {
-    const Token at = Take();
-    VectorSelector* vs = ModifiableSelector(expr);
-    if (vs == nullptr) {
-      return Error(at.pos,
-                   "@ modifier must be preceded by an instant vector selector or range vector selector or a "
-                   "subquery");
-    }
-    if (vs->at != AtModifier::kNone) return Error(at.pos, "@ <timestamp> may not be set multiple times");
-    const Token t = Take();
-    if (t.type == TokenType::kStart || t.type == TokenType::kEnd) {
-      const Token open = Take();
-      const Token close = Take();
-      if (open.type != TokenType::kLeftParen) return Unexpected(open, "@", "\"(\"");
-      if (close.type != TokenType::kRightParen) return Unexpected(close, "@", "\")\"");
-      vs->at = t.type == TokenType::kStart ? AtModifier::kStart : AtModifier::kEnd;
-      return absl::OkStatus();
-    }
-    bool negative = false;
-    Token num = t;
-    if (t.type == TokenType::kSub || t.type == TokenType::kAdd) {
-      negative = t.type == TokenType::kSub;
-      num = Take();
-    }
-    if (num.type != TokenType::kNumber) return Unexpected(num, "@", "timestamp");
-    auto v = ParseNumber(num.text);
-    if (!v.ok()) return Error(num.pos, ToStd(v.status().message()));
-    double seconds = negative ? -*v : *v;
-    if (!std::isfinite(seconds) || std::fabs(seconds) > 9.2e15) {
-      return Error(num.pos, fmt::format("timestamp out of bounds for @ modifier: {}", num.text));
-    }
-    vs->at = AtModifier::kTimestamp;
-    vs->at_ms = static_cast<int64_t>(std::llround(seconds * 1000));
-    return absl::OkStatus();
-  }
-
   absl::StatusOr<ExprPtr> ParsePrimary() {
     const Token& t = Peek();
     switch (t.type) {
       case TokenType::kNumber: {
         const Token n = Take();
-        auto v = ParseNumber(n.text);
-        if (!v.ok()) return Error(n.pos, ToStd(v.status().message()));
-        return MakeExpr(NumberLiteral{*v}, n.pos, n.pos + static_cast<int>(n.text.size()));
+        STRATA_ASSIGN_OR_RETURN(double v, NumberValue(n));
+        return Make(NumberLiteral{v}, n.pos, TokenEnd(n));
+      }
+      case TokenType::kDuration: {
+        // Prometheus 3: a duration is a number of seconds.
+        const Token d = Take();
+        STRATA_ASSIGN_OR_RETURN(int64_t ms, DurationValue(d));
+        return Make(NumberLiteral{static_cast<double>(ms) / 1000.0}, d.pos, TokenEnd(d));
       }
       case TokenType::kString: {
         Token s = Take();
-        return MakeExpr(StringLiteral{std::move(s.value)}, s.pos, s.pos + static_cast<int>(s.text.size()));
+        return Make(StringLiteral{std::move(s.value)}, s.pos, TokenEnd(s));
       }
       case TokenType::kLeftParen: {
         const Token open = Take();
         STRATA_ASSIGN_OR_RETURN(ExprPtr inner, ParseBinary(0));
         const Token close = Take();
-        if (close.type != TokenType::kRightParen) return Unexpected(close, "paren expression", "\")\"");
-        return MakeExpr(ParenExpr{std::move(inner)}, open.pos, close.pos + 1);
+        if (close.type != TokenType::kRightParen) return Unexpected(close, "");
+        return Make(ParenExpr{std::move(inner)}, open.pos, TokenEnd(close));
       }
-      case TokenType::kIdentifier:
-      case TokenType::kMetricIdentifier: {
-        const Token name = Take();
-        if (Peek().type == TokenType::kLeftParen) {
-          // TODO(#promql-engine): functions and aggregations.
-          return Error(name.pos, fmt::format("unknown function with name \"{}\"", name.text));
+      case TokenType::kIdentifier: {
+        const TokenType next = Peek(1).type;
+        AggregateOp op;
+        if (AggregatorOf(t.text, &op) &&
+            (next == TokenType::kLeftParen || next == TokenType::kBy || next == TokenType::kWithout)) {
+          return ParseAggregate(op);
         }
+        if (next == TokenType::kLeftParen) return ParseCall();
+        const Token name = Take();
+        return ParseSelector(name.pos, std::string(name.text));
+      }
+      case TokenType::kStart:
+      case TokenType::kEnd:
+        // The lexer makes these keywords only before "(": here the
+        // experimental start()/end() functions.
+        return ParseCall();
+      case TokenType::kMetricIdentifier:
+      case TokenType::kLand:
+      case TokenType::kLor:
+      case TokenType::kLunless:
+      case TokenType::kBy:
+      case TokenType::kWithout:
+      case TokenType::kOffset: {
+        // Keywords that Prometheus also accepts as metric names.
+        const Token name = Take();
         return ParseSelector(name.pos, std::string(name.text));
       }
       case TokenType::kLeftBrace: return ParseSelector(t.pos, "");
@@ -302,42 +325,180 @@ class Parser {
     }
   }
 
+  absl::StatusOr<double> NumberValue(const Token& n) const {
+    auto v = ParseNumber(n.text);
+    if (!v.ok()) {
+      // Go's strconv.ParseFloat error, as Prometheus reports it.
+      std::string digits(n.text);
+      std::erase(digits, '_');
+      const bool overflow = std::isinf(std::strtod(digits.c_str(), nullptr));
+      return Error(n.pos, fmt::format("error parsing number: strconv.ParseFloat: parsing {}: {}", GoQuote(n.text),
+                                      overflow ? "value out of range" : "invalid syntax"));
+    }
+    return *v;
+  }
+
+  absl::StatusOr<int64_t> DurationValue(const Token& d) const {
+    auto ms = ParseDuration(d.text);
+    if (!ms.ok()) return Error(d.pos, ToStd(ms.status().message()));
+    return *ms;
+  }
+
+  // A number or duration literal where Prometheus expects a duration
+  // (ranges, steps, offsets), in milliseconds; nullopt when `t` is neither.
+  absl::StatusOr<std::optional<int64_t>> DurationLiteral(const Token& t) const {
+    if (t.type == TokenType::kDuration) {
+      STRATA_ASSIGN_OR_RETURN(int64_t ms, DurationValue(t));
+      return std::optional<int64_t>(ms);
+    }
+    if (t.type == TokenType::kNumber) {
+      STRATA_ASSIGN_OR_RETURN(double seconds, NumberValue(t));
+      const double ms = seconds * 1000;
+      if (std::isnan(ms) || ms >= 9.2e18 || ms <= -9.2e18) return Error(t.pos, "duration out of range");
+      // time.Duration(v * 1000) * time.Millisecond truncates toward zero.
+      return std::optional<int64_t>(static_cast<int64_t>(ms));
+    }
+    return std::optional<int64_t>();
+  }
+
+  // `( label, ... )` of by/without/on/ignoring/group_left/group_right.
+  absl::StatusOr<std::vector<std::string>> ParseGroupingLabels() {
+    std::vector<std::string> labels;
+    const Token open = Take();
+    if (open.type != TokenType::kLeftParen) return Unexpected(open, "grouping opts", "\"(\"");
+    if (Peek().type == TokenType::kRightParen) {
+      Take();
+      return labels;
+    }
+    while (true) {
+      const Token label = Take();
+      // Keywords are valid label names here (`by (on, offset)`).
+      const bool word = label.type == TokenType::kIdentifier || label.IsKeyword();
+      if (word && IsLegacyLabelName(label.text)) {
+        labels.emplace_back(label.text);
+      } else if (label.type == TokenType::kString) {
+        labels.push_back(label.value);
+      } else {
+        return Unexpected(label, "grouping opts", "label");
+      }
+      const Token sep = Take();
+      if (sep.type == TokenType::kRightParen) return labels;
+      if (sep.type != TokenType::kComma) return Unexpected(sep, "grouping opts", "\",\" or \")\"");
+      if (Peek().type == TokenType::kRightParen) {
+        Take();
+        return labels;
+      }
+    }
+  }
+
+  // `( expr, ... )` of a call or an aggregation; the "(" is next.
+  absl::StatusOr<std::vector<ExprPtr>> ParseCallBody(std::string_view context) {
+    std::vector<ExprPtr> args;
+    const Token open = Take();
+    if (open.type != TokenType::kLeftParen) return Unexpected(open, context);
+    if (Peek().type == TokenType::kRightParen) {
+      Take();
+      return args;
+    }
+    while (true) {
+      STRATA_ASSIGN_OR_RETURN(ExprPtr arg, ParseBinary(0));
+      args.push_back(std::move(arg));
+      const Token sep = Take();
+      if (sep.type == TokenType::kRightParen) return args;
+      if (sep.type != TokenType::kComma) return Unexpected(sep, "");
+      if (Peek().type == TokenType::kRightParen) {
+        return Error(sep.pos, "trailing commas not allowed in function call args");
+      }
+    }
+  }
+
+  absl::StatusOr<ExprPtr> ParseCall() {
+    const Token name = Take();
+    STRATA_ASSIGN_OR_RETURN(std::vector<ExprPtr> args, ParseCallBody(""));
+    const FunctionSignature* fn = FindFunction(name.text);
+    if (fn == nullptr) return Error(name.pos, fmt::format("unknown function with name \"{}\"", name.text));
+    if (fn->experimental && !options_.experimental_functions) {
+      return Error(name.pos, fmt::format("function \"{}\" is not enabled", name.text));
+    }
+    Call call;
+    call.func = fn;
+    call.args = std::move(args);
+    return Make(std::move(call), name.pos, last_end_);
+  }
+
+  absl::StatusOr<ExprPtr> ParseAggregate(AggregateOp op) {
+    const Token name = Take();
+    AggregateExpr agg;
+    agg.op = op;
+    auto clause = [&]() -> absl::Status {
+      agg.without = Take().type == TokenType::kWithout;
+      agg.has_grouping_clause = true;
+      STRATA_ASSIGN_OR_RETURN(agg.grouping, ParseGroupingLabels());
+      return absl::OkStatus();
+    };
+    if (Peek().type == TokenType::kBy || Peek().type == TokenType::kWithout) STRATA_RETURN_IF_ERROR(clause());
+    STRATA_ASSIGN_OR_RETURN(std::vector<ExprPtr> args, ParseCallBody("aggregation"));
+    if (!agg.has_grouping_clause && (Peek().type == TokenType::kBy || Peek().type == TokenType::kWithout)) {
+      STRATA_RETURN_IF_ERROR(clause());
+    }
+    const int start = name.pos;
+    if (args.empty()) return Error(start, "no arguments for aggregate expression provided");
+    size_t desired = 1;
+    if (AggregateTakesParam(op)) {
+      if ((op == AggregateOp::kLimitk || op == AggregateOp::kLimitRatio) && !options_.experimental_functions) {
+        return Error(start, fmt::format("{}() is experimental and must be enabled with "
+                                        "--enable-feature=promql-experimental-functions",
+                                        AggregateOpName(op)));
+      }
+      desired = 2;
+    }
+    if (args.size() != desired) {
+      return Error(start, fmt::format("wrong number of arguments for aggregate expression provided, expected {}, got {}",
+                                      desired, args.size()));
+    }
+    if (desired == 2) agg.param = std::move(args[0]);
+    agg.expr = std::move(args[desired - 1]);
+    return Make(std::move(agg), start, last_end_);
+  }
+
+  // ---- Selectors and modifiers --------------------------------------------
+
   // Parses the optional `{...}` after a metric name (or the mandatory one
-  // when `name` is empty) and validates the selector.
+  // when `name` is empty). Validity (empty matchers, name twice) is Check()'s.
   absl::StatusOr<ExprPtr> ParseSelector(int start, std::string name) {
     VectorSelector vs;
-    vs.name = name;
     int end = start + static_cast<int>(name.size());
-    std::string name_in_braces;
+    if (!name.empty()) {
+      auto m = Matcher::Create(MatchType::kEqual, std::string(kMetricNameLabel), name);
+      vs.matchers.push_back(*std::move(m));
+    }
+    vs.name = std::move(name);
     if (Peek().type == TokenType::kLeftBrace) {
       Take();
       while (true) {
-        Token label = Take();
+        const Token label = Take();
         if (label.type == TokenType::kRightBrace) {
-          end = label.pos + 1;
+          end = TokenEnd(label);
           break;
         }
         std::string label_name;
         if (label.type == TokenType::kIdentifier) {
           label_name = std::string(label.text);
         } else if (label.type == TokenType::kString) {
-          // `{"metric.name"}`: a lone quoted name is the metric name.
+          label_name = label.value;
           const TokenType after = Peek().type;
           if (after == TokenType::kComma || after == TokenType::kRightBrace) {
-            if (!vs.name.empty() || !name_in_braces.empty()) {
-              return Error(start, fmt::format("metric name must not be set twice: \"{}\" or \"{}\"",
-                                              vs.name.empty() ? name_in_braces : vs.name, label.value));
-            }
-            name_in_braces = label.value;
+            // `{"metric.name"}`: a lone quoted name is the metric name.
             auto m = Matcher::Create(MatchType::kEqual, std::string(kMetricNameLabel), label.value);
+            if (!m.ok()) return Error(label.pos, ToStd(m.status().message()));
             vs.matchers.push_back(*std::move(m));
-            if (Take().type == TokenType::kRightBrace) {
-              end = Peek().pos;  // approximate: the next token's start
-              break;
-            }
+            STRATA_ASSIGN_OR_RETURN(bool closed, MatcherSeparator(&end));
+            if (closed) break;
             continue;
           }
-          label_name = label.value;
+          if (!IsMatchOp(after)) {
+            return Unexpected(Peek(), "label matching", "\",\" or \"}\"");
+          }
         } else {
           return Unexpected(label, "label matching", "identifier or \"}\"");
         }
@@ -353,38 +514,331 @@ class Parser {
         const Token value = Take();
         if (value.type != TokenType::kString) return Unexpected(value, "label matching", "string");
         auto matcher = Matcher::Create(type, label_name, value.value);
-        if (!matcher.ok()) return Error(value.pos, ToStd(matcher.status().message()));
-        if (label_name == kMetricNameLabel && !vs.name.empty()) {
-          return Error(start, fmt::format("metric name must not be set twice: \"{}\" or \"{}\"", vs.name, value.value));
-        }
+        if (!matcher.ok()) return Error(label.pos, ToStd(matcher.status().message()));
         vs.matchers.push_back(*std::move(matcher));
-        const Token sep = Take();
-        if (sep.type == TokenType::kRightBrace) {
-          end = sep.pos + 1;
-          break;
-        }
-        if (sep.type != TokenType::kComma) return Unexpected(sep, "label matching", "\",\" or \"}\"");
+        STRATA_ASSIGN_OR_RETURN(bool closed, MatcherSeparator(&end));
+        if (closed) break;
       }
     }
-    if (!vs.name.empty()) {
-      auto m = Matcher::Create(MatchType::kEqual, std::string(kMetricNameLabel), vs.name);
-      vs.matchers.insert(vs.matchers.begin(), *std::move(m));
-    } else if (!name_in_braces.empty()) {
-      vs.name = name_in_braces;
+    return Make(std::move(vs), start, end);
+  }
+
+  static bool IsMatchOp(TokenType t) {
+    return t == TokenType::kAssign || t == TokenType::kNeq || t == TokenType::kEqlRegex || t == TokenType::kNeqRegex;
+  }
+
+  // After a matcher: "," (optionally followed by "}") or "}". True when the
+  // braces are closed; `end` is then one past the "}".
+  absl::StatusOr<bool> MatcherSeparator(int* end) {
+    const Token sep = Take();
+    if (sep.type == TokenType::kRightBrace) {
+      *end = TokenEnd(sep);
+      return true;
     }
-    bool has_non_empty = false;
-    for (const Matcher& m : vs.matchers) has_non_empty |= !m.MatchesEmpty();
-    if (!has_non_empty) return Error(start, "vector selector must contain at least one non-empty matcher");
-    return MakeExpr(std::move(vs), start, end);
+    if (sep.type != TokenType::kComma) return Unexpected(sep, "label matching", "\",\" or \"}\"");
+    if (Peek().type == TokenType::kRightBrace) {
+      *end = TokenEnd(Take());
+      return true;
+    }
+    return false;
+  }
+
+  absl::StatusOr<ExprPtr> ParseRangeOrSubquery(ExprPtr expr) {
+    const Token open = Take();
+    const Token range_token = Take();
+    STRATA_ASSIGN_OR_RETURN(std::optional<int64_t> range, DurationLiteral(range_token));
+    if (!range) return Unexpected(range_token, "subquery selector", "number or duration");
+    const Token next = Take();
+    if (next.type == TokenType::kRightBracket) {
+      auto* vs = expr->As<VectorSelector>();
+      const char* err = nullptr;
+      if (vs == nullptr) {
+        err = "ranges only allowed for vector selectors";
+      } else if (vs->offset_ms != 0) {
+        err = "no offset modifiers allowed before range";
+      } else if (vs->at != AtModifier::kNone) {
+        err = "no @ modifiers allowed before range";
+      }
+      if (err != nullptr) return Error(open.pos, err);
+      MatrixSelector ms;
+      ms.selector = std::move(*vs);
+      ms.range_ms = *range;
+      return Make(std::move(ms), expr->pos.start, TokenEnd(next));
+    }
+    if (next.type != TokenType::kColon) return Unexpected(next, "subquery or range", "\":\" or \"]\"");
+    SubqueryExpr sq;
+    sq.range_ms = *range;
+    Token close = Take();
+    if (close.type != TokenType::kRightBracket) {
+      STRATA_ASSIGN_OR_RETURN(std::optional<int64_t> step, DurationLiteral(close));
+      if (!step) return Unexpected(close, "subquery selector", "number or duration or \"]\"");
+      sq.step_ms = *step;
+      close = Take();
+      if (close.type != TokenType::kRightBracket) return Unexpected(close, "subquery selector", "\"]\"");
+    }
+    const int start = expr->pos.start;
+    sq.expr = std::move(expr);
+    return Make(std::move(sq), start, TokenEnd(close));
+  }
+
+  static const char* ModifierTarget(const Expr& e) {
+    if (e.As<VectorSelector>() || e.As<MatrixSelector>() || e.As<SubqueryExpr>()) return nullptr;
+    return "must be preceded by an instant vector selector or range vector selector or a subquery";
+  }
+
+  absl::Status ParseOffset(Expr* expr) {
+    Take();
+    bool negative = false;
+    if (Peek().type == TokenType::kSub) {
+      Take();
+      negative = true;
+    }
+    const Token t = Take();
+    STRATA_ASSIGN_OR_RETURN(std::optional<int64_t> d, DurationLiteral(t));
+    if (!d) return Unexpected(t, "offset", "number or duration");
+    if (const char* err = ModifierTarget(*expr)) {
+      return Error(expr->pos.start, fmt::format("offset modifier {}", err));
+    }
+    int64_t* offset = nullptr;
+    if (auto* vs = expr->As<VectorSelector>()) offset = &vs->offset_ms;
+    if (auto* ms = expr->As<MatrixSelector>()) offset = &ms->selector.offset_ms;
+    if (auto* sq = expr->As<SubqueryExpr>()) offset = &sq->offset_ms;
+    if (*offset != 0) return Error(expr->pos.start, "offset may not be set multiple times");
+    *offset = negative ? -*d : *d;
+    expr->pos.end = last_end_;
+    return absl::OkStatus();
+  }
+
+  absl::Status ParseAt(Expr* expr) {
+    Take();
+    const Token t = Take();
+    AtModifier at = AtModifier::kTimestamp;
+    double seconds = 0;
+    if (t.type == TokenType::kStart || t.type == TokenType::kEnd) {
+      const Token open = Take();
+      if (open.type != TokenType::kLeftParen) return Unexpected(open, "@", "timestamp");
+      const Token close = Take();
+      if (close.type != TokenType::kRightParen) return Unexpected(close, "", "");
+      at = t.type == TokenType::kStart ? AtModifier::kStart : AtModifier::kEnd;
+    } else {
+      bool negative = false;
+      Token num = t;
+      if (t.type == TokenType::kSub || t.type == TokenType::kAdd) {
+        negative = t.type == TokenType::kSub;
+        num = Take();
+      }
+      if (num.type == TokenType::kNumber) {
+        STRATA_ASSIGN_OR_RETURN(seconds, NumberValue(num));
+      } else if (num.type == TokenType::kDuration) {
+        STRATA_ASSIGN_OR_RETURN(int64_t ms, DurationValue(num));
+        seconds = static_cast<double>(ms) / 1000.0;
+      } else {
+        return Unexpected(num, "@", "timestamp");
+      }
+      if (negative) seconds = -seconds;
+      if (std::isinf(seconds) || std::isnan(seconds) || seconds >= 9.223372036854775807e18 ||
+          seconds <= -9.223372036854775807e18) {
+        // Go's %f: "+Inf", "-Inf", "NaN" for the non-finite values.
+        const std::string shown = std::isfinite(seconds) ? fmt::format("{:f}", seconds) : FormatNumber(seconds);
+        return Error(expr->pos.start, fmt::format("timestamp out of bounds for @ modifier: {}", shown));
+      }
+    }
+    if (const char* err = ModifierTarget(*expr)) return Error(expr->pos.start, fmt::format("@ modifier {}", err));
+    AtModifier* slot = nullptr;
+    int64_t* slot_ms = nullptr;
+    if (auto* vs = expr->As<VectorSelector>()) slot = &vs->at, slot_ms = &vs->at_ms;
+    if (auto* ms = expr->As<MatrixSelector>()) slot = &ms->selector.at, slot_ms = &ms->selector.at_ms;
+    if (auto* sq = expr->As<SubqueryExpr>()) slot = &sq->at, slot_ms = &sq->at_ms;
+    if (*slot != AtModifier::kNone) return Error(expr->pos.start, "@ <timestamp> may not be set multiple times");
+    *slot = at;
+    if (at == AtModifier::kTimestamp) {
+      const double ms = std::round(seconds * 1000);
+      *slot_ms = ms >= 9.2e18 ? std::numeric_limits<int64_t>::max()
+                 : ms <= -9.2e18 ? std::numeric_limits<int64_t>::min()
+                                 : static_cast<int64_t>(ms);
+    }
+    expr->pos.end = last_end_;
+    return absl::OkStatus();
+  }
+
+  // ---- Type checks (Prometheus checkAST) ----------------------------------
+
+  // The position Prometheus blames for operator errors: the operator itself,
+  // found between the operands with surrounding whitespace skipped.
+  int OperatorPos(const BinaryExpr& b) const {
+    int p = b.lhs->pos.end;
+    while (p < static_cast<int>(query_.size()) &&
+           (query_[p] == ' ' || query_[p] == '\t' || query_[p] == '\n' || query_[p] == '\r')) {
+      ++p;
+    }
+    return p;
+  }
+
+  absl::Status ExpectType(Expr& e, ValueType want, std::string_view context) {
+    STRATA_ASSIGN_OR_RETURN(ValueType t, Check(e));
+    if (t != want) {
+      return Error(e.pos.start,
+                   fmt::format("expected type {} in {}, got {}", DocumentedType(want), context, DocumentedType(t)));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<ValueType> Check(Expr& e) {
+    if (auto* agg = e.As<AggregateExpr>()) {
+      STRATA_RETURN_IF_ERROR(ExpectType(*agg->expr, ValueType::kVector, "aggregation expression"));
+      if (agg->op == AggregateOp::kCountValues) {
+        STRATA_RETURN_IF_ERROR(ExpectType(*agg->param, ValueType::kString, "aggregation parameter"));
+      } else if (agg->param) {
+        STRATA_RETURN_IF_ERROR(ExpectType(*agg->param, ValueType::kScalar, "aggregation parameter"));
+      }
+    } else if (auto* b = e.As<BinaryExpr>()) {
+      STRATA_ASSIGN_OR_RETURN(ValueType lt, Check(*b->lhs));
+      STRATA_ASSIGN_OR_RETURN(ValueType rt, Check(*b->rhs));
+      if (b->return_bool && !IsComparisonOp(b->op)) {
+        return Error(OperatorPos(*b), "bool modifier can only be used on comparison operators");
+      }
+      if (IsComparisonOp(b->op) && !b->return_bool && lt == ValueType::kScalar && rt == ValueType::kScalar) {
+        return Error(OperatorPos(*b), "comparisons between scalars must use BOOL modifier");
+      }
+      VectorMatching& vm = *b->matching;
+      if (IsSetOp(b->op) && vm.card == MatchCardinality::kOneToOne) vm.card = MatchCardinality::kManyToMany;
+      if (vm.on) {
+        for (const std::string& l1 : vm.matching_labels) {
+          for (const std::string& l2 : vm.include) {
+            if (l1 == l2) {
+              return Error(OperatorPos(*b),
+                           fmt::format("label {} must not occur in ON and GROUP clause at once", GoQuote(l1)));
+            }
+          }
+        }
+      }
+      if (lt != ValueType::kScalar && lt != ValueType::kVector) {
+        return Error(b->lhs->pos.start, "binary expression must contain only scalar and instant vector types");
+      }
+      if (rt != ValueType::kScalar && rt != ValueType::kVector) {
+        return Error(b->rhs->pos.start, "binary expression must contain only scalar and instant vector types");
+      }
+      if (lt != ValueType::kVector || rt != ValueType::kVector) {
+        if (!vm.matching_labels.empty()) {
+          return Error(e.pos.start, "vector matching only allowed between instant vectors");
+        }
+        b->matching.reset();
+      } else if (IsSetOp(b->op)) {
+        if (vm.card == MatchCardinality::kOneToMany || vm.card == MatchCardinality::kManyToOne) {
+          return Error(e.pos.start, fmt::format("no grouping allowed for \"{}\" operation", BinaryOpName(b->op)));
+        }
+      }
+      if ((lt == ValueType::kScalar || rt == ValueType::kScalar) && IsSetOp(b->op)) {
+        return Error(e.pos.start,
+                     fmt::format("set operator \"{}\" not allowed in binary scalar expression", BinaryOpName(b->op)));
+      }
+    } else if (auto* call = e.As<Call>()) {
+      const FunctionSignature& fn = *call->func;
+      const int nargs = static_cast<int>(fn.arg_types.size());
+      const int got = static_cast<int>(call->args.size());
+      if (fn.variadic == 0) {
+        if (nargs != got) {
+          return Error(e.pos.start,
+                       fmt::format("expected {} argument(s) in call to \"{}\", got {}", nargs, fn.name, got));
+        }
+      } else {
+        const int na = nargs - 1;
+        if (na > got) {
+          return Error(e.pos.start,
+                       fmt::format("expected at least {} argument(s) in call to \"{}\", got {}", na, fn.name, got));
+        }
+        if (fn.variadic > 0 && na + fn.variadic < got) {
+          return Error(e.pos.start, fmt::format("expected at most {} argument(s) in call to \"{}\", got {}",
+                                                na + fn.variadic, fn.name, got));
+        }
+      }
+      if (fn.name == "info" && got > 1) {
+        // The second argument of info() is a bare label selector, which may
+        // match the empty string.
+        Expr& data = *call->args[1];
+        if (data.Type() != ValueType::kVector) {
+          return Error(e.pos.start, fmt::format("expected type instant vector in call to function \"info\", got {}",
+                                                DocumentedType(data.Type())));
+        }
+        const auto* vs = data.As<VectorSelector>();
+        if (vs == nullptr) return Error(data.pos.start, "expected label selectors only");
+        if (!vs->name.empty()) {
+          return Error(data.pos.start, "expected label selectors only, got vector selector instead");
+        }
+        bypass_empty_matcher_check_ = vs;
+      }
+      for (int i = 0; i < got; ++i) {
+        int k = i;
+        if (k >= nargs) {
+          if (fn.variadic == 0) break;
+          k = nargs - 1;
+        }
+        STRATA_ASSIGN_OR_RETURN(ValueType t, Check(*call->args[i]));
+        if (t != fn.arg_types[k]) {
+          return Error(call->args[i]->pos.start,
+                       fmt::format("expected type {} in call to function \"{}\", got {}", DocumentedType(fn.arg_types[k]),
+                                   fn.name, DocumentedType(t)));
+        }
+      }
+    } else if (auto* p = e.As<ParenExpr>()) {
+      STRATA_RETURN_IF_ERROR(Check(*p->expr).status());
+    } else if (auto* u = e.As<UnaryExpr>()) {
+      STRATA_ASSIGN_OR_RETURN(ValueType t, Check(*u->expr));
+      if (t != ValueType::kScalar && t != ValueType::kVector) {
+        return Error(e.pos.start, fmt::format("unary expression only allowed on expressions of type scalar or instant "
+                                              "vector, got \"{}\"",
+                                              DocumentedType(t)));
+      }
+    } else if (auto* sq = e.As<SubqueryExpr>()) {
+      STRATA_ASSIGN_OR_RETURN(ValueType t, Check(*sq->expr));
+      if (t != ValueType::kVector) {
+        return Error(e.pos.start,
+                     fmt::format("subquery is only allowed on instant vector, got {} instead", ValueTypeName(t)));
+      }
+    } else if (auto* ms = e.As<MatrixSelector>()) {
+      STRATA_RETURN_IF_ERROR(CheckSelector(ms->selector, e.pos.start));
+    } else if (auto* vs = e.As<VectorSelector>()) {
+      STRATA_RETURN_IF_ERROR(CheckSelector(*vs, e.pos.start));
+    }
+    return e.Type();
+  }
+
+  absl::Status CheckSelector(const VectorSelector& vs, int pos) const {
+    if (!vs.name.empty()) {
+      // The first matcher is the name written outside the braces.
+      for (size_t i = 1; i < vs.matchers.size(); ++i) {
+        if (vs.matchers[i].name() == kMetricNameLabel) {
+          return Error(pos, fmt::format("metric name must not be set twice: {} or {}", GoQuote(vs.name),
+                                        GoQuote(vs.matchers[i].value())));
+        }
+      }
+      return absl::OkStatus();
+    }
+    if (&vs == bypass_empty_matcher_check_) return absl::OkStatus();
+    for (const Matcher& m : vs.matchers) {
+      if (!m.MatchesEmpty()) return absl::OkStatus();
+    }
+    return Error(pos, "vector selector must contain at least one non-empty matcher");
   }
 
   std::string_view query_;
+  ParseOptions options_;
   Lexer lexer_;
   std::deque<Token> buffer_;
+  int last_end_ = 0;
+  int nesting_ = 0;
+  std::unordered_map<const Expr*, int> height_;
+  int too_deep_pos_ = -1;
+  // The label selector of an info() call, exempt from the non-empty check.
+  const VectorSelector* bypass_empty_matcher_check_ = nullptr;
 };
 
 }  // namespace
 
-absl::StatusOr<ExprPtr> ParseExpr(std::string_view query) { return Parser(query).Parse(); }
+absl::StatusOr<ExprPtr> ParseExpr(std::string_view query) { return ParseExpr(query, ParseOptions{}); }
+
+absl::StatusOr<ExprPtr> ParseExpr(std::string_view query, const ParseOptions& options) {
+  return Parser(query, options).Parse();
+}
 
 }  // namespace strata::promql

@@ -134,6 +134,17 @@ TEST_CASE("partial results carry isPartial and warnings", "[select][api][json]")
         R"({"status":"success","isPartial":true,"data":{"resultType":"vector","result":[]},"warnings":["node a down","node b down"]})");
 }
 
+TEST_CASE("PromQL info annotations are answered in infos after the warnings", "[select][api][json]") {
+  promql::QueryResult r;
+  r.type = promql::ValueType::kVector;
+  r.warnings = {"PromQL warning: sort is ineffective for range queries since results are always ordered by labels (1:1)"};
+  r.infos = {"PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"m\" (1:6)"};
+  std::string out;
+  WriteQueryResponse(r, &out);
+  CHECK(out ==
+        R"json({"status":"success","data":{"resultType":"vector","result":[]},"warnings":["PromQL warning: sort is ineffective for range queries since results are always ordered by labels (1:1)"],"infos":["PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"m\" (1:6)"]})json");
+}
+
 TEST_CASE("error envelope names the error type and message", "[select][api][json]") {
   std::string out;
   WriteErrorResponse("bad_data", "1:5: parse error: unexpected \"}\"", &out);

@@ -6,6 +6,7 @@
 
 #include "common/base/status.h"
 #include "select/promql/memory_querier.h"
+#include "unit/select/promql/engine_test_util.h"
 
 namespace strata::promql {
 namespace {
@@ -14,23 +15,29 @@ constexpr int64_t kMinute = 60'000;
 
 Labels L(std::vector<Label> l) { return Labels::FromUnsorted(std::move(l)); }
 
-QueryResult Instant(const Engine& engine, Querier& q, std::string_view query, int64_t t) {
+absl::Status ExecStatus(const Engine& engine, Querier& q, std::string_view query, int64_t t) {
   auto prepared = engine.NewInstantQuery(query, t);
   REQUIRE(prepared.ok());
-  auto result = engine.Exec(*prepared, q);
-  INFO(result.status().ToString());
-  REQUIRE(result.ok());
-  return *std::move(result);
+  return engine.Exec(*prepared, q).status();
 }
 
-QueryResult Range(const Engine& engine, Querier& q, std::string_view query, int64_t start, int64_t end, int64_t step) {
-  auto prepared = engine.NewRangeQuery(query, start, end, step);
-  INFO(prepared.status().ToString());
-  REQUIRE(prepared.ok());
-  auto result = engine.Exec(*prepared, q);
-  INFO(result.status().ToString());
-  REQUIRE(result.ok());
-  return *std::move(result);
+std::vector<int64_t> Times(const SeriesResult& s) {
+  std::vector<int64_t> out;
+  for (const Sample& p : s.samples) out.push_back(p.timestamp_ms);
+  return out;
+}
+
+std::vector<double> Values(const SeriesResult& s) {
+  std::vector<double> out;
+  for (const Sample& p : s.samples) out.push_back(p.value);
+  return out;
+}
+
+// One sample per minute from 0 to `minutes`, valued at the minute.
+std::vector<Sample> EveryMinute(int minutes) {
+  std::vector<Sample> out;
+  for (int i = 0; i <= minutes; ++i) out.push_back({i * kMinute, static_cast<double>(i)});
+  return out;
 }
 
 TEST_CASE("instant selector takes the latest sample in the left-open lookback window", "[select][promql][engine]") {
@@ -38,16 +45,16 @@ TEST_CASE("instant selector takes the latest sample in the left-open lookback wi
   q.Add(L({{"__name__", "m"}}), {{0, 1}});
   Engine engine;
   // A sample exactly lookback old is outside (t - 5m, t].
-  CHECK(Instant(engine, q, "m", 5 * kMinute).series.empty());
+  CHECK(MustInstant(engine, q, "m", 5 * kMinute).series.empty());
   // One millisecond younger and it is inside.
-  QueryResult r = Instant(engine, q, "m", 5 * kMinute - 1);
+  QueryResult r = MustInstant(engine, q, "m", 5 * kMinute - 1);
   REQUIRE(r.series.size() == 1);
   CHECK(r.type == ValueType::kVector);
   CHECK(r.series[0].samples[0].timestamp_ms == 5 * kMinute - 1);  // stamped with the eval time
   CHECK(r.series[0].samples[0].value == 1);
   CHECK(r.series[0].labels.MetricName() == "m");  // plain selectors keep the name
   // A sample at the evaluation time itself counts.
-  CHECK(Instant(engine, q, "m", 0).series.size() == 1);
+  CHECK(MustInstant(engine, q, "m", 0).series.size() == 1);
 }
 
 TEST_CASE("lookback delta is configurable per engine and per query", "[select][promql][engine]") {
@@ -56,8 +63,8 @@ TEST_CASE("lookback delta is configurable per engine and per query", "[select][p
   EngineOptions options;
   options.lookback_delta_ms = kMinute;
   Engine engine(options);
-  CHECK(Instant(engine, q, "m", kMinute - 1).series.size() == 1);
-  CHECK(Instant(engine, q, "m", kMinute).series.empty());
+  CHECK(MustInstant(engine, q, "m", kMinute - 1).series.size() == 1);
+  CHECK(MustInstant(engine, q, "m", kMinute).series.empty());
   QueryOptions opts;
   opts.lookback_delta_ms = 10 * kMinute;
   auto prepared = engine.NewInstantQuery("m", 9 * kMinute, opts);
@@ -69,11 +76,9 @@ TEST_CASE("a stale marker ends a series until the next real sample", "[select][p
   MemoryQuerier q;
   q.Add(L({{"__name__", "m"}}), {{0, 1}, {30'000, StaleNaN()}, {90'000, 3}});
   Engine engine;
-  QueryResult r = Range(engine, q, "m", 0, 120'000, 15'000);
+  QueryResult r = MustRange(engine, q, "m", 0, 120'000, 15'000);
   REQUIRE(r.series.size() == 1);
-  std::vector<int64_t> times;
-  for (const Sample& s : r.series[0].samples) times.push_back(s.timestamp_ms);
-  CHECK(times == std::vector<int64_t>{0, 15'000, 90'000, 105'000, 120'000});
+  CHECK(Times(r.series[0]) == std::vector<int64_t>{0, 15'000, 90'000, 105'000, 120'000});
   CHECK(r.series[0].samples[2].value == 3);
 }
 
@@ -83,17 +88,11 @@ TEST_CASE("range query evaluates at start + k*step up to end inclusive", "[selec
   for (int64_t t = 0; t <= 600'000; t += 10'000) samples.push_back({t, static_cast<double>(t / 1000)});
   q.Add(L({{"__name__", "c"}, {"job", "j"}}), samples);
   Engine engine;
-  QueryResult r = Range(engine, q, "c", 5'000, 65'000, 20'000);
+  QueryResult r = MustRange(engine, q, "c", 5'000, 65'000, 20'000);
   CHECK(r.type == ValueType::kMatrix);
   REQUIRE(r.series.size() == 1);
-  const auto& s = r.series[0].samples;
-  REQUIRE(s.size() == 4);  // 5s, 25s, 45s, 65s
-  CHECK(s[0].timestamp_ms == 5'000);
-  CHECK(s[0].value == 0);  // latest sample at or before 5s is at 0s
-  CHECK(s[1].timestamp_ms == 25'000);
-  CHECK(s[1].value == 20);
-  CHECK(s[3].timestamp_ms == 65'000);
-  CHECK(s[3].value == 60);
+  CHECK(Times(r.series[0]) == std::vector<int64_t>{5'000, 25'000, 45'000, 65'000});
+  CHECK(Values(r.series[0]) == std::vector<double>{0, 20, 40, 60});  // latest sample at or before each step
 }
 
 TEST_CASE("range query results are sorted by labels", "[select][promql][engine]") {
@@ -101,7 +100,7 @@ TEST_CASE("range query results are sorted by labels", "[select][promql][engine]"
   q.Add(L({{"__name__", "m"}, {"i", "2"}}), {{0, 2}});
   q.Add(L({{"__name__", "m"}, {"i", "1"}}), {{0, 1}});
   Engine engine;
-  QueryResult r = Range(engine, q, "m", 0, 60'000, 30'000);
+  QueryResult r = MustRange(engine, q, "m", 0, 60'000, 30'000);
   REQUIRE(r.series.size() == 2);
   CHECK(r.series[0].labels.Get("i") == "1");
   CHECK(r.series[1].labels.Get("i") == "2");
@@ -111,36 +110,63 @@ TEST_CASE("offset and @ move the evaluation time of a selector", "[select][promq
   MemoryQuerier q;
   q.Add(L({{"__name__", "m"}}), {{4 * kMinute, 1}, {10 * kMinute, 2}});
   Engine engine;
-  CHECK(Instant(engine, q, "m", 10 * kMinute).series.at(0).samples.at(0).value == 2);
-  CHECK(Instant(engine, q, "m offset 5m", 10 * kMinute).series.at(0).samples.at(0).value == 1);
-  QueryResult at = Instant(engine, q, "m @ 300", 10 * kMinute);
+  CHECK(MustInstant(engine, q, "m", 10 * kMinute).series.at(0).samples.at(0).value == 2);
+  CHECK(MustInstant(engine, q, "m offset 5m", 10 * kMinute).series.at(0).samples.at(0).value == 1);
+  // A negative offset looks forward in time.
+  CHECK(MustInstant(engine, q, "m offset -6m", 4 * kMinute).series.at(0).samples.at(0).value == 2);
+  QueryResult at = MustInstant(engine, q, "m @ 300", 10 * kMinute);
   CHECK(at.series.at(0).samples.at(0).value == 1);
   CHECK(at.series[0].samples[0].timestamp_ms == 10 * kMinute);  // stamped with the query time
-  CHECK(Instant(engine, q, "m @ 60", 10 * kMinute).series.empty());
-  QueryResult r = Range(engine, q, "m @ end()", 0, 10 * kMinute, 5 * kMinute);
-  for (const Sample& s : r.series.at(0).samples) CHECK(s.value == 2);
+  CHECK(MustInstant(engine, q, "m @ 60", 10 * kMinute).series.empty());
+  // `@` and offset together: the offset counts back from the `@` time.
+  CHECK(MustInstant(engine, q, "m @ 600 offset 5m", 0).series.at(0).samples.at(0).value == 1);
+}
+
+TEST_CASE("@ makes a selector step-invariant in range queries", "[select][promql][engine]") {
+  MemoryQuerier q;
+  q.Add(L({{"__name__", "m"}}), EveryMinute(20));
+  Engine engine;
+  QueryResult end = MustRange(engine, q, "m @ end()", 0, 10 * kMinute, 5 * kMinute);
+  REQUIRE(end.series.size() == 1);
+  CHECK(Times(end.series[0]) == std::vector<int64_t>{0, 5 * kMinute, 10 * kMinute});
+  CHECK(Values(end.series[0]) == std::vector<double>{10, 10, 10});
+  QueryResult start = MustRange(engine, q, "m @ start()", 2 * kMinute, 10 * kMinute, 4 * kMinute);
+  CHECK(Values(start.series.at(0)) == std::vector<double>{2, 2, 2});
+  QueryResult fixed = MustRange(engine, q, "m @ 900", 0, 2 * kMinute, kMinute);
+  CHECK(Values(fixed.series.at(0)) == std::vector<double>{15, 15, 15});
+  // A window anchored by `@` is the same window at every step.
+  QueryResult counts = MustRange(engine, q, "count_over_time(m[5m] @ 600)", 0, 2 * kMinute, kMinute);
+  CHECK(Values(counts.series.at(0)) == std::vector<double>{5, 5, 5});
 }
 
 TEST_CASE("scalar arithmetic evaluates with Prometheus precedence", "[select][promql][engine]") {
   MemoryQuerier q;
   Engine engine;
-  QueryResult r = Instant(engine, q, "1+1", 1000);
+  QueryResult r = MustInstant(engine, q, "1+1", 1000);
   CHECK(r.type == ValueType::kScalar);
   CHECK(r.scalar.value == 2);
   CHECK(r.scalar.timestamp_ms == 1000);
-  CHECK(Instant(engine, q, "2 + 3 * 4", 0).scalar.value == 14);
-  CHECK(Instant(engine, q, "2 ^ 3 ^ 2", 0).scalar.value == 512);
-  CHECK(Instant(engine, q, "-2 ^ 2", 0).scalar.value == -4);
-  CHECK(Instant(engine, q, "(2 + 3) * 4", 0).scalar.value == 20);
-  CHECK(Instant(engine, q, "7 % 4", 0).scalar.value == 3);
-  CHECK(Instant(engine, q, "1 / 0", 0).scalar.value == INFINITY);
-  CHECK(Instant(engine, q, "3 > bool 2", 0).scalar.value == 1);
+  CHECK(MustInstant(engine, q, "2 + 3 * 4", 0).scalar.value == 14);
+  CHECK(MustInstant(engine, q, "2 ^ 3 ^ 2", 0).scalar.value == 512);
+  CHECK(MustInstant(engine, q, "-2 ^ 2", 0).scalar.value == -4);
+  CHECK(MustInstant(engine, q, "(2 + 3) * 4", 0).scalar.value == 20);
+  CHECK(MustInstant(engine, q, "1 / 0", 0).scalar.value == INFINITY);
+  CHECK(MustInstant(engine, q, "3 > bool 2", 0).scalar.value == 1);
   // A range query of a scalar is one label-less series.
-  QueryResult range = Range(engine, q, "1+1", 0, 30'000, 10'000);
+  QueryResult range = MustRange(engine, q, "1+1", 0, 30'000, 10'000);
   CHECK(range.type == ValueType::kMatrix);
   REQUIRE(range.series.size() == 1);
   CHECK(range.series[0].labels.empty());
-  CHECK(range.series[0].samples.size() == 4);
+  CHECK(Values(range.series[0]) == std::vector<double>{2, 2, 2, 2});
+}
+
+TEST_CASE("string literals evaluate to a string result", "[select][promql][engine]") {
+  MemoryQuerier q;
+  Engine engine;
+  QueryResult r = MustInstant(engine, q, "\"hello\"", 5000);
+  CHECK(r.type == ValueType::kString);
+  CHECK(r.string_value == "hello");
+  CHECK(r.scalar.timestamp_ms == 5000);
 }
 
 TEST_CASE("vector and scalar arithmetic drops the metric name, filters keep it", "[select][promql][engine]") {
@@ -148,46 +174,86 @@ TEST_CASE("vector and scalar arithmetic drops the metric name, filters keep it",
   q.Add(L({{"__name__", "m"}, {"i", "1"}}), {{0, 10}});
   q.Add(L({{"__name__", "m"}, {"i", "2"}}), {{0, 20}});
   Engine engine;
-  QueryResult r = Instant(engine, q, "m * 2", 0);
+  QueryResult r = MustInstant(engine, q, "m * 2", 0);
   REQUIRE(r.series.size() == 2);
   CHECK_FALSE(r.series[0].labels.Has("__name__"));
   CHECK(r.series[0].samples[0].value == 20);
-  r = Instant(engine, q, "15 < m", 0);
+  r = MustInstant(engine, q, "15 < m", 0);
   REQUIRE(r.series.size() == 1);
   CHECK(r.series[0].labels.MetricName() == "m");
   CHECK(r.series[0].samples[0].value == 20);  // the vector's value even on the right
-  r = Instant(engine, q, "-m", 0);
+  r = MustInstant(engine, q, "-m", 0);
   CHECK(r.series[0].samples[0].value == -10);
+  CHECK_FALSE(r.series[0].labels.Has("__name__"));
 }
 
 TEST_CASE("dropping the metric name must not make two series identical", "[select][promql][engine]") {
   MemoryQuerier q;
   q.Add(L({{"__name__", "a"}, {"i", "1"}}), {{0, 1}});
   q.Add(L({{"__name__", "b"}, {"i", "1"}}), {{0, 2}});
-  Engine engine;
-  auto prepared = engine.NewInstantQuery(R"({__name__=~"a|b"} * 2)", 0);
-  REQUIRE(prepared.ok());
-  auto result = engine.Exec(*prepared, q);
-  CHECK(result.status().code() == absl::StatusCode::kFailedPrecondition);
-  CHECK(result.status().message() == "vector cannot contain metrics with the same labelset");
-  // The selector alone keeps the names apart.
-  CHECK(Instant(engine, q, R"({__name__=~"a|b"})", 0).series.size() == 2);
+  for (bool delayed : {false, true}) {
+    EngineOptions options;
+    options.delayed_name_removal = delayed;
+    Engine engine(options);
+    INFO("delayed name removal " << delayed);
+    absl::Status st = ExecStatus(engine, q, R"({__name__=~"a|b"} * 2)", 0);
+    CHECK(st.code() == absl::StatusCode::kFailedPrecondition);
+    CHECK(st.message() == "vector cannot contain metrics with the same labelset");
+    // The selector alone keeps the names apart.
+    CHECK(MustInstant(engine, q, R"({__name__=~"a|b"})", 0).series.size() == 2);
+  }
 }
 
-TEST_CASE("vector-vector operators are reported as not supported yet", "[select][promql][engine]") {
+TEST_CASE("series that lose their name merge when their points do not overlap", "[select][promql][engine]") {
+  // Prometheus operators.test: unary negation of http_requests / http_errors.
   MemoryQuerier q;
-  q.Add(L({{"__name__", "a"}}), {{0, 1}});
-  Engine engine;
-  auto prepared = engine.NewInstantQuery("a + a", 0);
-  REQUIRE(prepared.ok());
-  CHECK(engine.Exec(*prepared, q).status().code() == absl::StatusCode::kUnimplemented);
+  q.Add(L({{"__name__", "http_requests"}, {"job", "api"}}), {{0, 2}});
+  q.Add(L({{"__name__", "http_errors"}, {"job", "api"}}), {{20 * kMinute, 4}});
+  for (bool delayed : {false, true}) {
+    EngineOptions options;
+    options.delayed_name_removal = delayed;
+    options.lookback_delta_ms = 10 * kMinute;
+    Engine engine(options);
+    INFO("delayed name removal " << delayed);
+    QueryResult r = MustRange(engine, q, R"(-{job="api"})", 0, 20 * kMinute, 20 * kMinute);
+    REQUIRE(r.series.size() == 1);
+    CHECK(r.series[0].labels == L({{"job", "api"}}));
+    CHECK(Values(r.series[0]) == std::vector<double>{-2, -4});
+  }
+  MemoryQuerier overlap;
+  overlap.Add(L({{"__name__", "http_requests"}, {"job", "api"}}), {{0, 1}});
+  overlap.Add(L({{"__name__", "http_errors"}, {"job", "api"}}), {{0, 2}});
+  for (bool delayed : {false, true}) {
+    EngineOptions options;
+    options.delayed_name_removal = delayed;
+    Engine engine(options);
+    CHECK(ExecStatus(engine, overlap, R"(-{job="api"})", 0).message() ==
+          "vector cannot contain metrics with the same labelset");
+  }
+}
+
+TEST_CASE("delayed name removal keeps __name__ visible until the result", "[select][promql][engine]") {
+  MemoryQuerier q;
+  q.Add(L({{"__name__", "m"}, {"i", "1"}}), {{0, 10}});
+  EngineOptions options;
+  options.delayed_name_removal = true;
+  Engine engine(options);
+  // Arithmetic only marks the name; a later label_replace can still read it.
+  QueryResult r = MustInstant(engine, q, R"q(label_replace(m * 2, "copy", "$1", "__name__", "(.*)"))q", 0);
+  REQUIRE(r.series.size() == 1);
+  CHECK(r.series[0].labels == L({{"copy", "m"}, {"i", "1"}}));
+  // Without delayed removal the name is gone before label_replace runs.
+  Engine eager;
+  r = MustInstant(eager, q, R"q(label_replace(m * 2, "copy", "$1", "__name__", "(.*)"))q", 0);
+  REQUIRE(r.series.size() == 1);
+  CHECK(r.series[0].labels == L({{"i", "1"}}));
 }
 
 TEST_CASE("instant matrix selector returns the raw samples of the last range, left-open", "[select][promql][engine]") {
   MemoryQuerier q;
   q.Add(L({{"__name__", "m"}}), {{0, 0}, {30'000, 1}, {60'000, 2}, {90'000, StaleNaN()}});
   Engine engine;
-  QueryResult r = Instant(engine, q, "m[1m]", 90'000);
+  QueryResult r = MustInstant(engine, q, "m[1m]", 90'000);
   CHECK(r.type == ValueType::kMatrix);
   REQUIRE(r.series.size() == 1);
   const auto& s = r.series[0].samples;
@@ -195,7 +261,8 @@ TEST_CASE("instant matrix selector returns the raw samples of the last range, le
   REQUIRE(s.size() == 1);
   CHECK(s[0].timestamp_ms == 60'000);  // raw sample times, not the eval time
   CHECK(s[0].value == 2);
-  CHECK(Instant(engine, q, "m[2m]", 90'000).series.at(0).samples.size() == 3);
+  CHECK(MustInstant(engine, q, "m[2m]", 90'000).series.at(0).samples.size() == 3);
+  CHECK(Values(MustInstant(engine, q, "m[1m] offset 30s", 90'000).series.at(0)) == std::vector<double>{1, 2});
 }
 
 TEST_CASE("range queries are validated like Prometheus", "[select][promql][engine]") {
@@ -220,23 +287,30 @@ TEST_CASE("exceeding max samples fails the query with ResourceExhausted", "[sele
   EngineOptions options;
   options.max_samples = 4;
   Engine engine(options);
-  auto prepared = engine.NewInstantQuery("m", 0);
+  absl::Status st = ExecStatus(engine, q, "m", 0);
+  CHECK(st.code() == absl::StatusCode::kResourceExhausted);
+  CHECK(st.message() == "query processing would load too many samples into memory in query execution");
+  // A range query counts every step's point.
+  MemoryQuerier one;
+  one.Add(L({{"__name__", "m"}}), EveryMinute(10));
+  auto prepared = engine.NewRangeQuery("m", 0, 10 * kMinute, kMinute);
   REQUIRE(prepared.ok());
-  auto result = engine.Exec(*prepared, q);
-  CHECK(result.status().code() == absl::StatusCode::kResourceExhausted);
-  CHECK(result.status().message() == "query processing would load too many samples into memory in query execution");
+  CHECK(engine.Exec(*prepared, one).status().code() == absl::StatusCode::kResourceExhausted);
+  CHECK(MustRange(engine, one, "m", 0, 3 * kMinute, kMinute).series.at(0).samples.size() == 4);
 }
 
 TEST_CASE("an expired deadline stops the query with DeadlineExceeded", "[select][promql][engine]") {
   MemoryQuerier q;
   q.Add(L({{"__name__", "m"}}), {{0, 1}});
   Engine engine;
-  auto prepared = engine.NewInstantQuery("m", 0);
-  REQUIRE(prepared.ok());
-  prepared->deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
-  auto result = engine.Exec(*prepared, q);
-  CHECK(result.status().code() == absl::StatusCode::kDeadlineExceeded);
-  CHECK(result.status().message() == "query timed out in query execution");
+  for (const char* query : {"m", "1 + 1", "sum(m)"}) {
+    auto prepared = engine.NewInstantQuery(query, 0);
+    REQUIRE(prepared.ok());
+    prepared->deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+    auto result = engine.Exec(*prepared, q);
+    CHECK(result.status().code() == absl::StatusCode::kDeadlineExceeded);
+    CHECK(result.status().message() == "query timed out in query execution");
+  }
 }
 
 // A querier that reports missing data, as the fan-out does with dead nodes.
@@ -255,7 +329,7 @@ TEST_CASE("partial answers and warnings of the querier reach the result", "[sele
   PartialQuerier q;
   q.inner.Add(L({{"__name__", "m"}}), {{0, 1}});
   Engine engine;
-  QueryResult r = Instant(engine, q, "m", 0);
+  QueryResult r = MustInstant(engine, q, "m", 0);
   CHECK(r.partial);
   CHECK(r.warnings == std::vector<std::string>{"node x down"});
 }

@@ -128,6 +128,42 @@ TEST_CASE("lexer skips comments and describes tokens like Prometheus", "[select]
   CHECK(LexAll("by")[0].Describe() == "<by>");
   CHECK(LexAll(",")[0].Describe() == "\",\"");
   CHECK(LexAll("")[0].Describe() == "end of input");
+  // Aggregators are keywords in Prometheus's lexer.
+  CHECK(LexAll("sum")[0].Describe() == "<aggr:sum>");
+  CHECK(LexAll("Count_Values")[0].Describe() == "<aggr:Count_Values>");
+}
+
+TEST_CASE("lexer accepts digit separators only between digits", "[promql][parser]") {
+  using T = TokenType;
+  CHECK(Types("1_000 0x_ff .5_5") == std::vector<T>{T::kNumber, T::kNumber, T::kNumber, T::kEof});
+  CHECK(*ParseNumber("1_000") == 1000);
+  CHECK(*ParseNumber("0x_ff") == 255);
+  // A trailing or doubled separator ends the number and is then an error.
+  CHECK(LexAll("1_").back().type == T::kError);
+  CHECK(LexAll("1__0").back().type == T::kError);
+  // Separators make a number, never a duration.
+  CHECK(LexAll("1_0m").back().type == T::kError);
+}
+
+TEST_CASE("lexer rejects regex operators outside braces and strings that are not UTF-8", "[promql][parser]") {
+  std::vector<Token> t = LexAll("a =~ b");
+  CHECK(t.back().type == TokenType::kError);
+  CHECK(t.back().value == "unexpected character after '=': '~'");
+  t = LexAll("a !~ b");
+  CHECK(t.back().value == "unexpected character after '!': '~'");
+  t = LexAll("\"a\xff" "b\"");
+  CHECK(t.back().type == TokenType::kError);
+  CHECK(t.back().value == "invalid UTF-8 rune");
+  // Escapes may produce any byte.
+  t = LexAll(R"("a\xffb")");
+  REQUIRE(t[0].type == TokenType::kString);
+  CHECK(t[0].value == "a\xff" "b");
+}
+
+TEST_CASE("lexer makes start and end keywords only before a parenthesis", "[promql][parser]") {
+  using T = TokenType;
+  CHECK(Types("start end") == std::vector<T>{T::kIdentifier, T::kIdentifier, T::kEof});
+  CHECK(Types("@ start ()") == std::vector<T>{T::kAt, T::kStart, T::kLeftParen, T::kRightParen, T::kEof});
 }
 
 }  // namespace

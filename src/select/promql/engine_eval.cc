@@ -1,0 +1,328 @@
+#include "select/promql/engine_eval.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "common/base/status.h"
+#include "select/promql/aggregations.h"
+#include "select/promql/binary_ops.h"
+
+namespace strata::promql::internal {
+namespace {
+
+const Expr& UnwrapParens(const Expr& e) {
+  const Expr* cur = &e;
+  while (const auto* p = cur->As<ParenExpr>()) cur = p->expr.get();
+  return *cur;
+}
+
+}  // namespace
+
+int64_t EvalValue::TotalPoints() const {
+  int64_t n = 0;
+  for (const Series& s : series) n += static_cast<int64_t>(s.floats.size());
+  return n;
+}
+
+absl::Status DuplicateLabelsetError() {
+  return absl::FailedPreconditionError("vector cannot contain metrics with the same labelset");
+}
+
+// ---------------------------------------------------------------------------
+// SeriesAssembler, StepGatherer
+
+// The series of `s` (created when new), or kNoHint when it already has a
+// point at `t`.
+uint32_t SeriesAssembler::Find(VectorSample& s, int64_t t) {
+  auto [it, inserted] = index_.try_emplace(s.labels, static_cast<uint32_t>(series_.size()));
+  if (inserted) {
+    Series ns;
+    ns.labels = std::move(s.labels);
+    ns.drop_name = s.drop_name;
+    series_.push_back(std::move(ns));
+    last_t_.push_back(t - 1);
+  }
+  return it->second;
+}
+
+absl::Status SeriesAssembler::Add(int64_t t, Vector& out) {
+  cur_.clear();
+  for (size_t k = 0; k < out.size(); ++k) {
+    VectorSample& s = out[k];
+    uint32_t idx = k < prev_.size() && series_[prev_[k]].labels == s.labels ? prev_[k] : Find(s, t);
+    if (last_t_[idx] == t) return DuplicateLabelsetError();
+    last_t_[idx] = t;
+    series_[idx].floats.push_back(FPoint{t, s.f});
+    cur_.push_back(idx);
+  }
+  prev_.swap(cur_);
+  points_ += static_cast<int64_t>(out.size());
+  (void)num_steps_;
+  return absl::OkStatus();
+}
+
+absl::Status SeriesAssembler::AddOne(int64_t t, VectorSample& s, uint32_t& hint) {
+  if (hint == kNoHint || !(series_[hint].labels == s.labels)) hint = Find(s, t);
+  if (last_t_[hint] == t) return DuplicateLabelsetError();
+  last_t_[hint] = t;
+  series_[hint].floats.push_back(FPoint{t, s.f});
+  ++points_;
+  return absl::OkStatus();
+}
+
+const Vector& StepGatherer::At(int64_t t) {
+  const Matrix& series = value_.series;
+  next_present_.clear();
+  for (size_t i = 0; i < series.size(); ++i) {
+    const std::vector<FPoint>& pts = series[i].floats;
+    size_t& c = cursor_[i];
+    while (c < pts.size() && pts[c].t < t) ++c;
+    if (c < pts.size() && pts[c].t == t) next_present_.push_back(static_cast<uint32_t>(i));
+  }
+  if (next_present_ != present_) {
+    // Copy-assigning Labels into existing elements reuses their buffers.
+    vec_.resize(next_present_.size());
+    for (size_t j = 0; j < next_present_.size(); ++j) {
+      const Series& s = series[next_present_[j]];
+      vec_[j].labels = s.labels;
+      vec_[j].drop_name = s.drop_name;
+    }
+    present_.swap(next_present_);
+  }
+  const bool sample_times = !value_.sample_times.empty();
+  for (size_t j = 0; j < present_.size(); ++j) {
+    const uint32_t i = present_[j];
+    size_t& c = cursor_[i];
+    vec_[j].f = series[i].floats[c].f;
+    vec_[j].t = sample_times ? value_.sample_times[i][c] : t;
+    ++c;
+  }
+  return vec_;
+}
+
+// ---------------------------------------------------------------------------
+// Label clean-up at the end and after unary minus.
+
+absl::Status MergeSameLabelset(Matrix& series, bool sort) {
+  struct IdxHash {
+    const Matrix* m;
+    size_t operator()(size_t i) const { return absl::Hash<Labels>{}((*m)[i].labels); }
+  };
+  struct IdxEq {
+    const Matrix* m;
+    bool operator()(size_t a, size_t b) const { return (*m)[a].labels == (*m)[b].labels; }
+  };
+  if (series.size() > 1) {
+    absl::flat_hash_map<size_t, size_t, IdxHash, IdxEq> first(series.size(), IdxHash{&series}, IdxEq{&series});
+    std::vector<size_t> rep(series.size());
+    bool any = false;
+    for (size_t i = 0; i < series.size(); ++i) {
+      auto [it, inserted] = first.try_emplace(i, i);
+      rep[i] = it->second;
+      any |= !inserted;
+    }
+    if (any) {
+      std::vector<bool> merged_into(series.size(), false);
+      for (size_t i = 0; i < series.size(); ++i) {
+        if (rep[i] == i) continue;
+        std::vector<FPoint>& dst = series[rep[i]].floats;
+        dst.insert(dst.end(), series[i].floats.begin(), series[i].floats.end());
+        series[i].floats.clear();
+        merged_into[rep[i]] = true;
+      }
+      Matrix out;
+      out.reserve(series.size());
+      for (size_t i = 0; i < series.size(); ++i) {
+        if (rep[i] != i) continue;
+        if (merged_into[i]) {
+          std::vector<FPoint>& f = series[i].floats;
+          std::sort(f.begin(), f.end(), [](const FPoint& a, const FPoint& b) { return a.t < b.t; });
+          for (size_t k = 1; k < f.size(); ++k) {
+            if (f[k].t == f[k - 1].t) return DuplicateLabelsetError();
+          }
+        }
+        out.push_back(std::move(series[i]));
+      }
+      series = std::move(out);
+    }
+  }
+  if (sort) {
+    std::sort(series.begin(), series.end(), [](const Series& a, const Series& b) { return a.labels < b.labels; });
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CleanupMetricLabels(Matrix& series, bool sort) {
+  for (Series& s : series) {
+    if (s.drop_name) {
+      s.labels = DropMetricName(s.labels);
+      s.drop_name = false;
+    }
+  }
+  return MergeSameLabelset(series, sort);
+}
+
+// ---------------------------------------------------------------------------
+// Evaluator
+
+Evaluator::Evaluator(const PreparedQuery& query, const EngineOptions& options, Querier& querier)
+    : q_(query), options_(options), querier_(querier) {}
+
+absl::Status Evaluator::CheckDeadline() const {
+  if (std::chrono::steady_clock::now() > q_.deadline) {
+    return absl::DeadlineExceededError("query timed out in query execution");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Evaluator::AddSamples(int64_t n) {
+  current_samples_ += n;
+  if (current_samples_ > options_.max_samples) {
+    return absl::ResourceExhaustedError(
+        "query processing would load too many samples into memory in query execution");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<EvalValue> Evaluator::Run() {
+  STRATA_RETURN_IF_ERROR(LoadData());
+  StepRange r;
+  r.start = q_.start_ms;
+  r.end = q_.instant ? q_.start_ms : q_.end_ms;
+  r.step = q_.instant || q_.step_ms <= 0 ? 1 : q_.step_ms;
+  return Eval(*q_.expr, r);
+}
+
+absl::StatusOr<EvalValue> Evaluator::Eval(const Expr& e, const StepRange& r) {
+  STRATA_RETURN_IF_ERROR(CheckDeadline());
+  if (const auto* n = e.As<NumberLiteral>()) {
+    EvalValue v;
+    v.type = ValueType::kScalar;
+    v.scalars.assign(r.NumSteps(), n->value);
+    return v;
+  }
+  if (const auto* s = e.As<StringLiteral>()) {
+    EvalValue v;
+    v.type = ValueType::kString;
+    v.str = s->value;
+    return v;
+  }
+  if (const auto* vs = e.As<VectorSelector>()) return EvalVectorSelector(*vs, r, /*record_sample_times=*/false);
+  if (const auto* ms = e.As<MatrixSelector>()) return EvalMatrixSelector(*ms, r);
+  if (const auto* sq = e.As<SubqueryExpr>()) return EvalSubqueryValue(*sq, r);
+  if (const auto* p = e.As<ParenExpr>()) return Eval(*p->expr, r);
+  if (const auto* u = e.As<UnaryExpr>()) return EvalUnary(*u, r);
+  if (const auto* b = e.As<BinaryExpr>()) return EvalBinary(e, *b, r);
+  if (const auto* a = e.As<AggregateExpr>()) return EvalAggregate(e, *a, r);
+  if (const auto* c = e.As<Call>()) return EvalCall(e, *c, r);
+  return absl::InternalError("unknown expression node");
+}
+
+absl::StatusOr<EvalValue> Evaluator::EvalUnary(const UnaryExpr& u, const StepRange& r) {
+  STRATA_ASSIGN_OR_RETURN(EvalValue v, Eval(*u.expr, r));
+  if (u.op != UnaryOp::kMinus) return v;
+  for (double& x : v.scalars) x = -x;
+  for (Series& s : v.series) {
+    for (FPoint& p : s.floats) p.f = -p.f;
+    if (options_.delayed_name_removal) {
+      s.drop_name = true;
+    } else {
+      s.labels = DropMetricName(s.labels);
+    }
+  }
+  // Series that differed only by name become one series when their points
+  // do not overlap (Prometheus mergeSeriesWithSameLabelset).
+  if (!options_.delayed_name_removal) STRATA_RETURN_IF_ERROR(MergeSameLabelset(v.series, /*sort=*/false));
+  return v;
+}
+
+absl::StatusOr<EvalValue> Evaluator::EvalBinary(const Expr& e, const BinaryExpr& b, const StepRange& r) {
+  STRATA_ASSIGN_OR_RETURN(EvalValue lhs, Eval(*b.lhs, r));
+  STRATA_ASSIGN_OR_RETURN(EvalValue rhs, Eval(*b.rhs, r));
+  const size_t steps = r.NumSteps();
+  if (lhs.type == ValueType::kScalar && rhs.type == ValueType::kScalar) {
+    for (size_t i = 0; i < steps; ++i) lhs.scalars[i] = ScalarBinop(b.op, lhs.scalars[i], rhs.scalars[i]);
+    return lhs;
+  }
+  BinaryContext ctx;
+  ctx.expr = &b;
+  ctx.pos = e.pos;
+  ctx.delayed_name_removal = options_.delayed_name_removal;
+  ctx.annotations = &annotations_;
+  SeriesAssembler assembler(steps);
+  Vector out;
+  const int64_t released = lhs.TotalPoints() + rhs.TotalPoints();
+  if (lhs.type == ValueType::kVector && rhs.type == ValueType::kVector) {
+    StepGatherer lg(lhs);
+    StepGatherer rg(rhs);
+    for (size_t i = 0; i < steps; ++i) {
+      STRATA_RETURN_IF_ERROR(CheckDeadline());
+      const int64_t t = r.Time(i);
+      ctx.t_ms = t;
+      out.clear();
+      STRATA_RETURN_IF_ERROR(VectorVectorBinop(lg.At(t), rg.At(t), ctx, out));
+      STRATA_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(out.size())));
+      STRATA_RETURN_IF_ERROR(assembler.Add(t, out));
+    }
+  } else {
+    const bool scalar_is_lhs = lhs.type == ValueType::kScalar;
+    const EvalValue& vec = scalar_is_lhs ? rhs : lhs;
+    const std::vector<double>& scalars = scalar_is_lhs ? lhs.scalars : rhs.scalars;
+    StepGatherer g(vec);
+    for (size_t i = 0; i < steps; ++i) {
+      STRATA_RETURN_IF_ERROR(CheckDeadline());
+      const int64_t t = r.Time(i);
+      ctx.t_ms = t;
+      out.clear();
+      const Vector& in = g.At(t);
+      if (in.empty()) continue;
+      STRATA_RETURN_IF_ERROR(VectorScalarBinop(in, scalars[i], scalar_is_lhs, ctx, out));
+      STRATA_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(out.size())));
+      STRATA_RETURN_IF_ERROR(assembler.Add(t, out));
+    }
+  }
+  ReleaseSamples(released);
+  EvalValue v;
+  v.type = ValueType::kVector;
+  v.series = assembler.Finish();
+  return v;
+}
+
+absl::StatusOr<EvalValue> Evaluator::EvalAggregate(const Expr& e, const AggregateExpr& a, const StepRange& r) {
+  const size_t steps = r.NumSteps();
+  EvalValue param;
+  AggregateContext ctx;
+  ctx.expr = &a;
+  ctx.pos = e.pos;
+  ctx.range_query = !q_.instant;
+  ctx.delayed_name_removal = options_.delayed_name_removal;
+  ctx.annotations = &annotations_;
+  if (a.param != nullptr) {
+    ctx.param_pos = a.param->pos;
+    STRATA_ASSIGN_OR_RETURN(param, Eval(UnwrapParens(*a.param), r));
+    if (param.type == ValueType::kString) ctx.label = param.str;
+  }
+  STRATA_ASSIGN_OR_RETURN(EvalValue in, Eval(*a.expr, r));
+  StepGatherer g(in);
+  SeriesAssembler assembler(steps);
+  Vector out;
+  for (size_t i = 0; i < steps; ++i) {
+    STRATA_RETURN_IF_ERROR(CheckDeadline());
+    const int64_t t = r.Time(i);
+    ctx.t_ms = t;
+    if (param.type == ValueType::kScalar && i < param.scalars.size()) ctx.param = param.scalars[i];
+    out.clear();
+    STRATA_RETURN_IF_ERROR(Aggregate(g.At(t), ctx, out));
+    STRATA_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(out.size())));
+    STRATA_RETURN_IF_ERROR(assembler.Add(t, out));
+  }
+  ReleaseSamples(in.TotalPoints());
+  EvalValue v;
+  v.type = ValueType::kVector;
+  v.series = assembler.Finish();
+  return v;
+}
+
+}  // namespace strata::promql::internal

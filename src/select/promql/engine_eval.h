@@ -1,0 +1,212 @@
+// File: select/promql/engine_eval.h
+//
+// The evaluator behind Engine::Exec (internal to select/promql), after
+// Prometheus engine.go's evaluator: every AST node is evaluated over all the
+// steps of a StepRange at once and yields an EvalValue (one value per step
+// for scalars, series with one point per step for instant vectors). Per-step
+// operators see one step's Vector; their outputs are assembled back into
+// series by label set (SeriesAssembler). Subqueries are nested range
+// evaluations with their own StepRange.
+//
+// The evaluator is split over three files:
+//   engine_eval.cc       dispatch, literals, unary/binary operators,
+//                        aggregations, step gathering and assembly
+//   engine_selectors.cc  data loading, vector and matrix selectors,
+//                        subqueries, range-vector sources
+//   engine_calls.cc      function calls (absent_over_time and
+//                        timestamp(<selector>) are done here)
+//
+// One Evaluator per query execution; not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "select/promql/annotations.h"
+#include "select/promql/ast.h"
+#include "select/promql/engine.h"
+#include "select/promql/functions.h"
+#include "select/promql/querier.h"
+#include "select/promql/value.h"
+
+namespace strata::promql::internal {
+
+// The evaluation times start, start + step, ..., <= end. An instant query
+// is the range [t, t] with step 1 (as in Prometheus).
+struct StepRange {
+  int64_t start = 0;
+  int64_t end = 0;
+  int64_t step = 1;
+
+  size_t NumSteps() const { return end < start ? 0 : static_cast<size_t>((end - start) / step) + 1; }
+  int64_t Time(size_t i) const { return start + static_cast<int64_t>(i) * step; }
+};
+
+// The value of an expression over every step of a StepRange.
+struct EvalValue {
+  ValueType type = ValueType::kVector;
+  std::vector<double> scalars;  // kScalar: one value per step
+  // kVector: points at step times (at most one per step). kMatrix: raw
+  // samples (a top-level matrix selector or subquery of an instant query).
+  Matrix series;
+  std::string str;  // kString
+  // timestamp(<selector>) only: per series, the sample time behind each point.
+  std::vector<std::vector<int64_t>> sample_times;
+
+  int64_t TotalPoints() const;
+};
+
+// One series of a range-vector argument: raw points without stale markers.
+struct RangeSeries {
+  const Labels* labels = nullptr;
+  std::vector<FPoint> points;
+};
+
+// Where the window of a range-vector argument lies at each step: (eff - range, eff]
+// with eff = (at or t) - offset.
+struct RangeWindow {
+  int64_t range_ms = 0;
+  int64_t offset_ms = 0;
+  bool has_at = false;
+  int64_t at_ms = 0;
+
+  int64_t End(int64_t t) const { return (has_at ? at_ms : t) - offset_ms; }
+};
+
+// A range-vector argument evaluated for a whole StepRange.
+struct RangeArg {
+  std::vector<RangeSeries> series;
+  RangeWindow window;
+  Matrix owned;  // what `series[i].labels` point into
+};
+
+// Replaces the function lookup (FindFunctionImpl) for tests of the
+// evaluator's call paths; null restores the default. Not thread-safe: call
+// it only while no query runs.
+using FunctionLookup = FunctionImpl (*)(std::string_view name);
+void SetFunctionLookupForTesting(FunctionLookup lookup);
+
+class Evaluator {
+ public:
+  Evaluator(const PreparedQuery& query, const EngineOptions& options, Querier& querier);
+
+  // Loads the data of every selector (one Select each), then evaluates the
+  // query's expression over the query's steps.
+  absl::StatusOr<EvalValue> Run();
+
+  bool partial() const { return partial_; }
+  std::vector<std::string>& querier_warnings() { return querier_warnings_; }
+  Annotations& annotations() { return annotations_; }
+
+ private:
+  absl::StatusOr<EvalValue> Eval(const Expr& e, const StepRange& r);
+
+  // engine_eval.cc
+  absl::StatusOr<EvalValue> EvalUnary(const UnaryExpr& u, const StepRange& r);
+  absl::StatusOr<EvalValue> EvalBinary(const Expr& e, const BinaryExpr& b, const StepRange& r);
+  absl::StatusOr<EvalValue> EvalAggregate(const Expr& e, const AggregateExpr& a, const StepRange& r);
+
+  // engine_selectors.cc
+  absl::Status LoadData();
+  absl::Status LoadSelectors(const Expr& e, int64_t lo, int64_t hi);
+  absl::Status Load(const VectorSelector& vs, int64_t min_t, int64_t max_t);
+  std::vector<SeriesSamples> TakeData(const VectorSelector& vs);
+  absl::StatusOr<EvalValue> EvalVectorSelector(const VectorSelector& vs, const StepRange& r,
+                                               bool record_sample_times);
+  absl::StatusOr<EvalValue> EvalMatrixSelector(const MatrixSelector& ms, const StepRange& r);
+  absl::StatusOr<EvalValue> EvalSubqueryValue(const SubqueryExpr& sq, const StepRange& r);
+  // The subquery's inner evaluation for every window of the steps of `r`.
+  absl::StatusOr<Matrix> EvalSubqueryInner(const SubqueryExpr& sq, const StepRange& r);
+  absl::StatusOr<RangeArg> EvalRangeArg(const Expr& arg, const StepRange& r);
+  int64_t ResolveAt(AtModifier at, int64_t at_ms) const;
+
+  // engine_calls.cc
+  absl::StatusOr<EvalValue> EvalCall(const Expr& e, const Call& call, const StepRange& r);
+  absl::StatusOr<EvalValue> EvalRangeCall(const Expr& e, const Call& call, size_t matrix_index, FunctionImpl impl,
+                                          const StepRange& r);
+  absl::StatusOr<EvalValue> EvalAbsentOverTime(const Call& call, const StepRange& r);
+
+  // Limits.
+  absl::Status CheckDeadline() const;
+  absl::Status AddSamples(int64_t n);
+  void ReleaseSamples(int64_t n) { current_samples_ -= n; }
+
+  const PreparedQuery& q_;
+  const EngineOptions& options_;
+  Querier& querier_;
+  int64_t current_samples_ = 0;
+  bool partial_ = false;
+  std::vector<std::string> querier_warnings_;
+  Annotations annotations_;
+  // The loaded series of every selector.
+  absl::flat_hash_map<const VectorSelector*, std::vector<SeriesSamples>> data_;
+};
+
+// Assembles per-step output vectors into series by label set, as
+// Prometheus's rangeEval does: two samples with the same labels in one step
+// are an error; the same labels at different steps extend one series.
+class SeriesAssembler {
+ public:
+  explicit SeriesAssembler(size_t num_steps) : num_steps_(num_steps) {}
+
+  // Moves the samples of `out` (the output at step time `t`) into their
+  // series. Steps must be added in increasing time.
+  absl::Status Add(int64_t t, Vector& out);
+  // The same for one sample; `hint` remembers its series between calls (a
+  // range function's output for one input series keeps its labels), which
+  // saves hashing the labels at every step. Start it at kNoHint.
+  absl::Status AddOne(int64_t t, VectorSample& s, uint32_t& hint);
+  static constexpr uint32_t kNoHint = ~uint32_t{0};
+  // Series in order of first appearance.
+  Matrix Finish() { return std::move(series_); }
+  int64_t points() const { return points_; }
+
+ private:
+  uint32_t Find(VectorSample& s, int64_t t);
+
+  size_t num_steps_;
+  Matrix series_;
+  // Series of out[k] at the previous step: outputs usually come in the same
+  // order step after step, and comparing labels is cheaper than hashing.
+  std::vector<uint32_t> prev_;
+  std::vector<uint32_t> cur_;
+  std::vector<int64_t> last_t_;
+  absl::flat_hash_map<Labels, uint32_t> index_;
+  int64_t points_ = 0;
+};
+
+// Hands out one step's Vector of an instant-vector EvalValue after another
+// (a forward cursor per series). When the same series are present as at the
+// previous step, only values are rewritten: no labels are copied.
+class StepGatherer {
+ public:
+  explicit StepGatherer(const EvalValue& value) : value_(value), cursor_(value.series.size(), 0) {}
+
+  // The samples at step time `t`; calls must come in increasing `t`.
+  const Vector& At(int64_t t);
+
+ private:
+  const EvalValue& value_;
+  std::vector<size_t> cursor_;
+  std::vector<uint32_t> present_;
+  std::vector<uint32_t> next_present_;
+  Vector vec_;
+};
+
+// "vector cannot contain metrics with the same labelset", as Prometheus
+// reports it (an execution error: HTTP 422).
+absl::Status DuplicateLabelsetError();
+
+// Merges series with equal labels (their points must not share a time),
+// optionally sorting by labels first; Prometheus mergeSeriesWithSameLabelset.
+absl::Status MergeSameLabelset(Matrix& series, bool sort);
+
+// Drops `__name__` from series marked drop_name, then merges collisions
+// (Prometheus cleanupMetricLabels).
+absl::Status CleanupMetricLabels(Matrix& series, bool sort);
+
+}  // namespace strata::promql::internal
