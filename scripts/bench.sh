@@ -546,15 +546,15 @@ if (( ${#query_results[@]} > 0 )); then
     { key = $3; ms[$1, $2, key] = $4; err[$1, $2, key] = $5; if (!(key in seen)) { seen[key] = 1; order[++nr] = key } ; runs[$1] = 1 }
     END {
       print "\nQuery latency: median over the queries of scripts/bench_queries.txt of each query'"'"'s median of " reps " runs, in ms" 
-      print "\n## Query latency\n\nMedian over the queries of `scripts/bench_queries.txt` of each query'"'"'s median of " reps " runs, in ms.\n" > out
-      print "| run | range | Strata | VictoriaMetrics | Prometheus | Strata/VM | Strata/Prom |" > out
-      print "|---|---|---:|---:|---:|---:|---:|" > out
+      print "\n## Query latency\n\nMedian over the queries of `scripts/bench_queries.txt` of each query'"'"'s median of " reps " runs, in ms.\n" >> out
+      print "| run | range | Strata | VictoriaMetrics | Prometheus | Strata/VM | Strata/Prom |" >> out
+      print "|---|---|---:|---:|---:|---:|---:|" >> out
       for (r in runs) for (i = 1; i <= nr; i++) {
         k = order[i]; s = ms[r, "Strata", k]; v = ms[r, "VictoriaMetrics", k]; p = ms[r, "Prometheus", k]
         sv = s == "" ? "n/a" : s; vv = v == "" ? "n/a" : v; pv = p == "" ? "n/a" : p
         rv = (s != "" && v > 0) ? sprintf("%.2f", s / v) : "n/a"; rp = (s != "" && p > 0) ? sprintf("%.2f", s / p) : "n/a"
         printf "run %s %-4s Strata %8s ms  VM %8s ms  Prometheus %8s ms  Strata/VM %s  Strata/Prom %s\n", r, k, sv, vv, pv, rv, rp
-        printf "| %s | %s | %s | %s | %s | %s | %s |\n", r, k, sv, vv, pv, rv, rp > out
+        printf "| %s | %s | %s | %s | %s | %s | %s |\n", r, k, sv, vv, pv, rv, rp >> out
       }
     }'
 fi

@@ -69,6 +69,9 @@ std::string Join(const std::vector<std::string>& v) {
 ParseOptions TestParseOptions() {
   ParseOptions o;
   o.experimental_functions = true;
+  o.duration_expressions = true;
+  o.binop_fill_modifiers = true;
+  o.extended_range_selectors = true;
   return o;
 }
 
@@ -126,6 +129,9 @@ class ScriptRunner {
     o.max_samples = 10000;
     o.timeout = std::chrono::seconds(100);
     o.experimental_functions = true;
+    o.duration_expressions = true;
+    o.binop_fill_modifiers = true;
+    o.extended_range_selectors = true;
     o.delayed_name_removal = true;
     o.default_subquery_step_ms = kMinute;
     return o;
@@ -170,7 +176,7 @@ class ScriptRunner {
   // FORMAT.md §9: the case touches native-histogram data.
   bool TouchesNativeHistograms(const EvalCommand& cmd) const {
     if (cmd.has_histogram_literal) return true;
-    static const RE2 native_only(R"(\bhistogram_(count|sum|avg|stddev|stdvar|fraction)\s*\()");
+    static const RE2 native_only(R"(\bhistogram_(count|sum|avg|stddev|stdvar)\s*\()");
     if (RE2::PartialMatch(cmd.expr, native_only)) return true;
     if (native_series_.empty()) return false;
     auto parsed = ParseExpr(cmd.expr, TestParseOptions());
@@ -511,13 +517,7 @@ class ScriptRunner {
 std::string FileSkipReason(std::string_view file_name) {
   static const std::pair<std::string_view, std::string_view> kSkipped[] = {
       {"native_histograms.test", "native histograms"},
-      {"extended_vectors.test", "anchored/smoothed range selectors (promql-extended-range-selectors)"},
-      {"fill-modifier.test", "fill modifiers"},
-      {"duration_expression.test", "duration expressions"},
-      {"info.test", "info()"},
-      {"limit.test", "limitk/limit_ratio with native histograms"},
       {"start_timestamps.test", "start timestamps"},
-      {"type_and_unit.test", "type and unit labels"},
   };
   for (const auto& [name, reason] : kSkipped) {
     if (file_name == name) return std::string(reason);

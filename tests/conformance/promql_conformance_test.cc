@@ -79,7 +79,10 @@ eval instant at 0 m{
 
 TEST_CASE("whole files on unsupported features are skipped with a reason", "[conformance][unit]") {
   CHECK(FileSkipReason("native_histograms.test") == "native histograms");
-  CHECK(FileSkipReason("fill-modifier.test") == "fill modifiers");
+  CHECK(FileSkipReason("start_timestamps.test") == "start timestamps");
+  CHECK(FileSkipReason("fill-modifier.test").empty());
+  CHECK(FileSkipReason("extended_vectors.test").empty());
+  CHECK(FileSkipReason("type_and_unit.test").empty());
   CHECK(FileSkipReason("name_label_dropping.test").empty());
   CHECK(FileSkipReason("functions.test").empty());
 }
@@ -106,6 +109,35 @@ TEST_CASE("the @ rewrite pins selectors and subqueries but not what is inside a 
   CHECK_FALSE(AtModifierRewrite("time() - m", 100000).has_value());
   CHECK_FALSE(AtModifierRewrite("hour(m)", 100000).has_value());
   CHECK_FALSE(AtModifierRewrite("m{", 100000).has_value());
+}
+
+}  // namespace
+}  // namespace strata::promql::conformance
+
+namespace strata::promql::conformance {
+namespace {
+
+TEST_CASE("histogram_fraction over classic buckets runs, over a native histogram it is skipped",
+          "[conformance][unit]") {
+  auto r = Run(R"(load_with_nhcb 1m
+  h_bucket{le="1"} 1
+  h_bucket{le="+Inf"} 2
+
+eval instant at 0 histogram_fraction(0, 1, h_bucket)
+  {} 0.5
+
+eval instant at 0 histogram_fraction(0, 1, h)
+  {} 0.5
+)");
+  REQUIRE(r.size() == 2);
+  CHECK(r[0].outcome == Outcome::kPassed);
+  CHECK(r[1].outcome == Outcome::kSkipped);
+  CHECK(r[1].reason == "native histogram");
+}
+
+TEST_CASE("info and limit scripts run case by case", "[conformance][unit]") {
+  CHECK(FileSkipReason("info.test").empty());
+  CHECK(FileSkipReason("limit.test").empty());
 }
 
 }  // namespace

@@ -221,7 +221,7 @@ TEST_CASE("dashboard PromQL over data remote-written by a real Prometheus answer
       CHECK(!want->series.empty());
       // remote_write may still be delivering: retry for a while.
       std::string diff = "not queried";
-      for (int attempt = 0; attempt < 20 && !diff.empty(); ++attempt) {
+      for (int attempt = 0; attempt < 60 && !diff.empty(); ++attempt) {
         if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500));
         auto got_resp = cluster.Select("/select/0/prometheus" + target);
         REQUIRE(got_resp.ok());

@@ -72,7 +72,7 @@ const std::vector<std::string>& DashboardQueries() {
       "topk(5, sum by (instance) (rate(node_disk_io_time_seconds_total[1m])))",
       "node_filesystem_avail_bytes{fstype!~\"tmpfs|overlay\"} / node_filesystem_size_bytes",
       "max_over_time(node_load1[5m])",
-      "histogram_quantile(0.9, sum by (le) (rate(node_schedstat_timeslices_total[1m])))",
+      "quantile by (mode) (0.9, rate(node_cpu_seconds_total[1m]))",
   };
   return queries;
 }

@@ -39,6 +39,7 @@ int RunAll(std::span<char* const> args) {
   RegisterSelectFlags(flags, &f.select);
   flags.String("httpListenAddr", &f.http_listen, "Address of the HTTP port (remote_write, query API, /metrics)");
   if (int rc = ParseRoleFlags(flags, &f.process, args); rc >= 0) return rc;
+  f.select.flags = flags.Values();
 
   RoleRuntime runtime(f.process);
   auto db = OpenStorageEngine(f.engine, runtime.registry().get());

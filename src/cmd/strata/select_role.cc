@@ -20,11 +20,21 @@ void RegisterSelectFlags(FlagSet& flags, select::SelectServiceOptions* options) 
             "Most points per series a range query may return");
   flags.Int("search.maxSamplesPerQuery", &options->max_samples, "Most samples a query may load");
   flags.Int("search.maxSeries", &options->max_series,
-             "Most series a query may load over all its selectors (0: no limit); beyond it the query fails");
+             "Most series a query may load over all its selectors, and most series /api/v1/series may return "
+             "(0: no limit); beyond it the request fails with 422");
   flags.Int("search.maxConcurrentRequests", &options->max_concurrent_queries,
             "Most queries evaluated at once (0: no limit); others wait for -search.maxQueueDuration");
   flags.Duration("search.maxQueueDuration", &options->max_queue_duration,
                  "How long a query waits for one of -search.maxConcurrentRequests before it gets 503");
+  flags.Bool("search.enableExperimentalFunctions", &options->experimental_functions,
+             "Accept the PromQL functions Prometheus gates behind promql-experimental-functions (limitk, "
+             "sort_by_label, mad_over_time, ...)");
+  flags.String("vmalert.proxyURL", &options->vmalert_proxy_url,
+               "vmalert's base URL (http://host:8880): /api/v1/rules and /api/v1/alerts are proxied to it; "
+               "empty answers empty lists");
+  flags.Bool("search.delayedNameRemoval", &options->delayed_name_removal,
+             "Keep __name__ on intermediate results until the end of the query (Prometheus 3's "
+             "promql-delayed-name-removal)");
 }
 
 namespace {
@@ -50,6 +60,7 @@ int RunSelect(std::span<char* const> args) {
             "still give complete answers");
   RegisterSelectFlags(flags, &f.service);
   if (int rc = ParseRoleFlags(flags, &f.process, args); rc >= 0) return rc;
+  f.service.flags = flags.Values();
   if (f.storage_nodes.empty()) {
     STRATA_LOG(Error, "-storageNode is required: the select RPC addresses of the storage nodes");
     return 2;

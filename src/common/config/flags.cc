@@ -196,6 +196,7 @@ absl::Status FlagSet::Parse(std::span<char* const> args) {
       return absl::InvalidArgumentError(fmt::format("flag -{} needs a value", name));
     }
     STRATA_RETURN_IF_ERROR(flag->set(value));
+    Remember(*flag, value);
     given.emplace_back(name);
   }
   for (Flag& f : flags_) {
@@ -204,9 +205,30 @@ absl::Status FlagSet::Parse(std::span<char* const> args) {
     std::replace(env.begin(), env.end(), '.', '_');
     if (const char* v = std::getenv(env.c_str())) {
       STRATA_RETURN_IF_ERROR(Annotate(f.set(v), fmt::format("from environment variable {}", env)));
+      Remember(f, v);
     }
   }
   return absl::OkStatus();
+}
+
+void FlagSet::Remember(const Flag& flag, std::string_view value) {
+  auto [it, inserted] = given_.try_emplace(flag.name, value);
+  if (inserted) return;
+  if (flag.is_list && !it->second.empty()) {
+    it->second += ",";
+    it->second += value;
+  } else {
+    it->second = std::string(value);
+  }
+}
+
+std::map<std::string, std::string> FlagSet::Values() const {
+  std::map<std::string, std::string> out;
+  for (const Flag& f : flags_) {
+    auto it = given_.find(f.name);
+    out[f.name] = it != given_.end() ? it->second : f.default_text;
+  }
+  return out;
 }
 
 std::string FlagSet::Help() const {

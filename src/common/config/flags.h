@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -45,6 +46,11 @@ class FlagSet {
 
   // True when -help / --help / -h was given; the caller prints Help().
   bool help_requested() const { return help_requested_; }
+
+  // Every flag's value as given (command line, then environment), or its
+  // default: what /api/v1/status/flags shows. Flags that will carry secrets
+  // must be redacted by the caller.
+  std::map<std::string, std::string> Values() const;
   std::string Help() const;
 
  private:
@@ -57,10 +63,13 @@ class FlagSet {
     std::function<absl::Status(std::string_view)> set;
   };
   void Add(Flag flag);
+  void Remember(const Flag& flag, std::string_view value);
   Flag* Find(std::string_view name);
 
   std::string usage_;
   std::vector<Flag> flags_;
+  // Values as given, by flag name; list flags accumulate comma-separated.
+  std::map<std::string, std::string, std::less<>> given_;
   bool help_requested_ = false;
 };
 

@@ -33,10 +33,16 @@ enum RpcMethod : uint32_t {
   kRpcMethodStorageSearch = 2,  // body: strata.rpc.SearchRequest; reply: strata.rpc.SearchResponse
   // body: strata.rpc.DeleteSeriesRequest; reply: strata.rpc.DeleteSeriesResponse
   kRpcMethodStorageDeleteSeries = 3,
+  // body: strata.rpc.LabelsRequest; reply: strata.rpc.LabelsResponse
+  kRpcMethodStorageLabelNames = 4,
+  kRpcMethodStorageLabelValues = 5,
+  // body: strata.rpc.LabelsRequest; reply: strata.rpc.SeriesLabelsResponse
+  kRpcMethodStorageSeriesLabels = 6,
 };
 
 // A short name for logs and metric labels ("write", "search",
-// "delete_series", or "other").
+// "delete_series", "label_names", "label_values", "series_labels", or
+// "other").
 inline const char* RpcMethodName(uint32_t method) {
   switch (method) {
     case kRpcMethodStorageWrite:
@@ -45,6 +51,12 @@ inline const char* RpcMethodName(uint32_t method) {
       return "search";
     case kRpcMethodStorageDeleteSeries:
       return "delete_series";
+    case kRpcMethodStorageLabelNames:
+      return "label_names";
+    case kRpcMethodStorageLabelValues:
+      return "label_values";
+    case kRpcMethodStorageSeriesLabels:
+      return "series_labels";
     default:
       return "other";
   }

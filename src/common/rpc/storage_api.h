@@ -91,12 +91,44 @@ struct SearchResult {
   bool truncated = false;
 };
 
+// For the labels and series APIs (Prometheus's /api/v1/labels,
+// /api/v1/label/<name>/values, /api/v1/series): the series of `tenant`
+// that every matcher accepts (every series of the tenant when `matchers` is
+// empty) and that have data in [min_time_ms, max_time_ms].
+struct LabelsRequest {
+  TenantId tenant;
+  std::vector<Matcher> matchers;
+  int64_t min_time_ms = 0;
+  int64_t max_time_ms = 0;
+  // Answer at most this many names, values or series (0 = no limit); the
+  // answer says truncated when there were more. The kept ones are the first
+  // in sort order, so merging several nodes' answers stays exact.
+  uint64_t limit = 0;
+  // The label whose values LabelValues lists; unused by the others.
+  std::string label_name;
+};
+
+// Sorted, distinct label names or label values.
+struct LabelsResult {
+  std::vector<std::string> values;
+  bool truncated = false;  // `limit` cut the answer short
+};
+
+// The label sets of the selected series, sorted, without samples: a search
+// that reads only the index (no chunk is read or sent).
+struct SeriesLabelsResult {
+  std::vector<Labels> series;
+  bool truncated = false;  // `limit` cut the answer short
+};
+
 class StorageApi {
  public:
   using WriteCallback = absl::AnyInvocable<void(absl::Status)>;
   using SearchCallback = absl::AnyInvocable<void(absl::StatusOr<SearchResult>)>;
   // Gets how many series the node deleted.
   using DeleteCallback = absl::AnyInvocable<void(absl::StatusOr<uint64_t>)>;
+  using LabelsCallback = absl::AnyInvocable<void(absl::StatusOr<LabelsResult>)>;
+  using SeriesLabelsCallback = absl::AnyInvocable<void(absl::StatusOr<SeriesLabelsResult>)>;
 
   virtual ~StorageApi() = default;
 
@@ -126,6 +158,27 @@ class StorageApi {
     (void)tenant;
     (void)matchers;
     done(absl::UnimplementedError("storage node " + Name() + " does not support delete_series"));
+  }
+
+  // The label names, the values of label `request.label_name`, and the
+  // label sets of the series selected by `request` (see LabelsRequest).
+  // Errors: InvalidArgument, Unavailable, DeadlineExceeded. The defaults
+  // answer Unimplemented, for StorageApis without an index (test fakes) and
+  // for nodes that predate the methods.
+  virtual void LabelNames(const RequestContext& ctx, LabelsRequest request, LabelsCallback done) {
+    (void)ctx;
+    (void)request;
+    done(absl::UnimplementedError("storage node " + Name() + " does not support label names"));
+  }
+  virtual void LabelValues(const RequestContext& ctx, LabelsRequest request, LabelsCallback done) {
+    (void)ctx;
+    (void)request;
+    done(absl::UnimplementedError("storage node " + Name() + " does not support label values"));
+  }
+  virtual void SeriesLabels(const RequestContext& ctx, LabelsRequest request, SeriesLabelsCallback done) {
+    (void)ctx;
+    (void)request;
+    done(absl::UnimplementedError("storage node " + Name() + " does not support series labels"));
   }
 
   // A short name for logs and metric labels, e.g. "127.0.0.1:8400".

@@ -38,6 +38,39 @@ void RpcStorageClient::DeleteSeries(const RequestContext& ctx, TenantId tenant, 
                });
 }
 
+namespace {
+
+// Calls `method` with the encoded request and decodes the reply with `decode`.
+template <typename Result, typename Callback>
+void CallAndDecode(RpcClient& client, uint32_t method, const RequestContext& ctx, const LabelsRequest& request,
+                   absl::StatusOr<Result> (*decode)(std::string_view), Callback done) {
+  client.Call(method, EncodeLabelsRequest(request), ctx.deadline,
+              [decode, done = std::move(done)](absl::StatusOr<std::string> reply) mutable {
+                if (!reply.ok()) {
+                  done(reply.status());
+                  return;
+                }
+                done(decode(*reply));
+              });
+}
+
+}  // namespace
+
+void RpcStorageClient::LabelNames(const RequestContext& ctx, LabelsRequest request, LabelsCallback done) {
+  CallAndDecode<LabelsResult>(client_, kRpcMethodStorageLabelNames, ctx, request, &DecodeLabelsResult,
+                              std::move(done));
+}
+
+void RpcStorageClient::LabelValues(const RequestContext& ctx, LabelsRequest request, LabelsCallback done) {
+  CallAndDecode<LabelsResult>(client_, kRpcMethodStorageLabelValues, ctx, request, &DecodeLabelsResult,
+                              std::move(done));
+}
+
+void RpcStorageClient::SeriesLabels(const RequestContext& ctx, LabelsRequest request, SeriesLabelsCallback done) {
+  CallAndDecode<SeriesLabelsResult>(client_, kRpcMethodStorageSeriesLabels, ctx, request,
+                                    &DecodeSeriesLabelsResult, std::move(done));
+}
+
 std::string RpcStorageClient::Name() const { return client_.address(); }
 
 bool RpcStorageClient::IsHealthy() const { return client_.IsConnected(); }

@@ -33,6 +33,12 @@ class RpcStorageClient : public StorageApi {
   // node that predates the method answers Unimplemented.
   void DeleteSeries(const RequestContext& ctx, TenantId tenant, std::vector<Matcher> matchers,
                     DeleteCallback done) override;
+  // Send a LabelsRequest (methods kRpcMethodStorageLabelNames,
+  // kRpcMethodStorageLabelValues, kRpcMethodStorageSeriesLabels). A node
+  // that predates the methods answers Unimplemented.
+  void LabelNames(const RequestContext& ctx, LabelsRequest request, LabelsCallback done) override;
+  void LabelValues(const RequestContext& ctx, LabelsRequest request, LabelsCallback done) override;
+  void SeriesLabels(const RequestContext& ctx, LabelsRequest request, SeriesLabelsCallback done) override;
   // The node's address, e.g. "127.0.0.1:8400".
   std::string Name() const override;
   // True while the RPC connection is up.

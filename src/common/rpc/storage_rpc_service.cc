@@ -16,6 +16,11 @@ void StorageRpcService::RegisterOn(RpcServer& server) {
   server.RegisterMethod(kRpcMethodStorageDeleteSeries, [this](std::string&& body, RpcReply reply) {
     HandleDeleteSeries(std::move(body), std::move(reply));
   });
+  for (uint32_t method : {kRpcMethodStorageLabelNames, kRpcMethodStorageLabelValues, kRpcMethodStorageSeriesLabels}) {
+    server.RegisterMethod(method, [this, method](std::string&& body, RpcReply reply) {
+      HandleLabels(method, std::move(body), std::move(reply));
+    });
+  }
 }
 
 void StorageRpcService::HandleWrite(std::string&& body, RpcReply reply) {
@@ -62,6 +67,38 @@ void StorageRpcService::HandleDeleteSeries(std::string&& body, RpcReply reply) {
                           }
                           reply(EncodeDeleteSeriesResponse(*deleted));
                         });
+}
+
+void StorageRpcService::HandleLabels(uint32_t method, std::string&& body, RpcReply reply) {
+  auto request = DecodeLabelsRequest(body);
+  if (!request.ok()) {
+    reply(request.status());
+    return;
+  }
+  RequestContext ctx{reply.deadline()};
+  if (method == kRpcMethodStorageSeriesLabels) {
+    storage_.SeriesLabels(ctx, std::move(*request),
+                          [reply = std::move(reply)](absl::StatusOr<SeriesLabelsResult> result) mutable {
+                            if (!result.ok()) {
+                              reply(result.status());
+                              return;
+                            }
+                            reply(EncodeSeriesLabelsResult(*result));
+                          });
+    return;
+  }
+  auto done = [reply = std::move(reply)](absl::StatusOr<LabelsResult> result) mutable {
+    if (!result.ok()) {
+      reply(result.status());
+      return;
+    }
+    reply(EncodeLabelsResult(*result));
+  };
+  if (method == kRpcMethodStorageLabelNames) {
+    storage_.LabelNames(ctx, std::move(*request), std::move(done));
+  } else {
+    storage_.LabelValues(ctx, std::move(*request), std::move(done));
+  }
 }
 
 }  // namespace strata

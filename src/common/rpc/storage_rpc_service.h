@@ -12,7 +12,9 @@
 namespace strata {
 
 // Registers the storage methods (kRpcMethodStorageWrite,
-// kRpcMethodStorageSearch, kRpcMethodStorageDeleteSeries) on a server.
+// kRpcMethodStorageSearch, kRpcMethodStorageDeleteSeries,
+// kRpcMethodStorageLabelNames, kRpcMethodStorageLabelValues,
+// kRpcMethodStorageSeriesLabels) on a server.
 // Handlers decode the request on the WorkPool and call the StorageApi with
 // the caller's deadline; a request that does not decode is answered
 // InvalidArgument.
@@ -30,6 +32,8 @@ class StorageRpcService {
   void HandleWrite(std::string&& body, RpcReply reply);
   void HandleSearch(std::string&& body, RpcReply reply);
   void HandleDeleteSeries(std::string&& body, RpcReply reply);
+  // kRpcMethodStorageLabelNames / LabelValues / SeriesLabels.
+  void HandleLabels(uint32_t method, std::string&& body, RpcReply reply);
 
   StorageApi& storage_;
 };

@@ -31,6 +31,25 @@ absl::Status DecodeMatchers(google::protobuf::RepeatedPtrField<rpc::MatcherProto
   return absl::OkStatus();
 }
 
+void EncodeLabelPairs(const Labels& labels, google::protobuf::RepeatedPtrField<rpc::LabelPair>* out) {
+  for (const Label& l : labels) {
+    rpc::LabelPair* lp = out->Add();
+    lp->set_name(l.name);
+    lp->set_value(l.value);
+  }
+}
+
+// The storage node sends labels sorted; re-sorting guards the invariant of
+// Labels against a misbehaving peer at little cost.
+Labels DecodeLabelPairs(google::protobuf::RepeatedPtrField<rpc::LabelPair>* in) {
+  std::vector<Label> labels;
+  labels.reserve(static_cast<size_t>(in->size()));
+  for (rpc::LabelPair& lp : *in) {
+    labels.push_back(Label{std::move(*lp.mutable_name()), std::move(*lp.mutable_value())});
+  }
+  return Labels::FromUnsorted(std::move(labels));
+}
+
 }  // namespace
 
 std::string EncodeSearchRequest(const SearchRequest& request) {
@@ -65,11 +84,7 @@ std::string EncodeSearchResult(const SearchResult& result) {
   pb.mutable_series()->Reserve(static_cast<int>(result.series.size()));
   for (const SeriesChunks& s : result.series) {
     rpc::SeriesProto* sp = pb.add_series();
-    for (const Label& l : s.labels) {
-      rpc::LabelPair* lp = sp->add_labels();
-      lp->set_name(l.name);
-      lp->set_value(l.value);
-    }
+    EncodeLabelPairs(s.labels, sp->mutable_labels());
     for (const ChunkData& c : s.chunks) {
       rpc::ChunkProto* cp = sp->add_chunks();
       cp->set_min_time_ms(c.min_time_ms);
@@ -91,14 +106,7 @@ absl::StatusOr<SearchResult> DecodeSearchResult(std::string_view bytes) {
   result.series.reserve(static_cast<size_t>(pb.series_size()));
   for (rpc::SeriesProto& sp : *pb.mutable_series()) {
     SeriesChunks series;
-    std::vector<Label> labels;
-    labels.reserve(static_cast<size_t>(sp.labels_size()));
-    for (rpc::LabelPair& lp : *sp.mutable_labels()) {
-      labels.push_back(Label{std::move(*lp.mutable_name()), std::move(*lp.mutable_value())});
-    }
-    // The storage node sends labels sorted; re-sorting guards the invariant
-    // of Labels against a misbehaving peer at little cost.
-    series.labels = Labels::FromUnsorted(std::move(labels));
+    series.labels = DecodeLabelPairs(sp.mutable_labels());
     series.chunks.reserve(static_cast<size_t>(sp.chunks_size()));
     for (rpc::ChunkProto& cp : *sp.mutable_chunks()) {
       if (!IsKnownChunkEncoding(cp.encoding())) {
@@ -149,6 +157,74 @@ absl::StatusOr<uint64_t> DecodeDeleteSeriesResponse(std::string_view bytes) {
     return absl::DataLossError("cannot parse delete_series response");
   }
   return pb.deleted();
+}
+
+std::string EncodeLabelsRequest(const LabelsRequest& request) {
+  rpc::LabelsRequest pb;
+  pb.set_account_id(request.tenant.account_id);
+  pb.set_project_id(request.tenant.project_id);
+  EncodeMatchers(request.matchers, pb.mutable_matchers());
+  pb.set_min_time_ms(request.min_time_ms);
+  pb.set_max_time_ms(request.max_time_ms);
+  pb.set_limit(request.limit);
+  pb.set_label_name(request.label_name);
+  return pb.SerializeAsString();
+}
+
+absl::StatusOr<LabelsRequest> DecodeLabelsRequest(std::string_view bytes) {
+  rpc::LabelsRequest pb;
+  if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError("cannot parse labels request");
+  }
+  LabelsRequest request;
+  request.tenant = TenantId{pb.account_id(), pb.project_id()};
+  request.min_time_ms = pb.min_time_ms();
+  request.max_time_ms = pb.max_time_ms();
+  request.limit = pb.limit();
+  request.label_name = std::move(*pb.mutable_label_name());
+  absl::Status st = DecodeMatchers(pb.mutable_matchers(), &request.matchers);
+  if (!st.ok()) return st;
+  return request;
+}
+
+std::string EncodeLabelsResult(const LabelsResult& result) {
+  rpc::LabelsResponse pb;
+  pb.mutable_values()->Reserve(static_cast<int>(result.values.size()));
+  for (const std::string& v : result.values) pb.add_values(v);
+  pb.set_truncated(result.truncated);
+  return pb.SerializeAsString();
+}
+
+absl::StatusOr<LabelsResult> DecodeLabelsResult(std::string_view bytes) {
+  rpc::LabelsResponse pb;
+  if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError("cannot parse labels response");
+  }
+  LabelsResult result;
+  result.truncated = pb.truncated();
+  result.values.reserve(static_cast<size_t>(pb.values_size()));
+  for (std::string& v : *pb.mutable_values()) result.values.push_back(std::move(v));
+  return result;
+}
+
+std::string EncodeSeriesLabelsResult(const SeriesLabelsResult& result) {
+  rpc::SeriesLabelsResponse pb;
+  pb.set_truncated(result.truncated);
+  pb.mutable_series()->Reserve(static_cast<int>(result.series.size()));
+  for (const Labels& labels : result.series) EncodeLabelPairs(labels, pb.add_series()->mutable_labels());
+  return pb.SerializeAsString();
+}
+
+absl::StatusOr<SeriesLabelsResult> DecodeSeriesLabelsResult(std::string_view bytes) {
+  rpc::SeriesLabelsResponse pb;
+  if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError("cannot parse series labels response");
+  }
+  SeriesLabelsResult result;
+  result.truncated = pb.truncated();
+  result.series.reserve(static_cast<size_t>(pb.series_size()));
+  for (rpc::SeriesProto& sp : *pb.mutable_series()) result.series.push_back(DecodeLabelPairs(sp.mutable_labels()));
+  return result;
 }
 
 }  // namespace strata

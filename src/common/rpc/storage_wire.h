@@ -1,8 +1,9 @@
 // File: common/rpc/storage_wire.h
 //
-// Conversion between the StorageApi search and delete types (storage_api.h)
-// and their protobuf wire form (strata.rpc.SearchRequest / SearchResponse /
-// DeleteSeriesRequest / DeleteSeriesResponse in
+// Conversion between the StorageApi search, delete and labels types
+// (storage_api.h) and their protobuf wire form (strata.rpc.SearchRequest /
+// SearchResponse / DeleteSeriesRequest / DeleteSeriesResponse /
+// LabelsRequest / LabelsResponse / SeriesLabelsResponse in
 // src/common/proto/strata/rpc.proto). Shared by RpcStorageClient and
 // StorageRpcService; protobuf headers stay in the .cc. Pure functions,
 // thread-safe.
@@ -40,5 +41,18 @@ absl::StatusOr<DeleteSeriesRequest> DecodeDeleteSeriesRequest(std::string_view b
 std::string EncodeDeleteSeriesResponse(uint64_t deleted);
 // DataLoss for a message that does not parse.
 absl::StatusOr<uint64_t> DecodeDeleteSeriesResponse(std::string_view bytes);
+
+// LabelsRequest (StorageApi::LabelNames / LabelValues / SeriesLabels).
+std::string EncodeLabelsRequest(const LabelsRequest& request);
+// Recompiles the matchers; InvalidArgument for a bad matcher or message.
+absl::StatusOr<LabelsRequest> DecodeLabelsRequest(std::string_view bytes);
+
+std::string EncodeLabelsResult(const LabelsResult& result);
+// DataLoss for a message that does not parse.
+absl::StatusOr<LabelsResult> DecodeLabelsResult(std::string_view bytes);
+
+std::string EncodeSeriesLabelsResult(const SeriesLabelsResult& result);
+// DataLoss for a message that does not parse.
+absl::StatusOr<SeriesLabelsResult> DecodeSeriesLabelsResult(std::string_view bytes);
 
 }  // namespace strata

@@ -122,6 +122,10 @@ void AppendStringArray(std::string_view name, const std::vector<std::string>& it
 }  // namespace
 
 void WriteQueryResponse(const promql::QueryResult& result, std::string* out) {
+  WriteQueryResponse(result, std::string_view(), out);
+}
+
+void WriteQueryResponse(const promql::QueryResult& result, std::string_view stats_json, std::string* out) {
   out->append("{\"status\":\"success\",");
   if (result.partial) out->append("\"isPartial\":true,");
   out->append("\"data\":{\"resultType\":\"");
@@ -162,6 +166,10 @@ void WriteQueryResponse(const promql::QueryResult& result, std::string* out) {
       out->push_back(']');
       break;
     }
+  }
+  if (!stats_json.empty()) {
+    out->append(",\"stats\":");
+    out->append(stats_json);
   }
   out->push_back('}');
   // Prometheus 3 answers annotations in "warnings" and "infos", each only

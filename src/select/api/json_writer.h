@@ -33,6 +33,9 @@ void AppendPromTimestamp(int64_t ms, std::string* out);
 // The success envelope of /api/v1/query and /api/v1/query_range:
 // {"status":"success",["isPartial":true,]"data":{"resultType":..,"result":..}[,"warnings":[..]]}
 void WriteQueryResponse(const promql::QueryResult& result, std::string* out);
+// The same with `"stats":<stats_json>` after "result" (Prometheus's
+// queryData), unless `stats_json` is empty.
+void WriteQueryResponse(const promql::QueryResult& result, std::string_view stats_json, std::string* out);
 
 // {"status":"error","errorType":"<type>","error":"<message>"}
 void WriteErrorResponse(std::string_view error_type, std::string_view message, std::string* out);

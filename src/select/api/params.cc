@@ -8,22 +8,12 @@
 
 #include "common/base/status.h"
 #include "select/promql/lexer.h"
+#include "select/promql/go_format.h"
 
 namespace strata::select {
 namespace {
 
 constexpr int64_t kNanosPerSecond = 1'000'000'000;
-
-// Go %q for the messages (the inputs are parameters, usually printable).
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
 
 // strconv.ParseFloat(s, 64): decimal, hex (0x...p...), inf/infinity/nan in
 // any case, an optional sign; the whole string must be consumed.
@@ -172,7 +162,7 @@ absl::StatusOr<int64_t> ParseTimeMs(std::string_view s) {
   if (ParseRfc3339(s, &ms)) return ms;
   if (s == kMinTimeFormatted) return kMinTimeMs;
   if (s == kMaxTimeFormatted) return kMaxTimeMs;
-  return absl::InvalidArgumentError(fmt::format("cannot parse {} to a valid timestamp", Quote(s)));
+  return absl::InvalidArgumentError(fmt::format("cannot parse {} to a valid timestamp", promql::GoQuote(s)));
 }
 
 absl::StatusOr<int64_t> ParseDurationNs(std::string_view s) {
@@ -182,13 +172,13 @@ absl::StatusOr<int64_t> ParseDurationNs(std::string_view s) {
     // NaN fails both comparisons in Go and becomes a garbage duration; it is
     // rejected here as an overflow.
     if (!(ns <= 9.223372036854775807e18 && ns >= -9.223372036854775808e18)) {
-      return absl::InvalidArgumentError(fmt::format("cannot parse {} to a valid duration. It overflows int64", Quote(s)));
+      return absl::InvalidArgumentError(fmt::format("cannot parse {} to a valid duration. It overflows int64", promql::GoQuote(s)));
     }
     return static_cast<int64_t>(ns);
   }
   auto ms = promql::ParseDuration(s);
   if (ms.ok() && *ms <= std::numeric_limits<int64_t>::max() / 1'000'000) return *ms * 1'000'000;
-  return absl::InvalidArgumentError(fmt::format("cannot parse {} to a valid duration", Quote(s)));
+  return absl::InvalidArgumentError(fmt::format("cannot parse {} to a valid duration", promql::GoQuote(s)));
 }
 
 absl::StatusOr<InstantQueryParams> ParseInstantQueryParams(const FormParams& params, int64_t now_ms) {

@@ -39,17 +39,30 @@ class QueryApi {
   QueryApi(const promql::Engine* engine, QuerierFactory factory, std::function<int64_t()> now_ms);
 
   // GET or POST /api/v1/query. Blocks while the querier reads.
-  ApiOutcome Query(const HttpRequest& request, const TenantId& tenant) const;
+  // `queue_wait` is how long the request waited for a concurrency slot
+  // (execQueueTime of the `stats` parameter's timings).
+  ApiOutcome Query(const HttpRequest& request, const TenantId& tenant,
+                   std::chrono::nanoseconds queue_wait = {}) const;
   // GET or POST /api/v1/query_range. Blocks while the querier reads.
-  ApiOutcome QueryRange(const HttpRequest& request, const TenantId& tenant) const;
+  ApiOutcome QueryRange(const HttpRequest& request, const TenantId& tenant,
+                        std::chrono::nanoseconds queue_wait = {}) const;
 
  private:
-  ApiOutcome Execute(const absl::StatusOr<promql::PreparedQuery>& query, const TenantId& tenant) const;
+  struct StatsRequest;
+  ApiOutcome Execute(const absl::StatusOr<promql::PreparedQuery>& query, const TenantId& tenant,
+                     const StatsRequest& stats) const;
 
   const promql::Engine* engine_;
   QuerierFactory factory_;
   std::function<int64_t()> now_ms_;
 };
+
+// Prometheus's `stats` object (util/stats: timings in seconds and samples)
+// for a query that waited `queue`, prepared in `prepare` and evaluated in
+// `eval`. peakSamples is the result's sample count, a lower bound of the
+// samples held at once (the engine does not report its peak).
+std::string QueryStatsJson(const promql::QueryResult& result, std::chrono::nanoseconds queue,
+                           std::chrono::nanoseconds prepare, std::chrono::nanoseconds eval);
 
 // The Prometheus error envelope for `status` with its HTTP code.
 ApiOutcome ErrorOutcome(const absl::Status& status);

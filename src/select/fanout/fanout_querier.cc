@@ -14,18 +14,18 @@
 namespace strata::select {
 namespace {
 
-// Outlives Select when a node answers late: owned jointly by Select and
-// every pending callback.
-struct FanoutState {
-  absl::Mutex mu;
-  size_t pending ABSL_GUARDED_BY(mu) = 0;
-  std::vector<std::optional<absl::StatusOr<SearchResult>>> results ABSL_GUARDED_BY(mu);
-};
-
 // Callbacks may need a moment past the deadline to report it.
 constexpr auto kDeadlineGrace = std::chrono::milliseconds(500);
 
 }  // namespace
+
+// One request's answers from every node. Outlives Collect when a node
+// answers late: owned jointly by the querier and every pending callback.
+struct FanoutQuerier::Pending {
+  absl::Mutex mu;
+  size_t pending ABSL_GUARDED_BY(mu) = 0;
+  std::vector<std::optional<absl::StatusOr<SearchResult>>> results ABSL_GUARDED_BY(mu);
+};
 
 FanoutQuerier::FanoutQuerier(std::vector<StorageApi*> nodes, FanoutOptions options)
     : nodes_(std::move(nodes)), options_(options) {}
@@ -78,8 +78,28 @@ absl::Status FanoutQuerier::SeriesLimitError() const {
 
 absl::StatusOr<promql::SeriesSet> FanoutQuerier::Select(const promql::SelectHints& hints,
                                                         std::span<const Matcher> matchers) {
+  const promql::SelectRequest request{hints, matchers};
+  STRATA_ASSIGN_OR_RETURN(std::vector<promql::SeriesSet> sets, SelectMany({&request, 1}));
+  return std::move(sets[0]);
+}
+
+absl::StatusOr<std::vector<promql::SeriesSet>> FanoutQuerier::SelectMany(
+    std::span<const promql::SelectRequest> requests) {
   if (nodes_.empty()) return absl::UnavailableError("cannot select: no storage nodes configured");
-  auto state = std::make_shared<FanoutState>();
+  std::vector<std::shared_ptr<Pending>> pending;
+  pending.reserve(requests.size());
+  for (const promql::SelectRequest& r : requests) pending.push_back(Send(r));
+  std::vector<promql::SeriesSet> out;
+  out.reserve(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    STRATA_ASSIGN_OR_RETURN(promql::SeriesSet set, Collect(*pending[i], requests[i].hints));
+    out.push_back(std::move(set));
+  }
+  return out;
+}
+
+std::shared_ptr<FanoutQuerier::Pending> FanoutQuerier::Send(const promql::SelectRequest& r) {
+  auto state = std::make_shared<Pending>();
   {
     absl::MutexLock lock(&state->mu);
     state->pending = nodes_.size();
@@ -89,19 +109,24 @@ absl::StatusOr<promql::SeriesSet> FanoutQuerier::Select(const promql::SelectHint
   for (size_t i = 0; i < nodes_.size(); ++i) {
     SearchRequest request;
     request.tenant = options_.tenant;
-    request.matchers.assign(matchers.begin(), matchers.end());
-    request.min_time_ms = hints.min_time_ms;
-    request.max_time_ms = hints.max_time_ms;
+    request.matchers.assign(r.matchers.begin(), r.matchers.end());
+    request.min_time_ms = r.hints.min_time_ms;
+    request.max_time_ms = r.hints.max_time_ms;
     // One more than the query may still load, so a node's answer shows
     // whether the limit is exceeded.
-    request.max_series = options_.max_series == 0 ? 0 : options_.max_series - std::min(series_loaded_, options_.max_series) + 1;
+    request.max_series =
+        options_.max_series == 0 ? 0 : options_.max_series - std::min(series_loaded_, options_.max_series) + 1;
     nodes_[i]->Search(ctx, std::move(request), [state, i](absl::StatusOr<SearchResult> result) {
       absl::MutexLock lock(&state->mu);
       state->results[i] = std::move(result);
       --state->pending;
     });
   }
+  return state;
+}
 
+absl::StatusOr<promql::SeriesSet> FanoutQuerier::Collect(Pending& pending, const promql::SelectHints& hints) {
+  Pending* state = &pending;
   std::vector<absl::StatusOr<SearchResult>> results;
   {
     absl::MutexLock lock(&state->mu);

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -50,8 +51,16 @@ class FanoutQuerier : public promql::Querier {
   // node answered.
   absl::StatusOr<promql::SeriesSet> Select(const promql::SelectHints& hints,
                                            std::span<const Matcher> matchers) override;
+  // Sends every request to every node before waiting for any answer (the
+  // RPC connections pipeline them), then merges each request's answers as
+  // Select does.
+  absl::StatusOr<std::vector<promql::SeriesSet>> SelectMany(
+      std::span<const promql::SelectRequest> requests) override;
 
  private:
+  struct Pending;
+  std::shared_ptr<Pending> Send(const promql::SelectRequest& request);
+  absl::StatusOr<promql::SeriesSet> Collect(Pending& pending, const promql::SelectHints& hints);
   absl::Status SeriesLimitError() const;
 
   std::vector<StorageApi*> nodes_;

@@ -57,6 +57,34 @@ enum class AtModifier : uint8_t {
   kEnd,        // `@ end()`: the end of the range query
 };
 
+// A duration expression (Prometheus's promql-duration-expr feature) in a
+// range `x[5m * 2]`, a subquery range or step, or an offset
+// `offset (1h + 5m)`: arithmetic over number and duration literals,
+// `step()`, `range()`, `min_of(a, b)` and `max_of(a, b)`. Its value depends
+// on the query's step and range, so the engine evaluates it once per query
+// (ResolveDurationExprs in parser.h) into the node's plain `*_ms` field.
+// Values are in seconds, as in Prometheus.
+enum class DurationOp : uint8_t {
+  kLiteral,  // `value`
+  kAdd, kSub, kMul, kDiv, kMod, kPow,  // lhs <op> rhs
+  kNeg,      // -rhs
+  kPos,      // +rhs, or a parenthesised literal `(5m)` (then `wrapped`)
+  kStep,     // step(): the query's step (0 for instant queries)
+  kRange,    // range(): end - start of the query (0 for instant queries)
+  kMinOf, kMaxOf,  // min_of(lhs, rhs), max_of(lhs, rhs)
+};
+
+struct DurationExpr {
+  DurationOp op = DurationOp::kLiteral;
+  double value = 0;          // kLiteral: seconds
+  bool is_duration = false;  // kLiteral written as a duration (`5m`): printed as one
+  bool wrapped = false;      // written in parentheses
+  std::shared_ptr<const DurationExpr> lhs;
+  std::shared_ptr<const DurationExpr> rhs;
+  PositionRange pos;
+};
+using DurationExprPtr = std::shared_ptr<const DurationExpr>;
+
 // `name{matchers} offset <d> @ <t>`. `matchers` always includes the
 // `__name__` equality matcher when the name was written outside braces.
 struct VectorSelector {
@@ -65,6 +93,18 @@ struct VectorSelector {
   int64_t offset_ms = 0;  // positive looks back in time; negative forward
   AtModifier at = AtModifier::kNone;
   int64_t at_ms = 0;
+  // `offset <duration expression>`; offset_ms holds its value once resolved.
+  DurationExprPtr offset_expr;
+  // Prometheus's extended range selectors (promql-extended-range-selectors,
+  // ParseOptions::extended_range_selectors). `x[5m] anchored`: the window
+  // also sees the last sample at or before its start (within the lookback
+  // delta), and rate/increase/delta take no extrapolation. `x[5m] smoothed`:
+  // rate/increase/delta interpolate the value at both window boundaries from
+  // the samples around them; `x smoothed` interpolates an instant vector's
+  // value at the evaluation time. Only the parser sets them, on a selector
+  // (for a range selector: its inner selector).
+  bool anchored = false;
+  bool smoothed = false;
 };
 
 // `selector[range]`: every raw sample in (t - range, t] (Prometheus 3).
@@ -72,6 +112,7 @@ struct VectorSelector {
 struct MatrixSelector {
   VectorSelector selector;
   int64_t range_ms = 0;
+  DurationExprPtr range_expr;  // `[<duration expression>]`; range_ms once resolved
 };
 
 // `expr[range:step] offset <d> @ <t>`: `expr` evaluated at every multiple
@@ -83,6 +124,11 @@ struct SubqueryExpr {
   int64_t offset_ms = 0;
   AtModifier at = AtModifier::kNone;
   int64_t at_ms = 0;
+  // Duration expressions of the range, step and offset; the `*_ms` fields
+  // hold their values once resolved.
+  DurationExprPtr range_expr;
+  DurationExprPtr step_expr;
+  DurationExprPtr offset_expr;
 };
 
 struct ParenExpr {
@@ -124,6 +170,13 @@ struct VectorMatching {
   bool on = false;
   // Labels of group_left(...)/group_right(...) copied from the "one" side.
   std::vector<std::string> include;
+  // Prometheus's promql-binop-fill-modifiers: `fill(v)` sets both,
+  // `fill_left(v)` / `fill_right(v)` one. A sample without a match on the
+  // other side is paired with a sample of this value carrying the match
+  // group's labels. fill_lhs stands in for the left operand, fill_rhs for
+  // the right one (for group_right too).
+  std::optional<double> fill_lhs;
+  std::optional<double> fill_rhs;
 };
 
 struct BinaryExpr {

@@ -55,6 +55,71 @@ std::string FormatOffset(int64_t offset_ms) {
   return "";
 }
 
+int64_t SecondsToMs(double seconds) { return static_cast<int64_t>(std::llround(seconds * 1e9)) / 1'000'000; }
+
+// Prometheus DurationExpr.String(); literals print as NumberLiteral does
+// (durations as model.Duration).
+void WriteDuration(const DurationExpr& d, std::string* out) {
+  if (d.wrapped) *out += '(';
+  auto binary = [&](const char* op) {
+    WriteDuration(*d.lhs, out);
+    *out += ' ';
+    *out += op;
+    *out += ' ';
+    WriteDuration(*d.rhs, out);
+  };
+  auto call = [&](const char* name) {
+    *out += name;
+    *out += '(';
+    WriteDuration(*d.lhs, out);
+    *out += ", ";
+    WriteDuration(*d.rhs, out);
+    *out += ')';
+  };
+  switch (d.op) {
+    case DurationOp::kLiteral:
+      if (!d.is_duration) {
+        *out += FormatNumber(d.value);
+      } else if (d.value < 0) {
+        *out += '-';
+        *out += FormatDuration(SecondsToMs(-d.value));
+      } else {
+        *out += FormatDuration(SecondsToMs(d.value));
+      }
+      break;
+    case DurationOp::kStep: *out += "step()"; break;
+    case DurationOp::kRange: *out += "range()"; break;
+    case DurationOp::kMinOf: call("min_of"); break;
+    case DurationOp::kMaxOf: call("max_of"); break;
+    case DurationOp::kPos: WriteDuration(*d.rhs, out); break;
+    case DurationOp::kNeg:
+      *out += '-';
+      WriteDuration(*d.rhs, out);
+      break;
+    case DurationOp::kAdd: binary("+"); break;
+    case DurationOp::kSub: binary("-"); break;
+    case DurationOp::kMul: binary("*"); break;
+    case DurationOp::kDiv: binary("/"); break;
+    case DurationOp::kMod: binary("%"); break;
+    case DurationOp::kPow: binary("^"); break;
+  }
+  if (d.wrapped) *out += ')';
+}
+
+std::string FormatOffset(int64_t offset_ms, const DurationExprPtr& offset_expr) {
+  if (!offset_expr) return FormatOffset(offset_ms);
+  std::string out = " offset ";
+  WriteDuration(*offset_expr, &out);
+  return out;
+}
+
+std::string FormatRange(int64_t ms, const DurationExprPtr& expr) {
+  if (!expr) return FormatDuration(ms);
+  std::string out;
+  WriteDuration(*expr, &out);
+  return out;
+}
+
 // The selector without its modifiers: name and sorted matchers.
 std::string FormatSelectorBody(const VectorSelector& vs) {
   std::vector<std::string> matchers;
@@ -117,9 +182,24 @@ void WriteBinary(const BinaryExpr& b, std::string* out) {
       WriteLabels(vm.include, out);
       *out += ')';
     }
+    // Prometheus prints `fill (v)` when both sides share one value (Go's %v).
+    const auto same = [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); };
+    if (vm.fill_lhs && vm.fill_rhs && same(*vm.fill_lhs, *vm.fill_rhs)) {
+      *out += " fill (" + GoFormatG(*vm.fill_lhs) + ")";
+    } else {
+      if (vm.fill_lhs) *out += " fill_left (" + GoFormatG(*vm.fill_lhs) + ")";
+      if (vm.fill_rhs) *out += " fill_right (" + GoFormatG(*vm.fill_rhs) + ")";
+    }
   }
   *out += ' ';
   Write(*b.rhs, out);
+}
+
+// The extended range selector modifier, printed last as Prometheus does.
+std::string_view FormatExtended(const VectorSelector& vs) {
+  if (vs.anchored) return " anchored";
+  if (vs.smoothed) return " smoothed";
+  return "";
 }
 
 void Write(const Expr& e, std::string* out) {
@@ -130,23 +210,29 @@ void Write(const Expr& e, std::string* out) {
   } else if (const auto* vs = e.As<VectorSelector>()) {
     *out += FormatSelectorBody(*vs);
     *out += FormatAt(vs->at, vs->at_ms);
-    *out += FormatOffset(vs->offset_ms);
+    *out += FormatOffset(vs->offset_ms, vs->offset_expr);
+    *out += FormatExtended(*vs);
   } else if (const auto* ms = e.As<MatrixSelector>()) {
     *out += FormatSelectorBody(ms->selector);
     *out += '[';
-    *out += FormatDuration(ms->range_ms);
+    *out += FormatRange(ms->range_ms, ms->range_expr);
     *out += ']';
     *out += FormatAt(ms->selector.at, ms->selector.at_ms);
-    *out += FormatOffset(ms->selector.offset_ms);
+    *out += FormatOffset(ms->selector.offset_ms, ms->selector.offset_expr);
+    *out += FormatExtended(ms->selector);
   } else if (const auto* sq = e.As<SubqueryExpr>()) {
     Write(*sq->expr, out);
     *out += '[';
-    *out += FormatDuration(sq->range_ms);
+    *out += FormatRange(sq->range_ms, sq->range_expr);
     *out += ':';
-    if (sq->step_ms != 0) *out += FormatDuration(sq->step_ms);
+    if (sq->step_expr) {
+      WriteDuration(*sq->step_expr, out);
+    } else if (sq->step_ms != 0) {
+      *out += FormatDuration(sq->step_ms);
+    }
     *out += ']';
     *out += FormatAt(sq->at, sq->at_ms);
-    *out += FormatOffset(sq->offset_ms);
+    *out += FormatOffset(sq->offset_ms, sq->offset_expr);
   } else if (const auto* p = e.As<ParenExpr>()) {
     *out += '(';
     Write(*p->expr, out);
@@ -170,6 +256,12 @@ void Write(const Expr& e, std::string* out) {
 }
 
 }  // namespace
+
+std::string FormatDurationExpr(const DurationExpr& expr) {
+  std::string out;
+  WriteDuration(expr, &out);
+  return out;
+}
 
 std::string FormatExpr(const Expr& expr) {
   std::string out;

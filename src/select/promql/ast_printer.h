@@ -23,6 +23,10 @@ namespace strata::promql {
 
 std::string FormatExpr(const Expr& expr);
 
+// A duration expression as Prometheus prints it: `5m * 2`, `(1h + step())`,
+// `min_of(step(), 1s)`, `-5m`.
+std::string FormatDurationExpr(const DurationExpr& expr);
+
 // Prometheus model.Duration.String() of a duration in milliseconds: `0s`,
 // `1h30m`, `90d` (years and weeks only when exact). Negative values get "-".
 std::string FormatDuration(int64_t ms);

@@ -10,6 +10,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "common/base/status.h"
 #include "fmt/format.h"
 
 namespace strata::promql {
@@ -126,7 +127,9 @@ Labels ResultMetric(const Labels& lhs, const Labels& rhs, BinaryOp op, const Vec
     return std::find(m.matching_labels.begin(), m.matching_labels.end(), name) != m.matching_labels.end();
   };
   for (const Label& l : lhs) {
-    if (IsArithmetic(op) && l.name == kMetricNameLabel) continue;
+    // Arithmetic changes the metric's schema: the name, type and unit go at
+    // once, even with delayed name removal (Prometheus changesMetricSchema).
+    if (IsArithmetic(op) && IsMetricDescriptorLabel(l.name)) continue;
     if (m.card == MatchCardinality::kOneToOne && listed(l.name) != m.on) continue;
     if (std::find(m.include.begin(), m.include.end(), l.name) != m.include.end()) continue;
     out.push_back(l);
@@ -230,7 +233,9 @@ absl::Status VectorVectorBinop(const Vector& lhs_in, const Vector& rhs_in, const
   if (m.card == MatchCardinality::kManyToMany) {
     return absl::InternalError("many-to-many only allowed for set operators");
   }
-  if (lhs_in.empty() || rhs_in.empty()) return absl::OkStatus();
+  const bool fill = m.fill_lhs.has_value() || m.fill_rhs.has_value();
+  if (lhs_in.empty() && rhs_in.empty()) return absl::OkStatus();
+  if ((lhs_in.empty() || rhs_in.empty()) && !fill) return absl::OkStatus();
 
   // Many-to-one from here on: one-to-many swaps the sides and swaps the
   // operands back when computing values.
@@ -256,29 +261,27 @@ absl::Status VectorVectorBinop(const Vector& lhs_in, const Vector& rhs_in, const
           FormatLabels(*b)));
     }
   }
+  std::vector<std::string> many_sigs = Signatures(many, names, m.on);
 
   // For one-to-one: which match groups produced a result; for many-to-one:
   // the result label sets per group, which must be unique.
   absl::flat_hash_map<std::string_view, absl::flat_hash_set<std::string>> matched;
-  std::string sig;
-  for (const VectorSample& ls : many) {
-    Signature(ls.labels, names, m.on, &sig);
-    auto found = one_by_sig.find(std::string_view(sig));
-    if (found == one_by_sig.end()) continue;
-    const size_t ri = found->second;
-    const VectorSample& rs = one[ri];
-    double fl = ls.f;
-    double fr = rs.f;
+  // One pair: `ls` from the "many" side, `rs` from the "one" side (either
+  // may be a fill sample), `sig` their match group.
+  auto binop = [&](const Labels& l_labels, double l_f, bool l_drop_name, const Labels& r_labels, double r_f,
+                   std::string_view sig) -> absl::Status {
+    double fl = l_f;
+    double fr = r_f;
     if (swapped) std::swap(fl, fr);
     auto [v, keep] = ElemBinop(e.op, fl, fr);
     if (e.return_bool) v = keep ? 1 : 0;
 
-    Labels metric = ResultMetric(ls.labels, rs.labels, e.op, m);
+    Labels metric = ResultMetric(l_labels, r_labels, e.op, m);
     if (e.return_bool && !ctx.delayed_name_removal) metric = DropMetricName(metric);
 
     // Prometheus checks uniqueness before filtering, so a comparison that
     // filters every duplicate still fails.
-    auto [group, first] = matched.try_emplace(std::string_view(one_sigs[ri]));
+    auto [group, first] = matched.try_emplace(sig);
     if (m.card == MatchCardinality::kOneToOne) {
       if (!first) {
         return absl::InvalidArgumentError(
@@ -287,15 +290,39 @@ absl::Status VectorVectorBinop(const Vector& lhs_in, const Vector& rhs_in, const
     } else if (!group->second.insert(metric.Canonical()).second) {
       return absl::InvalidArgumentError("multiple matches for labels: grouping labels must ensure unique matches");
     }
-    if (!keep && !e.return_bool) continue;
+    if (!keep && !e.return_bool) return absl::OkStatus();
 
     VectorSample o;
     o.labels = std::move(metric);
     o.f = v;
     o.t = ctx.t_ms;
     // A name still marked for removal on the "many" side stays marked.
-    o.drop_name = ctx.delayed_name_removal && (e.return_bool || (ls.drop_name && o.labels.Has(kMetricNameLabel)));
+    o.drop_name = ctx.delayed_name_removal && (e.return_bool || (l_drop_name && o.labels.Has(kMetricNameLabel)));
     out.push_back(std::move(o));
+    return absl::OkStatus();
+  };
+
+  for (size_t i = 0; i < many.size(); ++i) {
+    const VectorSample& ls = many[i];
+    auto found = one_by_sig.find(std::string_view(many_sigs[i]));
+    if (found != one_by_sig.end()) {
+      const VectorSample& rs = one[found->second];
+      STRATA_RETURN_IF_ERROR(binop(ls.labels, ls.f, ls.drop_name, rs.labels, rs.f, found->first));
+    } else if (m.fill_rhs) {
+      // fill_right: the missing "one" sample carries the match group's labels.
+      STRATA_RETURN_IF_ERROR(
+          binop(ls.labels, ls.f, ls.drop_name, MatchLabels(ls.labels, m), *m.fill_rhs, many_sigs[i]));
+    }
+  }
+  if (m.fill_lhs) {
+    // fill_left: match groups of the "one" side that nothing matched, as
+    // Prometheus does it after the main loop (for group_right too, where the
+    // "one" side is the left operand).
+    for (size_t i = 0; i < one.size(); ++i) {
+      if (matched.contains(std::string_view(one_sigs[i]))) continue;
+      const VectorSample& rs = one[i];
+      STRATA_RETURN_IF_ERROR(binop(MatchLabels(rs.labels, m), *m.fill_lhs, false, rs.labels, rs.f, one_sigs[i]));
+    }
   }
   return absl::OkStatus();
 }

@@ -44,6 +44,9 @@ absl::StatusOr<PreparedQuery> Engine::Prepare(std::string_view query, const Quer
   PreparedQuery q;
   ParseOptions parse_options;
   parse_options.experimental_functions = options_.experimental_functions;
+  parse_options.duration_expressions = options_.duration_expressions;
+  parse_options.binop_fill_modifiers = options_.binop_fill_modifiers;
+  parse_options.extended_range_selectors = options_.extended_range_selectors;
   STRATA_ASSIGN_OR_RETURN(q.expr, ParseExpr(query, parse_options));
   q.query = std::string(query);
   q.lookback_delta_ms = opts.lookback_delta_ms > 0 ? opts.lookback_delta_ms : options_.lookback_delta_ms;
@@ -58,6 +61,8 @@ absl::StatusOr<PreparedQuery> Engine::NewInstantQuery(std::string_view query, in
   STRATA_ASSIGN_OR_RETURN(PreparedQuery q, Prepare(query, opts));
   q.instant = true;
   q.start_ms = q.end_ms = time_ms;
+  // An instant query has no step and no range: step() and range() are 0.
+  STRATA_RETURN_IF_ERROR(ResolveDurationExprs(*q.expr, 0, 0));
   return q;
 }
 
@@ -84,6 +89,7 @@ absl::StatusOr<PreparedQuery> Engine::NewRangeQuery(std::string_view query, int6
   q.start_ms = start_ms;
   q.end_ms = end_ms;
   q.step_ms = step_ms;
+  STRATA_RETURN_IF_ERROR(ResolveDurationExprs(*q.expr, step_ms, end_ms - start_ms));
   return q;
 }
 
@@ -92,6 +98,7 @@ absl::StatusOr<QueryResult> Engine::Exec(const PreparedQuery& query, Querier& qu
   STRATA_ASSIGN_OR_RETURN(internal::EvalValue value, evaluator.Run());
   QueryResult result;
   result.partial = evaluator.partial();
+  result.total_samples = evaluator.total_samples();
   result.warnings = std::move(evaluator.querier_warnings());
   for (std::string& w : evaluator.annotations().RenderWarnings(query.query)) result.warnings.push_back(std::move(w));
   result.infos = evaluator.annotations().RenderInfos(query.query);

@@ -11,7 +11,9 @@
 // the per-step outputs are assembled back into series by their labels. Data
 // is loaded before evaluation with one Querier::Select per selector over
 // the time range that selector needs (offset, `@`, lookback, ranges and
-// enclosing subqueries included).
+// enclosing subqueries included). The exception is info(), which selects
+// its info series once its input is evaluated (their matchers are the
+// input's `instance` and `job` values).
 //
 // Limits (EngineOptions): points per series of a range query, samples per
 // query (ResourceExhausted), and a deadline checked between steps and
@@ -51,6 +53,14 @@ struct EngineOptions {
   // The step of a subquery written without one (`x[1h:]`); Prometheus uses
   // the global rule evaluation interval, 1m by default.
   int64_t default_subquery_step_ms = 60000;
+  // Prometheus's --enable-feature=promql-duration-expr and
+  // promql-binop-fill-modifiers (ParseOptions of the same names). Duration
+  // expressions are evaluated once per query when it is prepared.
+  bool duration_expressions = false;
+  bool binop_fill_modifiers = false;
+  // The `anchored` / `smoothed` selector modifiers (ParseOptions::
+  // extended_range_selectors, Prometheus promql-extended-range-selectors).
+  bool extended_range_selectors = false;
 };
 
 // Per-query overrides (HTTP parameters `lookback_delta`, `timeout`).
@@ -76,6 +86,9 @@ struct QueryResult {
   bool partial = false;              // from the Querier: some data may be missing
   std::vector<std::string> warnings;  // the Querier's and "PromQL warning: ..." annotations
   std::vector<std::string> infos;     // "PromQL info: ..." annotations
+  // Samples read from the Querier for this query (Prometheus's
+  // totalQueryableSamples, reported by the API's `stats` parameter).
+  int64_t total_samples = 0;
 };
 
 // A parsed and validated query, ready to execute once. Thread-compatible.

@@ -67,13 +67,35 @@ struct WindowCursor {
   }
 };
 
+// Prometheus refuses the extended range selector modifiers on functions
+// that do not define them, whether or not there is data.
+absl::Status CheckExtendedModifiers(const Call& call) {
+  for (const ExprPtr& arg : call.args) {
+    const auto* ms = UnwrapParens(*arg).As<MatrixSelector>();
+    if (ms == nullptr) continue;
+    const std::string_view name = call.func->name;
+    if (ms->selector.anchored && name != "changes" && name != "delta" && name != "increase" && name != "rate" &&
+        name != "resets") {
+      return absl::InvalidArgumentError(fmt::format(
+          "anchored modifier can only be used with: changes, delta, increase, rate, resets - not with {}", name));
+    }
+    if (ms->selector.smoothed && name != "delta" && name != "increase" && name != "rate") {
+      return absl::InvalidArgumentError(
+          fmt::format("smoothed modifier can only be used with: delta, increase, rate - not with {}", name));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void SetFunctionLookupForTesting(FunctionLookup lookup) { g_function_lookup.store(lookup); }
 
 absl::StatusOr<EvalValue> Evaluator::EvalCall(const Expr& e, const Call& call, const StepRange& r) {
   const std::string_view name = call.func->name;
+  STRATA_RETURN_IF_ERROR(CheckExtendedModifiers(call));
   if (name == "absent_over_time") return EvalAbsentOverTime(call, r);
+  if (name == "info") return EvalInfo(call, r);
   // The query's own parameters, in seconds; only the engine knows them.
   if (call.args.empty() && (name == "start" || name == "end" || name == "range" || name == "step")) {
     double v = 0;
@@ -169,6 +191,9 @@ absl::StatusOr<EvalValue> Evaluator::EvalRangeCall(const Expr& e, const Call& ca
   ctx.range_query = !q_.instant;
   ctx.delayed_name_removal = options_.delayed_name_removal;
   ctx.annotations = &annotations_;
+  ctx.anchored = range.window.anchored;
+  ctx.smoothed = range.window.smoothed;
+  const int64_t lookback = q_.lookback_delta_ms;
   Series window;
   args[matrix_index].window = &window;
   Vector out;
@@ -184,12 +209,20 @@ absl::StatusOr<EvalValue> Evaluator::EvalRangeCall(const Expr& e, const Call& ca
       const int64_t end = range.window.End(t);
       const int64_t start = end - range.window.range_ms;
       cursor.Advance(s.points, start, end);
-      if (cursor.lo == cursor.hi) continue;  // functions are not called on empty windows
-      const int64_t size = static_cast<int64_t>(cursor.hi - cursor.lo);
+      // The window's samples [lo, hi), widened by the boundary samples of
+      // an anchored or smoothed selector.
+      size_t lo = cursor.lo;
+      size_t hi = cursor.hi;
+      if ((ctx.anchored || ctx.smoothed) && lo > 0 && s.points[lo - 1].t > start - lookback) --lo;
+      if (ctx.smoothed && hi < s.points.size() && s.points[hi].t <= end + lookback) ++hi;
+      // Functions are not called on empty windows; a smoothed one may hold
+      // only the samples around it, between which rate interpolates.
+      if (ctx.smoothed ? lo == hi : cursor.lo == cursor.hi) continue;
+      const int64_t size = static_cast<int64_t>(hi - lo);
       STRATA_RETURN_IF_ERROR(AddSamples(size));
       ReleaseSamples(size);
-      window.floats.assign(s.points.begin() + static_cast<ptrdiff_t>(cursor.lo),
-                           s.points.begin() + static_cast<ptrdiff_t>(cursor.hi));
+      window.floats.assign(s.points.begin() + static_cast<ptrdiff_t>(lo),
+                           s.points.begin() + static_cast<ptrdiff_t>(hi));
       for (size_t i = 0; i < vals.size(); ++i) {
         if (i != matrix_index && vals[i].type == ValueType::kScalar) args[i].scalar = vals[i].scalars[step];
       }

@@ -15,6 +15,7 @@
 //                        subqueries, range-vector sources
 //   engine_calls.cc      function calls (absent_over_time and
 //                        timestamp(<selector>) are done here)
+//   engine_info.cc       info()
 //
 // One Evaluator per query execution; not thread-safe.
 #pragma once
@@ -73,6 +74,10 @@ struct RangeWindow {
   int64_t offset_ms = 0;
   bool has_at = false;
   int64_t at_ms = 0;
+  // The selector's extended modifier (ast.h VectorSelector): the window
+  // then also carries its boundary samples (functions.h FunctionCallContext).
+  bool anchored = false;
+  bool smoothed = false;
 
   int64_t End(int64_t t) const { return (has_at ? at_ms : t) - offset_ms; }
 };
@@ -99,6 +104,9 @@ class Evaluator {
   absl::StatusOr<EvalValue> Run();
 
   bool partial() const { return partial_; }
+  // Samples the Querier returned for this query (Prometheus's
+  // totalQueryableSamples in the `stats` answer).
+  int64_t total_samples() const { return total_samples_; }
   std::vector<std::string>& querier_warnings() { return querier_warnings_; }
   Annotations& annotations() { return annotations_; }
 
@@ -113,7 +121,10 @@ class Evaluator {
   // engine_selectors.cc
   absl::Status LoadData();
   absl::Status LoadSelectors(const Expr& e, int64_t lo, int64_t hi);
+  // Queues the selector's request; LoadData sends them all at once.
   absl::Status Load(const VectorSelector& vs, int64_t min_t, int64_t max_t);
+  // Takes a Querier answer's partial flag, warnings and sample count.
+  std::vector<SeriesSamples> Absorb(SeriesSet& set);
   std::vector<SeriesSamples> TakeData(const VectorSelector& vs);
   absl::StatusOr<EvalValue> EvalVectorSelector(const VectorSelector& vs, const StepRange& r,
                                                bool record_sample_times);
@@ -130,6 +141,10 @@ class Evaluator {
                                           const StepRange& r);
   absl::StatusOr<EvalValue> EvalAbsentOverTime(const Call& call, const StepRange& r);
 
+  // engine_info.cc: info(), which selects its info series itself (their
+  // matchers depend on the evaluated input).
+  absl::StatusOr<EvalValue> EvalInfo(const Call& call, const StepRange& r);
+
   // Limits.
   absl::Status CheckDeadline() const;
   absl::Status AddSamples(int64_t n);
@@ -139,6 +154,12 @@ class Evaluator {
   const EngineOptions& options_;
   Querier& querier_;
   int64_t current_samples_ = 0;
+  int64_t total_samples_ = 0;
+  struct PendingLoad {
+    const VectorSelector* selector;
+    SelectHints hints;
+  };
+  std::vector<PendingLoad> pending_loads_;
   bool partial_ = false;
   std::vector<std::string> querier_warnings_;
   Annotations annotations_;

@@ -6,6 +6,7 @@
 
 #include "common/base/status.h"
 #include "select/promql/engine_eval.h"
+#include "select/promql/function_signatures.h"
 
 namespace strata::promql::internal {
 namespace {
@@ -15,6 +16,43 @@ int64_t FloorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
   if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
   return q;
+}
+
+// The value at `t` on the line through `a` and `b` (a.t < t < b.t), as
+// Prometheus interpolates a `smoothed` selector (gauge semantics: a counter
+// reset is not special here).
+double Interpolate(const Sample& a, const Sample& b, int64_t t) {
+  return a.value + (b.value - a.value) * static_cast<double>(t - a.timestamp_ms) /
+                       static_cast<double>(b.timestamp_ms - a.timestamp_ms);
+}
+
+double InterpolatePoints(const FPoint& a, const FPoint& b, int64_t t) {
+  return a.f + (b.f - a.f) * static_cast<double>(t - a.t) / static_cast<double>(b.t - a.t);
+}
+
+// An anchored or smoothed range selector as a value (Prometheus
+// extendFloats): the samples inside (mint, maxt] between two synthetic
+// points at mint and maxt, which take the boundary samples' values
+// (anchored) or the values interpolated at the boundaries (smoothed).
+// `pts` also holds the boundary samples outside the window.
+std::vector<FPoint> ExtendFloats(const std::vector<FPoint>& pts, int64_t mint, int64_t maxt, bool smoothed) {
+  if (pts.empty()) return {};
+  size_t last = pts.size() - 1;
+  const size_t above = FirstIndexWhere(last, [&](size_t i) { return pts[i].t > mint; });
+  size_t first = above > 0 ? above - 1 : 0;
+  if (smoothed) last = FirstIndexWhere(last, [&](size_t i) { return pts[i].t >= maxt; });
+  if (pts[last].t <= mint) return {};
+  const double left =
+      smoothed && pts[first].t < mint ? InterpolatePoints(pts[first], pts[first + 1], mint) : pts[first].f;
+  const double right =
+      smoothed && last > 0 && pts[last].t > maxt ? InterpolatePoints(pts[last - 1], pts[last], maxt) : pts[last].f;
+  std::vector<FPoint> out;
+  out.push_back(FPoint{mint, left});
+  if (pts[first].t <= mint) ++first;
+  const size_t end = pts[last].t >= maxt ? last : last + 1;  // one past the last inner sample
+  for (size_t i = first; i < end; ++i) out.push_back(pts[i]);
+  out.push_back(FPoint{maxt, right});
+  return out;
 }
 
 }  // namespace
@@ -39,7 +77,28 @@ int64_t Evaluator::ResolveAt(AtModifier at, int64_t at_ms) const {
   return at_ms;
 }
 
-absl::Status Evaluator::LoadData() { return LoadSelectors(*q_.expr, q_.start_ms, q_.end_ms); }
+// Collects every selector's request first and sends them all at once, so a
+// query costs one round trip to the storage nodes however many selectors it
+// has (Querier::SelectMany).
+absl::Status Evaluator::LoadData() {
+  STRATA_RETURN_IF_ERROR(LoadSelectors(*q_.expr, q_.start_ms, q_.end_ms));
+  if (pending_loads_.empty()) return absl::OkStatus();
+  STRATA_RETURN_IF_ERROR(CheckDeadline());
+  std::vector<SelectRequest> requests;
+  requests.reserve(pending_loads_.size());
+  for (const PendingLoad& p : pending_loads_) requests.push_back(SelectRequest{p.hints, p.selector->matchers});
+  STRATA_ASSIGN_OR_RETURN(std::vector<SeriesSet> sets, querier_.SelectMany(requests));
+  for (size_t i = 0; i < sets.size(); ++i) data_[pending_loads_[i].selector] = Absorb(sets[i]);
+  pending_loads_.clear();
+  return absl::OkStatus();
+}
+
+std::vector<SeriesSamples> Evaluator::Absorb(SeriesSet& set) {
+  partial_ |= set.partial;
+  for (std::string& w : set.warnings) querier_warnings_.push_back(std::move(w));
+  for (const SeriesSamples& s : set.series) total_samples_ += static_cast<int64_t>(s.samples.size());
+  return std::move(set.series);
+}
 
 // `lo`..`hi` bound the evaluation times at which `e` is evaluated; each
 // selector then needs the samples its windows at those times can see
@@ -47,13 +106,19 @@ absl::Status Evaluator::LoadData() { return LoadSelectors(*q_.expr, q_.start_ms,
 absl::Status Evaluator::LoadSelectors(const Expr& e, int64_t lo, int64_t hi) {
   if (const auto* vs = e.As<VectorSelector>()) {
     if (vs->at != AtModifier::kNone) lo = hi = ResolveAt(vs->at, vs->at_ms);
-    // (t - lookback, t]: the oldest visible sample is lookback - 1 ms old.
-    return Load(*vs, lo - vs->offset_ms - q_.lookback_delta_ms + 1, hi - vs->offset_ms);
+    // (t - lookback, t]: the oldest visible sample is lookback - 1 ms old;
+    // `smoothed` also interpolates towards the next sample within lookback.
+    const int64_t ahead = vs->smoothed ? q_.lookback_delta_ms : 0;
+    return Load(*vs, lo - vs->offset_ms - q_.lookback_delta_ms + 1, hi - vs->offset_ms + ahead);
   }
   if (const auto* ms = e.As<MatrixSelector>()) {
     const VectorSelector& vs = ms->selector;
     if (vs.at != AtModifier::kNone) lo = hi = ResolveAt(vs.at, vs.at_ms);
-    return Load(vs, lo - vs.offset_ms - ms->range_ms + 1, hi - vs.offset_ms);
+    // anchored/smoothed windows reach one lookback delta before the start
+    // (and smoothed one after the end) for their boundary samples.
+    const int64_t behind = vs.anchored || vs.smoothed ? q_.lookback_delta_ms : 0;
+    const int64_t ahead = vs.smoothed ? q_.lookback_delta_ms : 0;
+    return Load(vs, lo - vs.offset_ms - ms->range_ms - behind + 1, hi - vs.offset_ms + ahead);
   }
   if (const auto* sq = e.As<SubqueryExpr>()) {
     if (sq->at != AtModifier::kNone) lo = hi = ResolveAt(sq->at, sq->at_ms);
@@ -71,20 +136,21 @@ absl::Status Evaluator::LoadSelectors(const Expr& e, int64_t lo, int64_t hi) {
     return LoadSelectors(*a->expr, lo, hi);
   }
   if (const auto* c = e.As<Call>()) {
-    for (const ExprPtr& arg : c->args) STRATA_RETURN_IF_ERROR(LoadSelectors(*arg, lo, hi));
+    // info()'s second argument is a label selector, not data: EvalInfo
+    // selects the info series once it knows the identifying labels.
+    const bool info = c->func != nullptr && c->func->name == "info";
+    for (size_t i = 0; i < c->args.size() && !(info && i > 0); ++i) {
+      STRATA_RETURN_IF_ERROR(LoadSelectors(*c->args[i], lo, hi));
+    }
   }
   return absl::OkStatus();
 }
 
 absl::Status Evaluator::Load(const VectorSelector& vs, int64_t min_t, int64_t max_t) {
-  STRATA_RETURN_IF_ERROR(CheckDeadline());
   SelectHints hints;
   hints.min_time_ms = min_t;
   hints.max_time_ms = max_t;
-  STRATA_ASSIGN_OR_RETURN(SeriesSet set, querier_.Select(hints, vs.matchers));
-  partial_ |= set.partial;
-  for (std::string& w : set.warnings) querier_warnings_.push_back(std::move(w));
-  data_[&vs] = std::move(set.series);
+  pending_loads_.push_back(PendingLoad{&vs, hints});
   return absl::OkStatus();
 }
 
@@ -111,7 +177,12 @@ absl::StatusOr<EvalValue> Evaluator::EvalVectorSelector(const VectorSelector& vs
       const Sample& latest = samples[next - 1];
       if (latest.timestamp_ms <= ref - lookback) continue;  // (ref - lookback, ref]
       if (IsStaleNaN(latest.value)) continue;                // a stale marker ends the series
-      res.floats.push_back(FPoint{t, latest.value});
+      double value = latest.value;
+      if (vs.smoothed && latest.timestamp_ms < ref && next < samples.size() &&
+          samples[next].timestamp_ms <= ref + lookback && !IsStaleNaN(samples[next].value)) {
+        value = Interpolate(latest, samples[next], ref);
+      }
+      res.floats.push_back(FPoint{t, value});
       if (record_sample_times) times.push_back(latest.timestamp_ms);
     }
     std::vector<Sample>().swap(s.samples);
@@ -132,14 +203,18 @@ absl::StatusOr<EvalValue> Evaluator::EvalMatrixSelector(const MatrixSelector& ms
   const VectorSelector& vs = ms.selector;
   const int64_t end = (vs.at != AtModifier::kNone ? ResolveAt(vs.at, vs.at_ms) : r.start) - vs.offset_ms;
   const int64_t start = end - ms.range_ms;
+  const bool extended = vs.anchored || vs.smoothed;
+  const int64_t behind = extended ? q_.lookback_delta_ms : 0;
+  const int64_t ahead = vs.smoothed ? q_.lookback_delta_ms : 0;
   for (SeriesSamples& s : data) {
     STRATA_RETURN_IF_ERROR(CheckDeadline());
     Series res;
-    auto lo = std::upper_bound(s.samples.begin(), s.samples.end(), start,
+    auto lo = std::upper_bound(s.samples.begin(), s.samples.end(), start - behind,
                                [](int64_t t, const Sample& p) { return t < p.timestamp_ms; });
-    for (auto p = lo; p != s.samples.end() && p->timestamp_ms <= end; ++p) {
+    for (auto p = lo; p != s.samples.end() && p->timestamp_ms <= end + ahead; ++p) {
       if (!IsStaleNaN(p->value)) res.floats.push_back(FPoint{p->timestamp_ms, p->value});
     }
+    if (extended) res.floats = ExtendFloats(res.floats, start, end, vs.smoothed);
     if (res.floats.empty()) continue;
     STRATA_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(res.floats.size())));
     res.labels = std::move(s.labels);
@@ -189,6 +264,8 @@ absl::StatusOr<RangeArg> Evaluator::EvalRangeArg(const Expr& arg, const StepRang
   RangeArg out;
   if (const auto* ms = e->As<MatrixSelector>()) {
     const VectorSelector& vs = ms->selector;
+    out.window.anchored = vs.anchored;
+    out.window.smoothed = vs.smoothed;
     out.window.range_ms = ms->range_ms;
     out.window.offset_ms = vs.offset_ms;
     out.window.has_at = vs.at != AtModifier::kNone;

@@ -51,6 +51,12 @@ struct FunctionCallContext {
   // range_start_ms < t <= range_end_ms.
   int64_t range_start_ms = 0;
   int64_t range_end_ms = 0;
+  // The range selector's `anchored` / `smoothed` modifier (ast.h
+  // VectorSelector). Then the window also holds the last sample at or
+  // before range_start_ms (within the lookback delta), and for `smoothed`
+  // the first sample after range_end_ms (within the lookback delta).
+  bool anchored = false;
+  bool smoothed = false;
   bool range_query = false;  // for "sort is ineffective ..." warnings
   bool delayed_name_removal = false;
   Annotations* annotations = nullptr;

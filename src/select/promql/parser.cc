@@ -5,7 +5,9 @@
 #include <cstdlib>
 #include <deque>
 #include <limits>
+#include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -208,18 +210,343 @@ class Parser {
           }
         }
       }
+      STRATA_RETURN_IF_ERROR(ParseFillModifiers(&vm));
+      const bool has_fill = vm.fill_lhs.has_value() || vm.fill_rhs.has_value();
       // Until Check() knows the operand types, every binary expression
       // carries its matching, as in Prometheus.
       b.matching = std::move(vm);
       // `^` is right-associative; the others are left-associative.
       const int next_min = info.op == BinaryOp::kPow ? info.precedence : info.precedence + 1;
       STRATA_ASSIGN_OR_RETURN(ExprPtr rhs, ParseBinary(next_min));
+      if (has_fill && !options_.binop_fill_modifiers) {
+        return Error(lhs->pos.start, "binop fill modifiers are experimental and not enabled");
+      }
       const int start = lhs->pos.start;
       const int end = rhs->pos.end;
       b.lhs = std::move(lhs);
       b.rhs = std::move(rhs);
       lhs = Make(std::move(b), start, end);
     }
+  }
+
+  // `fill(v)`, `fill_left(v)`, `fill_right(v)` after the matching modifiers.
+  // Like Prometheus's lexer, the words are modifiers only before "(", so
+  // metrics named `fill` stay usable (`a + fill`).
+  absl::Status ParseFillModifiers(VectorMatching* vm) {
+    bool fill_both = false;
+    while (Peek().type == TokenType::kIdentifier && Peek(1).type == TokenType::kLeftParen) {
+      std::string word(Peek().text);
+      for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (word != "fill" && word != "fill_left" && word != "fill_right") return absl::OkStatus();
+      const Token kw = Take();
+      Take();  // "("
+      Token t = Take();
+      bool negative = false;
+      if (t.type == TokenType::kAdd || t.type == TokenType::kSub) {
+        negative = t.type == TokenType::kSub;
+        t = Take();
+      }
+      double v = 0;
+      if (t.type == TokenType::kNumber) {
+        STRATA_ASSIGN_OR_RETURN(v, NumberValue(t));
+      } else if (t.type == TokenType::kDuration) {
+        STRATA_ASSIGN_OR_RETURN(int64_t ms, DurationValue(t));
+        v = static_cast<double>(ms) / 1000.0;
+      } else {
+        return Unexpected(t, "fill modifier", "number");
+      }
+      if (negative) v = -v;
+      const Token close = Take();
+      if (close.type != TokenType::kRightParen) return Unexpected(close, "fill modifier", "\")\"");
+      const bool left = word != "fill_right";
+      const bool right = word != "fill_left";
+      if (fill_both || (left && vm->fill_lhs) || (right && vm->fill_rhs)) {
+        return Error(kw.pos, "fill modifier may not be set multiple times");
+      }
+      fill_both = left && right;
+      if (left) vm->fill_lhs = v;
+      if (right) vm->fill_rhs = v;
+    }
+    return absl::OkStatus();
+  }
+
+  // ---- Duration expressions (ParseOptions::duration_expressions) ---------
+
+  using DurPtr = std::shared_ptr<DurationExpr>;
+
+  static bool IsDurationLiteral(const DurationExpr& d) { return d.op == DurationOp::kLiteral && !d.wrapped; }
+
+  // "step", "range", "min_of", "max_of" before "(": the duration functions
+  // (case-insensitive, as Prometheus's keywords).
+  std::string DurationFunctionAt() {
+    const Token& t = Peek();
+    if (t.type != TokenType::kIdentifier || Peek(1).type != TokenType::kLeftParen) return "";
+    std::string word(t.text);
+    for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (word == "step" || word == "range" || word == "min_of" || word == "max_of") return word;
+    return "";
+  }
+
+  static bool DurationOpOf(TokenType type, DurationOp* op, int* precedence) {
+    switch (type) {
+      case TokenType::kAdd: *op = DurationOp::kAdd, *precedence = 4; return true;
+      case TokenType::kSub: *op = DurationOp::kSub, *precedence = 4; return true;
+      case TokenType::kMul: *op = DurationOp::kMul, *precedence = 5; return true;
+      case TokenType::kDiv: *op = DurationOp::kDiv, *precedence = 5; return true;
+      case TokenType::kMod: *op = DurationOp::kMod, *precedence = 5; return true;
+      case TokenType::kPow: *op = DurationOp::kPow, *precedence = 6; return true;
+      default: return false;
+    }
+  }
+
+  absl::StatusOr<DurPtr> DurationLiteralNode(const Token& t) {
+    auto d = std::make_shared<DurationExpr>();
+    d->pos = {t.pos, TokenEnd(t)};
+    if (t.type == TokenType::kDuration) {
+      STRATA_ASSIGN_OR_RETURN(int64_t ms, DurationValue(t));
+      d->value = static_cast<double>(ms) / 1000.0;
+      d->is_duration = true;
+    } else {
+      STRATA_ASSIGN_OR_RETURN(d->value, NumberValue(t));
+    }
+    if (DurationSecondsOutOfRange(d->value)) return Error(t.pos, "duration out of range");
+    return d;
+  }
+
+  static bool DurationSecondsOutOfRange(double v) { return v > 9223372036.854775807 || v < -9223372036.854775808; }
+
+  // `step()`, `range()`, `min_of(a, b)`, `max_of(a, b)`; the name is next.
+  absl::StatusOr<DurPtr> ParseDurationFunction(const std::string& word) {
+    const Token name = Take();
+    Take();  // "("
+    auto d = std::make_shared<DurationExpr>();
+    if (word == "step" || word == "range") {
+      const Token close = Take();
+      if (close.type != TokenType::kRightParen) return Unexpected(close, "", "\")\"");
+      d->op = word == "step" ? DurationOp::kStep : DurationOp::kRange;
+      d->pos = {name.pos, TokenEnd(close)};
+      return d;
+    }
+    d->op = word == "min_of" ? DurationOp::kMinOf : DurationOp::kMaxOf;
+    STRATA_ASSIGN_OR_RETURN(DurPtr a, ParseDurationBinary(0));
+    const Token comma = Take();
+    if (comma.type != TokenType::kComma) return Unexpected(comma, "", "\",\"");
+    STRATA_ASSIGN_OR_RETURN(DurPtr b, ParseDurationBinary(0));
+    const Token close = Take();
+    if (close.type != TokenType::kRightParen) return Unexpected(close, "", "\")\"");
+    d->lhs = std::move(a);
+    d->rhs = std::move(b);
+    d->pos = {name.pos, TokenEnd(close)};
+    return d;
+  }
+
+  // `( duration_expr )`; the "(" is next. A parenthesised literal becomes a
+  // wrapped kPos node so that it prints back with its parentheses.
+  absl::StatusOr<DurPtr> ParseParenDuration() {
+    const Token open = Take();
+    STRATA_ASSIGN_OR_RETURN(DurPtr inner, ParseDurationBinary(0));
+    const Token close = Take();
+    if (close.type != TokenType::kRightParen) return Unexpected(close, "", "\")\"");
+    if (inner->op == DurationOp::kLiteral || inner->wrapped) {
+      auto w = std::make_shared<DurationExpr>();
+      w->op = DurationOp::kPos;
+      w->rhs = std::move(inner);
+      inner = std::move(w);
+    }
+    inner->wrapped = true;
+    inner->pos = {open.pos, TokenEnd(close)};
+    return inner;
+  }
+
+  // A sign applied to a duration expression: literals fold it in, as in
+  // Prometheus; `-x` becomes a kNeg node and `+x` is x.
+  static DurPtr ApplySign(const Token& sign, DurPtr operand) {
+    if (IsDurationLiteral(*operand)) {
+      if (sign.type == TokenType::kSub) operand->value = -operand->value;
+      operand->pos.start = sign.pos;
+      return operand;
+    }
+    if (sign.type == TokenType::kAdd) return operand;
+    auto d = std::make_shared<DurationExpr>();
+    d->op = DurationOp::kNeg;
+    d->pos = {sign.pos, operand->pos.end};
+    d->rhs = std::move(operand);
+    return d;
+  }
+
+  absl::StatusOr<DurPtr> ParseDurationUnary() {
+    if (nesting_ >= kMaxNesting) return TooDeep(Peek().pos, kMaxNesting);
+    ++nesting_;
+    auto result = ParseDurationUnaryNested();
+    --nesting_;
+    return result;
+  }
+
+  absl::StatusOr<DurPtr> ParseDurationUnaryNested() {
+    const Token& t = Peek();
+    if (t.type == TokenType::kAdd || t.type == TokenType::kSub) {
+      const Token sign = Take();
+      // Like unary minus on expressions: only `^` binds tighter.
+      STRATA_ASSIGN_OR_RETURN(DurPtr operand, ParseDurationBinary(kPowPrecedence));
+      DurPtr d = ApplySign(sign, std::move(operand));
+      if (d->op == DurationOp::kLiteral && DurationSecondsOutOfRange(d->value)) {
+        return Error(sign.pos, "duration out of range");
+      }
+      return d;
+    }
+    if (t.type == TokenType::kNumber || t.type == TokenType::kDuration) return DurationLiteralNode(Take());
+    if (t.type == TokenType::kLeftParen) return ParseParenDuration();
+    if (std::string word = DurationFunctionAt(); !word.empty()) return ParseDurationFunction(word);
+    return Unexpected(t, duration_context_, duration_expected_);
+  }
+
+  absl::StatusOr<DurPtr> ParseDurationBinary(int min_precedence) {
+    STRATA_ASSIGN_OR_RETURN(DurPtr lhs, ParseDurationUnary());
+    return ParseDurationOperators(std::move(lhs), min_precedence);
+  }
+
+  // Continues `lhs` with binary duration operators of at least
+  // `min_precedence`.
+  absl::StatusOr<DurPtr> ParseDurationOperators(DurPtr lhs, int min_precedence) {
+    while (true) {
+      DurationOp op;
+      int precedence;
+      if (!DurationOpOf(Peek().type, &op, &precedence) || precedence < min_precedence) return lhs;
+      const Token op_token = Take();
+      const int next_min = op == DurationOp::kPow ? precedence : precedence + 1;
+      STRATA_ASSIGN_OR_RETURN(DurPtr rhs, ParseDurationBinary(next_min));
+      if ((op == DurationOp::kDiv || op == DurationOp::kMod) && IsDurationLiteral(*rhs) && rhs->value == 0) {
+        return Error(op_token.pos, op == DurationOp::kDiv ? "division by zero" : "modulo by zero");
+      }
+      auto d = std::make_shared<DurationExpr>();
+      d->op = op;
+      d->pos = {lhs->pos.start, rhs->pos.end};
+      d->lhs = std::move(lhs);
+      d->rhs = std::move(rhs);
+      lhs = std::move(d);
+    }
+  }
+
+  // A range or subquery step between the brackets: a literal gives its
+  // milliseconds (as without the feature), anything else an expression.
+  absl::StatusOr<DurPtr> ParseBracketDuration(const char* context, const char* expected) {
+    duration_context_ = context;
+    duration_expected_ = expected;
+    return ParseDurationBinary(0);
+  }
+
+  // Prometheus rounds a literal range to nanoseconds; the engine works in
+  // milliseconds.
+  static int64_t LiteralMs(double seconds) {
+    return static_cast<int64_t>(std::llround(seconds * 1e9)) / 1'000'000;
+  }
+
+  absl::StatusOr<ExprPtr> ParseRangeOrSubqueryExpr(ExprPtr expr) {
+    const Token open = Take();
+    STRATA_ASSIGN_OR_RETURN(DurPtr range,
+                            ParseBracketDuration("subquery or range selector", "number, duration, step(), or range()"));
+    const Token next = Take();
+    if (next.type == TokenType::kRightBracket) {
+      auto* vs = expr->As<VectorSelector>();
+      const char* err = nullptr;
+      if (vs == nullptr) {
+        err = "ranges only allowed for vector selectors";
+      } else if (vs->offset_ms != 0 || vs->offset_expr) {
+        err = "no offset modifiers allowed before range";
+      } else if (vs->at != AtModifier::kNone) {
+        err = "no @ modifiers allowed before range";
+      }
+      if (err != nullptr) return Error(open.pos, err);
+      MatrixSelector ms;
+      ms.selector = std::move(*vs);
+      if (IsDurationLiteral(*range)) {
+        ms.range_ms = LiteralMs(range->value);
+      } else {
+        ms.range_expr = std::move(range);
+      }
+      return Make(std::move(ms), expr->pos.start, TokenEnd(next));
+    }
+    if (next.type != TokenType::kColon) return Unexpected(next, "subquery or range", "\":\" or \"]\"");
+    SubqueryExpr sq;
+    if (IsDurationLiteral(*range)) {
+      sq.range_ms = LiteralMs(range->value);
+    } else {
+      sq.range_expr = std::move(range);
+    }
+    if (Peek().type != TokenType::kRightBracket) {
+      STRATA_ASSIGN_OR_RETURN(DurPtr step,
+                              ParseBracketDuration("subquery selector", "number, duration, step(), range(), or \"]\""));
+      if (IsDurationLiteral(*step)) {
+        sq.step_ms = LiteralMs(step->value);
+      } else {
+        sq.step_expr = std::move(step);
+      }
+      if (Peek().type != TokenType::kRightBracket) return Unexpected(Peek(), "subquery selector", "\"]\"");
+    }
+    const Token close = Take();
+    const int start = expr->pos.start;
+    sq.expr = std::move(expr);
+    return Make(std::move(sq), start, TokenEnd(close));
+  }
+
+  // The duration after `offset` (Prometheus offset_duration_expr): a signed
+  // literal, a signed step()/range()/min_of()/max_of() or parenthesised
+  // expression ends the offset, so `x offset 1m + 1` is `(x offset 1m) + 1`;
+  // only an unsigned parenthesised expression may continue with operators,
+  // as Prometheus's grammar shifts them.
+  absl::StatusOr<DurPtr> ParseOffsetDuration() {
+    duration_context_ = "offset";
+    duration_expected_ = "number, duration, step(), or range()";
+    const Token& t = Peek();
+    if (t.type == TokenType::kAdd || t.type == TokenType::kSub) {
+      const Token sign = Take();
+      const Token& n = Peek();
+      DurPtr operand;
+      if (n.type == TokenType::kNumber || n.type == TokenType::kDuration) {
+        STRATA_ASSIGN_OR_RETURN(operand, DurationLiteralNode(Take()));
+      } else if (n.type == TokenType::kLeftParen) {
+        STRATA_ASSIGN_OR_RETURN(operand, ParseParenDuration());
+      } else if (std::string word = DurationFunctionAt(); !word.empty()) {
+        STRATA_ASSIGN_OR_RETURN(operand, ParseDurationFunction(word));
+      } else {
+        return Unexpected(n, duration_context_, duration_expected_);
+      }
+      DurPtr d = ApplySign(sign, std::move(operand));
+      if (d->op == DurationOp::kLiteral && DurationSecondsOutOfRange(d->value)) {
+        return Error(sign.pos, "duration out of range");
+      }
+      return d;
+    }
+    if (t.type == TokenType::kNumber || t.type == TokenType::kDuration) return DurationLiteralNode(Take());
+    if (std::string word = DurationFunctionAt(); !word.empty()) return ParseDurationFunction(word);
+    if (t.type == TokenType::kLeftParen) {
+      STRATA_ASSIGN_OR_RETURN(DurPtr paren, ParseParenDuration());
+      return ParseDurationOperators(std::move(paren), 0);
+    }
+    return Unexpected(t, duration_context_, duration_expected_);
+  }
+
+  absl::Status ParseOffsetExpr(Expr* expr) {
+    Take();
+    STRATA_ASSIGN_OR_RETURN(DurPtr d, ParseOffsetDuration());
+    if (const char* err = ModifierTarget(*expr)) {
+      return Error(expr->pos.start, fmt::format("offset modifier {}", err));
+    }
+    int64_t* offset = nullptr;
+    DurationExprPtr* offset_expr = nullptr;
+    if (auto* vs = expr->As<VectorSelector>()) offset = &vs->offset_ms, offset_expr = &vs->offset_expr;
+    if (auto* ms = expr->As<MatrixSelector>()) {
+      offset = &ms->selector.offset_ms, offset_expr = &ms->selector.offset_expr;
+    }
+    if (auto* sq = expr->As<SubqueryExpr>()) offset = &sq->offset_ms, offset_expr = &sq->offset_expr;
+    if (*offset != 0 || *offset_expr) return Error(expr->pos.start, "offset may not be set multiple times");
+    if (IsDurationLiteral(*d)) {
+      *offset = LiteralMs(d->value);
+    } else {
+      *offset_expr = std::move(d);
+    }
+    expr->pos.end = last_end_;
+    return absl::OkStatus();
   }
 
   absl::StatusOr<ExprPtr> ParseUnary() {
@@ -257,11 +584,22 @@ class Parser {
       if (too_deep_pos_ >= 0) return TooDeep(too_deep_pos_, kMaxDepth);
       const Token& t = Peek();
       if (t.type == TokenType::kLeftBracket) {
-        STRATA_ASSIGN_OR_RETURN(expr, ParseRangeOrSubquery(std::move(expr)));
+        if (options_.duration_expressions) {
+          STRATA_ASSIGN_OR_RETURN(expr, ParseRangeOrSubqueryExpr(std::move(expr)));
+        } else {
+          STRATA_ASSIGN_OR_RETURN(expr, ParseRangeOrSubquery(std::move(expr)));
+        }
       } else if (t.type == TokenType::kOffset) {
-        STRATA_RETURN_IF_ERROR(ParseOffset(expr.get()));
+        if (options_.duration_expressions) {
+          STRATA_RETURN_IF_ERROR(ParseOffsetExpr(expr.get()));
+        } else {
+          STRATA_RETURN_IF_ERROR(ParseOffset(expr.get()));
+        }
       } else if (t.type == TokenType::kAt) {
         STRATA_RETURN_IF_ERROR(ParseAt(expr.get()));
+      } else if (options_.extended_range_selectors && t.type == TokenType::kIdentifier &&
+                 (t.text == "anchored" || t.text == "smoothed")) {
+        STRATA_RETURN_IF_ERROR(ParseExtendedModifier(expr.get()));
       } else {
         return expr;
       }
@@ -554,7 +892,7 @@ class Parser {
       const char* err = nullptr;
       if (vs == nullptr) {
         err = "ranges only allowed for vector selectors";
-      } else if (vs->offset_ms != 0) {
+      } else if (vs->offset_ms != 0 || vs->offset_expr) {
         err = "no offset modifiers allowed before range";
       } else if (vs->at != AtModifier::kNone) {
         err = "no @ modifiers allowed before range";
@@ -605,6 +943,27 @@ class Parser {
     if (auto* sq = expr->As<SubqueryExpr>()) offset = &sq->offset_ms;
     if (*offset != 0) return Error(expr->pos.start, "offset may not be set multiple times");
     *offset = negative ? -*d : *d;
+    expr->pos.end = last_end_;
+    return absl::OkStatus();
+  }
+
+  // `anchored` / `smoothed` after a selector (ast.h VectorSelector).
+  absl::Status ParseExtendedModifier(Expr* expr) {
+    const Token t = Take();
+    const bool anchored = t.text == "anchored";
+    VectorSelector* vs = expr->As<VectorSelector>();
+    if (auto* ms = expr->As<MatrixSelector>()) vs = &ms->selector;
+    if (vs == nullptr) {
+      return Error(expr->pos.start, fmt::format("{} modifier must be preceded by a vector or range selector",
+                                                anchored ? "anchored" : "smoothed"));
+    }
+    if (anchored && expr->As<VectorSelector>() != nullptr) {
+      return Error(expr->pos.start, "anchored modifier can only be used with range vectors");
+    }
+    if (vs->anchored || vs->smoothed) {
+      return Error(expr->pos.start, "anchored or smoothed modifier may not be set multiple times");
+    }
+    (anchored ? vs->anchored : vs->smoothed) = true;
     expr->pos.end = last_end_;
     return absl::OkStatus();
   }
@@ -718,15 +1077,18 @@ class Parser {
       if (rt != ValueType::kScalar && rt != ValueType::kVector) {
         return Error(b->rhs->pos.start, "binary expression must contain only scalar and instant vector types");
       }
+      const bool fill = vm.fill_lhs.has_value() || vm.fill_rhs.has_value();
       if (lt != ValueType::kVector || rt != ValueType::kVector) {
         if (!vm.matching_labels.empty()) {
           return Error(e.pos.start, "vector matching only allowed between instant vectors");
         }
+        if (fill) return Error(e.pos.start, "filling in missing series only allowed between instant vectors");
         b->matching.reset();
       } else if (IsSetOp(b->op)) {
         if (vm.card == MatchCardinality::kOneToMany || vm.card == MatchCardinality::kManyToOne) {
           return Error(e.pos.start, fmt::format("no grouping allowed for \"{}\" operation", BinaryOpName(b->op)));
         }
+        if (fill) return Error(e.pos.start, "filling in missing series not allowed for set operators");
       }
       if ((lt == ValueType::kScalar || rt == ValueType::kScalar) && IsSetOp(b->op)) {
         return Error(e.pos.start,
@@ -831,9 +1193,93 @@ class Parser {
   int too_deep_pos_ = -1;
   // The label selector of an info() call, exempt from the non-empty check.
   const VectorSelector* bypass_empty_matcher_check_ = nullptr;
+  // What "unexpected ..." errors inside a duration expression name.
+  const char* duration_context_ = "";
+  const char* duration_expected_ = "";
 };
 
 }  // namespace
+
+absl::StatusOr<double> EvalDurationExpr(const DurationExpr& d, int64_t step_ms, int64_t range_ms) {
+  double lhs = 0;
+  double rhs = 0;
+  if (d.lhs) {
+    STRATA_ASSIGN_OR_RETURN(lhs, EvalDurationExpr(*d.lhs, step_ms, range_ms));
+  }
+  if (d.rhs) {
+    STRATA_ASSIGN_OR_RETURN(rhs, EvalDurationExpr(*d.rhs, step_ms, range_ms));
+  }
+  switch (d.op) {
+    case DurationOp::kLiteral: return d.value;
+    case DurationOp::kStep: return static_cast<double>(step_ms) / 1000.0;
+    case DurationOp::kRange: return static_cast<double>(range_ms) / 1000.0;
+    case DurationOp::kMinOf: return std::fmin(lhs, rhs);
+    case DurationOp::kMaxOf: return std::fmax(lhs, rhs);
+    case DurationOp::kPos: return rhs;
+    case DurationOp::kNeg: return -rhs;
+    case DurationOp::kAdd: return lhs + rhs;
+    case DurationOp::kSub: return lhs - rhs;
+    case DurationOp::kMul: return lhs * rhs;
+    case DurationOp::kDiv:
+      if (rhs == 0) return absl::InvalidArgumentError(fmt::format("{}:{}: division by zero", d.pos.start, d.pos.end));
+      return lhs / rhs;
+    case DurationOp::kMod:
+      if (rhs == 0) return absl::InvalidArgumentError(fmt::format("{}:{}: modulo by zero", d.pos.start, d.pos.end));
+      return std::fmod(lhs, rhs);
+    case DurationOp::kPow: return std::pow(lhs, rhs);
+  }
+  return absl::InternalError("unknown duration expression operator");
+}
+
+namespace {
+
+// Prometheus calculateDuration: the value in milliseconds (seconds rounded
+// to nanoseconds first, so `step() + 1ms` is exact).
+absl::Status ResolveOne(const DurationExprPtr& d, bool allow_negative, int64_t step_ms, int64_t range_ms,
+                        int64_t* out) {
+  if (!d) return absl::OkStatus();
+  STRATA_ASSIGN_OR_RETURN(double seconds, EvalDurationExpr(*d, step_ms, range_ms));
+  if (seconds <= 0 && !allow_negative) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}:{}: duration must be greater than 0", d->pos.start, d->pos.end));
+  }
+  const double ns = std::round(seconds * 1e9);
+  if (!(ns < 9.2e18 && ns > -9.2e18)) {
+    return absl::InvalidArgumentError(fmt::format("{}:{}: duration is out of range", d->pos.start, d->pos.end));
+  }
+  *out = static_cast<int64_t>(ns) / 1'000'000;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ResolveDurationExprs(Expr& expr, int64_t step_ms, int64_t range_ms) {
+  if (auto* vs = expr.As<VectorSelector>()) {
+    return ResolveOne(vs->offset_expr, true, step_ms, range_ms, &vs->offset_ms);
+  }
+  if (auto* ms = expr.As<MatrixSelector>()) {
+    STRATA_RETURN_IF_ERROR(ResolveOne(ms->selector.offset_expr, true, step_ms, range_ms, &ms->selector.offset_ms));
+    return ResolveOne(ms->range_expr, false, step_ms, range_ms, &ms->range_ms);
+  }
+  if (auto* sq = expr.As<SubqueryExpr>()) {
+    STRATA_RETURN_IF_ERROR(ResolveOne(sq->offset_expr, true, step_ms, range_ms, &sq->offset_ms));
+    STRATA_RETURN_IF_ERROR(ResolveOne(sq->step_expr, false, step_ms, range_ms, &sq->step_ms));
+    STRATA_RETURN_IF_ERROR(ResolveOne(sq->range_expr, false, step_ms, range_ms, &sq->range_ms));
+  }
+  std::vector<Expr*> children;
+  if (auto* sq = expr.As<SubqueryExpr>()) children.push_back(sq->expr.get());
+  if (auto* p = expr.As<ParenExpr>()) children.push_back(p->expr.get());
+  if (auto* u = expr.As<UnaryExpr>()) children.push_back(u->expr.get());
+  if (auto* b = expr.As<BinaryExpr>()) children = {b->lhs.get(), b->rhs.get()};
+  if (auto* a = expr.As<AggregateExpr>()) children = {a->expr.get(), a->param.get()};
+  if (auto* c = expr.As<Call>()) {
+    for (ExprPtr& arg : c->args) children.push_back(arg.get());
+  }
+  for (Expr* child : children) {
+    if (child != nullptr) STRATA_RETURN_IF_ERROR(ResolveDurationExprs(*child, step_ms, range_ms));
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<ExprPtr> ParseExpr(std::string_view query) { return ParseExpr(query, ParseOptions{}); }
 

@@ -42,6 +42,12 @@ struct SeriesSet {
   std::vector<std::string> warnings;
 };
 
+// One selector of a query with its time range, for SelectMany.
+struct SelectRequest {
+  SelectHints hints;
+  std::span<const Matcher> matchers;
+};
+
 // Thread safety is the implementation's; the engine calls Select from one
 // thread at a time per query.
 class Querier {
@@ -54,6 +60,21 @@ class Querier {
   // Errors: InvalidArgument (bad request), Unavailable (no data source
   // answered), DeadlineExceeded, ResourceExhausted (limits).
   virtual absl::StatusOr<SeriesSet> Select(const SelectHints& hints, std::span<const Matcher> matchers) = 0;
+
+  // Selects every selector of a query at once, answers in request order. A
+  // Querier over remote nodes sends them all before waiting for any answer,
+  // so a query costs one round trip however many selectors it has. The
+  // default selects one after the other. Errors as Select's.
+  virtual absl::StatusOr<std::vector<SeriesSet>> SelectMany(std::span<const SelectRequest> requests) {
+    std::vector<SeriesSet> out;
+    out.reserve(requests.size());
+    for (const SelectRequest& r : requests) {
+      absl::StatusOr<SeriesSet> set = Select(r.hints, r.matchers);
+      if (!set.ok()) return set.status();
+      out.push_back(*std::move(set));
+    }
+    return out;
+  }
 };
 
 }  // namespace strata::promql

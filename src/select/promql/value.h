@@ -16,7 +16,9 @@
 // Plain data, no synchronisation.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "common/model/labels.h"
@@ -47,7 +49,30 @@ struct VectorSample {
 };
 using Vector = std::vector<VectorSample>;
 
-// The engine's labels without `__name__` (or the same labels when absent).
+// `__name__` and the type-and-unit metadata labels `__type__` and `__unit__`
+// (Prometheus PROM-39): they describe the metric, so whatever drops the name
+// drops all three (Prometheus DropReserved(schema.IsMetadataLabel)).
+bool IsMetricDescriptorLabel(std::string_view name);
+
+// Go's sort.Search over [0, n): the first index for which the monotone
+// `pred` holds, or n. Windows over sorted points are found with it.
+template <typename Pred>
+size_t FirstIndexWhere(size_t n, Pred pred) {
+  size_t lo = 0;
+  size_t hi = n;
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (pred(mid)) {
+      hi = mid;
+    } else {
+      lo = mid + 1;
+    }
+  }
+  return lo;
+}
+
+// The engine's labels without `__name__`, `__type__` and `__unit__` (or the
+// same labels when none is present).
 Labels DropMetricName(const Labels& labels);
 
 }  // namespace strata::promql

@@ -10,6 +10,7 @@
 #include "common/base/clock.h"
 #include "common/base/status.h"
 #include "select/api/delete_api.h"
+#include "select/api/format_api.h"
 #include "select/fanout/fanout_delete.h"
 #include "select/fanout/fanout_querier.h"
 
@@ -30,12 +31,34 @@ HttpResponse MethodNotAllowed() {
   return r;
 }
 
+// The endpoints served by SelectService::HandleInfo, each under /api/v1/.
+constexpr std::string_view kInfoEndpoints[] = {
+    "status/buildinfo", "status/runtimeinfo", "status/flags", "status/config", "format_query",
+    "parse_query",      "rules",              "alerts",       "metadata",      "query_exemplars",
+};
+
+promql::ParseOptions ParseOptionsOf(const SelectServiceOptions& o) {
+  promql::ParseOptions p;
+  p.experimental_functions = o.experimental_functions;
+  return p;
+}
+
+StatusApiOptions MakeStatusApiOptions(const SelectServiceOptions& o) {
+  StatusApiOptions s;
+  s.flags = o.flags;
+  s.parse_options = ParseOptionsOf(o);
+  s.vmalert_proxy_url = o.vmalert_proxy_url;
+  return s;
+}
+
 promql::EngineOptions MakeEngineOptions(const SelectServiceOptions& o) {
   promql::EngineOptions e;
   e.lookback_delta_ms = o.lookback.count();
   e.max_samples = o.max_samples;
   e.max_points_per_series = o.max_points_per_series;
   e.timeout = o.query_timeout;
+  e.experimental_functions = o.experimental_functions;
+  e.delayed_name_removal = o.delayed_name_removal;
   return e;
 }
 
@@ -87,6 +110,9 @@ SelectService::SelectService(SelectServiceOptions options, std::vector<StorageAp
              return std::make_unique<FanoutQuerier>(storage_nodes_, fo);
            },
            [] { return NowUnixMillis(); }),
+      labels_api_(storage_nodes_, LabelsApiOptions{options_.replication_factor, options_.query_timeout,
+                                                   static_cast<uint64_t>(std::max<int64_t>(0, options_.max_series))}),
+      status_api_(MakeStatusApiOptions(options_)),
       limiter_(options_.max_concurrent_queries, options_.max_queue_duration) {
   if (registry != nullptr) metrics_ = std::make_unique<Metrics>(*registry);
 }
@@ -97,6 +123,10 @@ void SelectService::RegisterRoutes(HttpMux& mux) {
   auto handler = [this](HttpRequest&& request, HttpResponder respond) { respond(Handle(request)); };
   mux.HandleExact("/api/v1/query", handler);
   mux.HandleExact("/api/v1/query_range", handler);
+  mux.HandleExact("/api/v1/series", handler);
+  mux.HandleExact("/api/v1/labels", handler);
+  mux.HandlePrefix("/api/v1/label/", handler);
+  for (std::string_view endpoint : kInfoEndpoints) mux.HandleExact(fmt::format("{}{}", kApiPrefix, endpoint), handler);
   mux.HandlePrefix(std::string(kSelectPrefix), handler);
   mux.HandleExact(std::string(kDeleteSeriesPath), handler);
   mux.HandlePrefix(std::string(kDeletePrefix), handler);
@@ -129,6 +159,20 @@ HttpResponse SelectService::HandleDeleteSeries(const HttpRequest& request) {
   return std::move(outcome.response);
 }
 
+std::optional<ApiOutcome> SelectService::HandleInfo(std::string_view endpoint, const HttpRequest& request) const {
+  if (endpoint == "status/buildinfo") return status_api_.BuildInfo();
+  if (endpoint == "status/runtimeinfo") return status_api_.RuntimeInfo();
+  if (endpoint == "status/flags") return status_api_.Flags();
+  if (endpoint == "status/config") return status_api_.Config();
+  if (endpoint == "rules") return status_api_.Rules(request);
+  if (endpoint == "alerts") return status_api_.Alerts(request);
+  if (endpoint == "metadata") return status_api_.Metadata(request);
+  if (endpoint == "query_exemplars") return status_api_.QueryExemplars(request);
+  if (endpoint == "format_query") return FormatQuery(request, ParseOptionsOf(options_));
+  if (endpoint == "parse_query") return ParseQuery(request, ParseOptionsOf(options_));
+  return std::nullopt;
+}
+
 HttpResponse SelectService::Handle(const HttpRequest& request) {
   const auto started = std::chrono::steady_clock::now();
   TenantId tenant;
@@ -155,10 +199,20 @@ HttpResponse SelectService::Handle(const HttpRequest& request) {
   }
   const std::string_view endpoint = api_path.substr(kApiPrefix.size());
   if (request.method != "GET" && request.method != "POST") return MethodNotAllowed();
-  if (endpoint != "query" && endpoint != "query_range") {
+  if (std::optional<ApiOutcome> info = HandleInfo(endpoint, request)) {
+    if (metrics_ != nullptr) {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      metrics_->Observe(fmt::format("{}{}", kApiPrefix, endpoint), info->result, seconds);
+    }
+    return std::move(info->response);
+  }
+  const std::string_view labels_path = LabelsApi::MetricsPath(endpoint);
+  if (endpoint != "query" && endpoint != "query_range" && labels_path.empty()) {
     return ErrorOutcome(absl::NotFoundError(fmt::format("unsupported path requested: {}", request.path))).response;
   }
+  const auto queued = std::chrono::steady_clock::now();
   ConcurrencySlot slot(limiter_);
+  const auto queue_wait = std::chrono::steady_clock::now() - queued;
   if (!slot.acquired()) {
     if (metrics_ != nullptr) metrics_->rejected.Increment();
     return ErrorOutcome(absl::UnavailableError(fmt::format(
@@ -168,14 +222,19 @@ HttpResponse SelectService::Handle(const HttpRequest& request) {
         .response;
   }
   ApiOutcome outcome;
-  if (endpoint == "query") {
-    outcome = api_.Query(request, tenant);
+  if (!labels_path.empty()) {
+    outcome = labels_api_.Handle(request, endpoint, tenant);
+  } else if (endpoint == "query") {
+    outcome = api_.Query(request, tenant, queue_wait);
   } else {
-    outcome = api_.QueryRange(request, tenant);
+    outcome = api_.QueryRange(request, tenant, queue_wait);
   }
   if (metrics_ != nullptr) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    metrics_->Observe(endpoint == "query" ? "/api/v1/query" : "/api/v1/query_range", outcome.result, seconds);
+    metrics_->Observe(!labels_path.empty()    ? labels_path
+                      : endpoint == "query" ? "/api/v1/query"
+                                            : "/api/v1/query_range",
+                      outcome.result, seconds);
   }
   return std::move(outcome.response);
 }

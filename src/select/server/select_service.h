@@ -8,6 +8,11 @@
 //
 // Routes:
 //   /api/v1/query, /api/v1/query_range                       tenant 0:0
+//   /api/v1/series, /api/v1/labels, /api/v1/label/<name>/values  tenant 0:0
+//                                             (api/labels_api.h)
+//   /api/v1/{status/buildinfo,status/runtimeinfo,status/flags,status/config,
+//            format_query,parse_query,rules,alerts,metadata,query_exemplars}
+//                                                            (status_api.h, format_api.h)
 //   /select/<accountID>[:<projectID>]/prometheus/api/v1/...   any tenant
 //   /api/v1/admin/tsdb/delete_series                          tenant 0:0
 //   /delete/<accountID>[:<projectID>]/prometheus/api/v1/admin/tsdb/delete_series
@@ -23,14 +28,19 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/model/tenant.h"
 #include "common/net/http.h"
 #include "common/rpc/storage_api.h"
+#include "select/api/labels_api.h"
 #include "select/api/query_api.h"
+#include "select/api/status_api.h"
 #include "select/promql/engine.h"
 #include "select/server/concurrency_limiter.h"
 
@@ -59,6 +69,18 @@ struct SelectServiceOptions {
   // limit). Others wait up to max_queue_duration, then get 503.
   int64_t max_concurrent_queries = 8;
   std::chrono::milliseconds max_queue_duration{std::chrono::seconds(10)};
+  // Prometheus's --enable-feature=promql-experimental-functions
+  // (-search.enableExperimentalFunctions).
+  bool experimental_functions = false;
+  // Prometheus's --enable-feature=promql-delayed-name-removal
+  // (-search.delayedNameRemoval).
+  bool delayed_name_removal = false;
+  // The node's flags (name without '-' -> value) for /api/v1/status/flags;
+  // cmd/strata fills it after parsing them.
+  std::map<std::string, std::string> flags;
+  // vmalert's base URL (-vmalert.proxyURL): /api/v1/rules and
+  // /api/v1/alerts are proxied to it; empty answers them with no rules.
+  std::string vmalert_proxy_url;
 };
 
 // Thread-safe after construction: handlers run concurrently on the WorkPool
@@ -86,11 +108,16 @@ class SelectService {
   struct Metrics;
 
   HttpResponse HandleDeleteSeries(const HttpRequest& request);
+  // The endpoints of api/status_api.h and api/format_api.h (no storage
+  // reads, no concurrency slot); nullopt for other endpoints.
+  std::optional<ApiOutcome> HandleInfo(std::string_view endpoint, const HttpRequest& request) const;
 
   SelectServiceOptions options_;
   std::vector<StorageApi*> storage_nodes_;
   promql::Engine engine_;
   QueryApi api_;
+  LabelsApi labels_api_;  // /api/v1/series, /api/v1/labels, /api/v1/label/<name>/values
+  StatusApi status_api_;
   ConcurrencyLimiter limiter_;
   std::unique_ptr<Metrics> metrics_;  // null without a registry
 };

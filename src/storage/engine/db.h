@@ -171,6 +171,10 @@ class Db {
                                                        size_t limit = 0) const;
   absl::StatusOr<uint64_t> CountSeries(TenantId tenant, std::span<const Matcher> matchers, int64_t mint,
                                        int64_t maxt) const;
+  // The label sets of those series, sorted, at most `limit` when > 0: the
+  // series API's search, from the index alone (no chunk is read).
+  absl::StatusOr<std::vector<Labels>> SeriesLabels(TenantId tenant, std::span<const Matcher> matchers, int64_t mint,
+                                                   int64_t maxt, size_t limit = 0) const;
 
   // delete_series: removes every series of `tenant` that the matchers
   // select (at least one matcher), over all time, and returns how many.
@@ -219,6 +223,8 @@ class Db {
                                                            int64_t maxt, size_t limit) const;
   absl::StatusOr<uint64_t> CountSeriesImpl(TenantId tenant, std::span<const Matcher> matchers, int64_t mint,
                                            int64_t maxt) const;
+  absl::StatusOr<std::vector<Labels>> SeriesLabelsImpl(TenantId tenant, std::span<const Matcher> matchers,
+                                                       int64_t mint, int64_t maxt, size_t limit) const;
   template <typename T>
   T NotedRead(T result) const;
 

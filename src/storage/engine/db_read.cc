@@ -1,5 +1,5 @@
-// The read side of Db: Search, SelectedSeries, LabelNames, LabelValues and
-// CountSeries, each the head's series merged with the persistent index's.
+// The read side of Db: Search, SelectedSeries, LabelNames, LabelValues,
+// CountSeries and SeriesLabels, each the head's series merged with the persistent index's.
 #include <algorithm>
 
 #include "absl/container/flat_hash_set.h"
@@ -87,6 +87,26 @@ absl::StatusOr<uint64_t> Db::CountSeriesImpl(TenantId tenant, std::span<const Ma
   return ids.size();
 }
 
+absl::StatusOr<std::vector<Labels>> Db::SeriesLabelsImpl(TenantId tenant, std::span<const Matcher> matchers,
+                                                         int64_t mint, int64_t maxt, size_t limit) const {
+  if (closed_.load(std::memory_order_acquire)) return absl::UnavailableError("cannot read storage engine: it is shut down");
+  std::vector<Labels> out;
+  absl::flat_hash_set<uint64_t> in_head;
+  for (const auto& s : HeadSeriesInRange(*head_, store_.get(), tenant, matchers, mint)) {
+    in_head.insert(s->id);
+    out.push_back(s->labels);
+  }
+  if (index_ != nullptr) {
+    STRATA_ASSIGN_OR_RETURN(std::vector<uint64_t> ids, index_->SelectSeries(tenant, matchers, mint, maxt, 0));
+    std::erase_if(ids, [&](uint64_t id) { return in_head.contains(id); });
+    // Ids whose labels are gone (deleted meanwhile) drop out.
+    STRATA_ASSIGN_OR_RETURN(std::vector<SeriesRecord> stored, store_->GetSeriesBatch(ids));
+    for (SeriesRecord& r : stored) out.push_back(std::move(r.labels));
+  }
+  SortUniqueLimit(&out, limit);
+  return out;
+}
+
 absl::StatusOr<SearchResult> Db::SearchImpl(const SearchRequest& request) const {
   if (closed_.load(std::memory_order_acquire)) {
     return absl::UnavailableError("cannot search storage engine: it is shut down");
@@ -162,6 +182,11 @@ absl::StatusOr<std::vector<std::string>> Db::LabelValues(TenantId tenant, std::s
 absl::StatusOr<uint64_t> Db::CountSeries(TenantId tenant, std::span<const Matcher> matchers, int64_t mint,
                                          int64_t maxt) const {
   return NotedRead(CountSeriesImpl(tenant, matchers, mint, maxt));
+}
+
+absl::StatusOr<std::vector<Labels>> Db::SeriesLabels(TenantId tenant, std::span<const Matcher> matchers,
+                                                     int64_t mint, int64_t maxt, size_t limit) const {
+  return NotedRead(SeriesLabelsImpl(tenant, matchers, mint, maxt, limit));
 }
 
 }  // namespace strata::storage

@@ -7,6 +7,28 @@ namespace {
 
 bool Expired(const RequestContext& ctx) { return std::chrono::steady_clock::now() > ctx.deadline; }
 
+// The Db's limit, one past the request's so a longer answer shows truncation.
+size_t DbLimit(const LabelsRequest& request) {
+  return request.limit == 0 ? 0 : static_cast<size_t>(request.limit) + 1;
+}
+
+// Cuts `items` to the request's limit, saying whether anything was cut.
+template <typename T>
+bool CutToLimit(const LabelsRequest& request, std::vector<T>* items) {
+  if (request.limit == 0 || items->size() <= request.limit) return false;
+  items->resize(static_cast<size_t>(request.limit));
+  return true;
+}
+
+absl::StatusOr<LabelsResult> ToLabelsResult(const LabelsRequest& request,
+                                            absl::StatusOr<std::vector<std::string>> values) {
+  if (!values.ok()) return values.status();
+  LabelsResult result;
+  result.values = *std::move(values);
+  result.truncated = CutToLimit(request, &result.values);
+  return result;
+}
+
 }  // namespace
 
 void InProcessStorage::Write(const RequestContext& ctx, std::shared_ptr<const std::string> batch,
@@ -37,6 +59,41 @@ void InProcessStorage::DeleteSeries(const RequestContext& ctx, TenantId tenant, 
     return;
   }
   done(db_.DeleteSeries(tenant, matchers));
+}
+
+void InProcessStorage::LabelNames(const RequestContext& ctx, LabelsRequest request, LabelsCallback done) {
+  if (Expired(ctx)) {
+    done(absl::DeadlineExceededError("cannot read label names from local storage: deadline exceeded"));
+    return;
+  }
+  done(ToLabelsResult(request, db_.LabelNames(request.tenant, request.matchers, request.min_time_ms,
+                                              request.max_time_ms, DbLimit(request))));
+}
+
+void InProcessStorage::LabelValues(const RequestContext& ctx, LabelsRequest request, LabelsCallback done) {
+  if (Expired(ctx)) {
+    done(absl::DeadlineExceededError("cannot read label values from local storage: deadline exceeded"));
+    return;
+  }
+  done(ToLabelsResult(request, db_.LabelValues(request.tenant, request.label_name, request.matchers,
+                                               request.min_time_ms, request.max_time_ms, DbLimit(request))));
+}
+
+void InProcessStorage::SeriesLabels(const RequestContext& ctx, LabelsRequest request, SeriesLabelsCallback done) {
+  if (Expired(ctx)) {
+    done(absl::DeadlineExceededError("cannot read series from local storage: deadline exceeded"));
+    return;
+  }
+  auto series =
+      db_.SeriesLabels(request.tenant, request.matchers, request.min_time_ms, request.max_time_ms, DbLimit(request));
+  if (!series.ok()) {
+    done(series.status());
+    return;
+  }
+  SeriesLabelsResult result;
+  result.series = *std::move(series);
+  result.truncated = CutToLimit(request, &result.series);
+  done(std::move(result));
 }
 
 }  // namespace strata::storage

@@ -13,7 +13,7 @@ namespace strata::storage {
 
 class Db;
 
-// Write, Search and DeleteSeries run synchronously in the caller's thread
+// Every call runs synchronously in the caller's thread
 // (Write blocks for the WAL append, and for the fsync with
 // -wal.fsync=always; DeleteSeries for a full flush) and invoke the callback
 // before returning. Callers that must not block (an Asio
@@ -30,6 +30,11 @@ class InProcessStorage final : public StorageApi {
   // Db::DeleteSeries: FailedPrecondition when the Db is not persistent.
   void DeleteSeries(const RequestContext& ctx, TenantId tenant, std::vector<Matcher> matchers,
                     DeleteCallback done) override;
+  // Db::LabelNames / LabelValues / SeriesLabels, asked for one more than
+  // `limit` so that the answer can say whether it was truncated.
+  void LabelNames(const RequestContext& ctx, LabelsRequest request, LabelsCallback done) override;
+  void LabelValues(const RequestContext& ctx, LabelsRequest request, LabelsCallback done) override;
+  void SeriesLabels(const RequestContext& ctx, LabelsRequest request, SeriesLabelsCallback done) override;
   std::string Name() const override { return "local"; }
 
  private:

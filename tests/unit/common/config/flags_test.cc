@@ -83,3 +83,33 @@ TEST_CASE("help lists every flag with its default", "[common][flags]") {
 
 }  // namespace
 }  // namespace strata
+
+namespace strata {
+namespace {
+
+TEST_CASE("flag values list what was given, from the command line or the environment, else the default",
+          "[common][flags]") {
+  std::string listen = ":8481";
+  int64_t limit = 8;
+  std::vector<std::string> nodes;
+  bool on = false;
+  FlagSet flags("usage");
+  flags.String("httpListenAddr", &listen, "address");
+  flags.Int("search.maxConcurrentRequests", &limit, "limit");
+  flags.List("storageNode", &nodes, "nodes");
+  flags.Bool("search.delayedNameRemoval", &on, "switch");
+  ::setenv("STRATA_search_maxConcurrentRequests", "3", 1);
+  std::vector<std::string> args = {"-storageNode=a:1", "-storageNode=b:2", "-search.delayedNameRemoval"};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  REQUIRE(flags.Parse(argv).ok());
+  ::unsetenv("STRATA_search_maxConcurrentRequests");
+  const std::map<std::string, std::string> values = flags.Values();
+  CHECK(values.at("httpListenAddr") == ":8481");
+  CHECK(values.at("search.maxConcurrentRequests") == "3");
+  CHECK(values.at("storageNode") == "a:1,b:2");
+  CHECK(values.at("search.delayedNameRemoval") == "true");
+}
+
+}  // namespace
+}  // namespace strata

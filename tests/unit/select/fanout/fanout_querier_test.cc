@@ -248,6 +248,51 @@ TEST_CASE("fanout stops waiting at the deadline and tolerates late answers", "[s
   hanging.pending(SearchResult{});
 }
 
+// Answers nothing until it holds `batch` requests, then answers them all:
+// only a querier that sends every selector before waiting gets an answer.
+class BatchingNode : public StorageApi {
+ public:
+  BatchingNode(size_t batch, SearchResult answer) : batch_(batch), answer_(std::move(answer)) {}
+  ~BatchingNode() override {
+    for (std::thread& t : threads_) t.join();
+  }
+  void Write(const RequestContext&, std::shared_ptr<const std::string>, WriteCallback done) override {
+    done(absl::UnimplementedError("write"));
+  }
+  void Search(const RequestContext&, SearchRequest, SearchCallback done) override {
+    waiting_.push_back(std::move(done));
+    if (waiting_.size() < batch_) return;
+    threads_.emplace_back([this, callbacks = std::move(waiting_)]() mutable {
+      for (SearchCallback& cb : callbacks) cb(answer_);
+    });
+  }
+  std::string Name() const override { return "batching"; }
+
+ private:
+  size_t batch_;
+  SearchResult answer_;
+  std::vector<SearchCallback> waiting_;
+  std::vector<std::thread> threads_;
+};
+
+TEST_CASE("every selector of a query is sent before the querier waits for answers", "[select][fanout]") {
+  BatchingNode node(2, OneSeries(L({{"__name__", "m"}}), {Chunk({{1000, 1}})}));
+  FanoutOptions options = Options(1);
+  options.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  FanoutQuerier q({&node}, options);
+  auto a = NameMatcher("m");
+  auto b = NameMatcher("m");
+  const promql::SelectRequest requests[] = {{promql::SelectHints{0, 10000}, a}, {promql::SelectHints{0, 5000}, b}};
+  const auto started = std::chrono::steady_clock::now();
+  auto sets = q.SelectMany(requests);
+  REQUIRE(sets.ok());
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(4));
+  REQUIRE(sets->size() == 2);
+  CHECK((*sets)[0].series.size() == 1);
+  CHECK((*sets)[1].series.size() == 1);
+  CHECK_FALSE((*sets)[0].partial);
+}
+
 TEST_CASE("a query selecting more series than -search.maxSeries fails instead of answering partly",
           "[select][fanout]") {
   SearchResult truncated = OneSeries(L({{"__name__", "m"}}), {Chunk({{1000, 1}})});

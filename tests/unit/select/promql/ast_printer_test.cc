@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -21,6 +22,8 @@ namespace {
 std::string Format(std::string_view query) {
   ParseOptions options;
   options.experimental_functions = true;
+  options.duration_expressions = true;
+  options.binop_fill_modifiers = true;
   auto e = ParseExpr(query, options);
   INFO(query);
   REQUIRE(e.ok());
@@ -36,9 +39,21 @@ std::vector<std::string> SortedMatchers(const VectorSelector& vs) {
   return out;
 }
 
+// Duration expressions compare by their printed form.
+bool SameDuration(const DurationExprPtr& a, const DurationExprPtr& b) {
+  if (!a || !b) return !a && !b;
+  return FormatDurationExpr(*a) == FormatDurationExpr(*b);
+}
+
+bool SameFill(const std::optional<double>& a, const std::optional<double>& b) {
+  if (!a || !b) return !a && !b;
+  return *a == *b || (std::isnan(*a) && std::isnan(*b));
+}
+
 bool SameSelector(const VectorSelector& a, const VectorSelector& b) {
   return a.name == b.name && SortedMatchers(a) == SortedMatchers(b) && a.offset_ms == b.offset_ms && a.at == b.at &&
-         a.at_ms == b.at_ms;
+         a.at_ms == b.at_ms && SameDuration(a.offset_expr, b.offset_expr) && a.anchored == b.anchored &&
+         a.smoothed == b.smoothed;
 }
 
 // Structural equality ignoring positions (which differ between a query and
@@ -53,12 +68,15 @@ bool SameTree(const Expr& a, const Expr& b) {
   if (const auto* x = a.As<VectorSelector>()) return SameSelector(*x, *b.As<VectorSelector>());
   if (const auto* x = a.As<MatrixSelector>()) {
     const auto* y = b.As<MatrixSelector>();
-    return x->range_ms == y->range_ms && SameSelector(x->selector, y->selector);
+    return x->range_ms == y->range_ms && SameDuration(x->range_expr, y->range_expr) &&
+           SameSelector(x->selector, y->selector);
   }
   if (const auto* x = a.As<SubqueryExpr>()) {
     const auto* y = b.As<SubqueryExpr>();
     return x->range_ms == y->range_ms && x->step_ms == y->step_ms && x->offset_ms == y->offset_ms && x->at == y->at &&
-           x->at_ms == y->at_ms && SameTree(*x->expr, *y->expr);
+           x->at_ms == y->at_ms && SameDuration(x->range_expr, y->range_expr) &&
+           SameDuration(x->step_expr, y->step_expr) && SameDuration(x->offset_expr, y->offset_expr) &&
+           SameTree(*x->expr, *y->expr);
   }
   if (const auto* x = a.As<ParenExpr>()) return SameTree(*x->expr, *b.As<ParenExpr>()->expr);
   if (const auto* x = a.As<UnaryExpr>()) {
@@ -72,7 +90,8 @@ bool SameTree(const Expr& a, const Expr& b) {
     if (x->matching) {
       const VectorMatching& m = *x->matching;
       const VectorMatching& n = *y->matching;
-      if (m.card != n.card || m.on != n.on || m.matching_labels != n.matching_labels || m.include != n.include) {
+      if (m.card != n.card || m.on != n.on || m.matching_labels != n.matching_labels || m.include != n.include ||
+          !SameFill(m.fill_lhs, n.fill_lhs) || !SameFill(m.fill_rhs, n.fill_rhs)) {
         return false;
       }
     }
@@ -174,9 +193,8 @@ std::filesystem::path TestdataDir() {
 
 // Files that FORMAT.md section 9 lets a runner skip whole.
 bool SkippableFile(const std::string& name) {
-  static const char* const kSkip[] = {"native_histograms.test", "extended_vectors.test", "fill-modifier.test",
-                                      "duration_expression.test", "info.test", "limit.test",
-                                      "start_timestamps.test", "type_and_unit.test", "name_label_dropping.test"};
+  static const char* const kSkip[] = {"native_histograms.test", "info.test", "limit.test", "start_timestamps.test",
+                                      "type_and_unit.test", "name_label_dropping.test"};
   return std::find(std::begin(kSkip), std::end(kSkip), name) != std::end(kSkip);
 }
 
@@ -260,6 +278,9 @@ TEST_CASE("every eval query of the PromQL test scripts parses and round-trips th
   REQUIRE(evals.size() > 1000);
   ParseOptions options;
   options.experimental_functions = true;  // as Prometheus's test engine
+  options.duration_expressions = true;
+  options.binop_fill_modifiers = true;
+  options.extended_range_selectors = true;
   int parsed = 0;
   int expected_failures = 0;
   std::vector<std::string> unparsed;

@@ -99,7 +99,7 @@ struct TestFunctions {
   ~TestFunctions() { internal::SetFunctionLookupForTesting(nullptr); }
 };
 
-TEST_CASE("range functions see the left-open window (t - offset - range, t - offset]", "[promql][engine]") {
+TEST_CASE("range functions see the left-open window from t - offset - range to t - offset", "[promql][engine]") {
   TestFunctions fns;
   MemoryQuerier q;
   std::vector<Sample> samples = EveryMinute(20);

@@ -121,5 +121,90 @@ TEST_CASE("in-process storage refuses delete_series without a persistent engine"
   REQUIRE((*db)->Close().ok());
 }
 
+TEST_CASE("in-process storage answers label names, values and series labels from head and store",
+          "[storage][server][unit]") {
+  TempDir dir;
+  DbOptions options;
+  options.data_path = dir.path();
+  options.retention_ms = testing::kKeepForeverMs;
+  auto db = Db::Open(options, nullptr);
+  REQUIRE(db.ok());
+  InProcessStorage api(**db);
+  auto write = [&](TenantId tenant, std::vector<LabelView> labels, int64_t t) {
+    auto batch = std::make_shared<const std::string>(OneSeriesBatch(tenant, std::move(labels), {{t, 1}}));
+    api.Write(RequestContext{}, batch, [](absl::Status st) { REQUIRE(st.ok()); });
+  };
+  write({}, {{"__name__", "up"}, {"job", "b"}}, 1000);
+  write({}, {{"__name__", "up"}, {"job", "a"}, {"zone", "z1"}}, 1000);
+  write({}, {{"__name__", "down"}, {"job", "c"}}, 1000);
+  REQUIRE((*db)->Flush().ok());  // these three now come from the persistent index
+  // Three days later: the persistent index narrows time by UTC day.
+  constexpr int64_t kLater = 3 * 86'400'000LL;
+  write({}, {{"__name__", "up"}, {"job", "d"}}, kLater);
+  write(TenantId{7, 0}, {{"__name__", "up"}, {"job", "other-tenant"}}, 1000);
+
+  LabelsRequest req;
+  req.min_time_ms = 0;
+  req.max_time_ms = kLater;
+  std::optional<absl::StatusOr<SeriesLabelsResult>> series;
+  req.matchers = {M(MatchType::kEqual, "__name__", "up")};
+  api.SeriesLabels(RequestContext{}, req, [&](absl::StatusOr<SeriesLabelsResult> r) { series = std::move(r); });
+  REQUIRE(series.has_value());  // synchronous
+  REQUIRE(series->ok());
+  REQUIRE((*series)->series.size() == 3);
+  CHECK((*series)->series[0].ToString() == "up{job=\"a\", zone=\"z1\"}");
+  CHECK((*series)->series[1].ToString() == "up{job=\"b\"}");
+  CHECK((*series)->series[2].ToString() == "up{job=\"d\"}");
+  CHECK(!(*series)->truncated);
+
+  req.limit = 2;
+  api.SeriesLabels(RequestContext{}, req, [&](absl::StatusOr<SeriesLabelsResult> r) { series = std::move(r); });
+  REQUIRE(series->ok());
+  CHECK((*series)->series.size() == 2);
+  CHECK((*series)->truncated);
+  req.limit = 3;
+  api.SeriesLabels(RequestContext{}, req, [&](absl::StatusOr<SeriesLabelsResult> r) { series = std::move(r); });
+  REQUIRE(series->ok());
+  CHECK((*series)->series.size() == 3);
+  CHECK(!(*series)->truncated);
+
+  // Only the head series has data in the last day.
+  req.limit = 0;
+  req.min_time_ms = kLater - 86'400'000LL;
+  api.SeriesLabels(RequestContext{}, req, [&](absl::StatusOr<SeriesLabelsResult> r) { series = std::move(r); });
+  REQUIRE(series->ok());
+  REQUIRE((*series)->series.size() == 1);
+  CHECK((*series)->series[0].Get("job") == "d");
+
+  std::optional<absl::StatusOr<LabelsResult>> got;
+  LabelsRequest all;
+  all.min_time_ms = 0;
+  all.max_time_ms = kLater;
+  api.LabelNames(RequestContext{}, all, [&](absl::StatusOr<LabelsResult> r) { got = std::move(r); });
+  REQUIRE(got.has_value());
+  REQUIRE(got->ok());
+  CHECK((*got)->values == std::vector<std::string>{"__name__", "job", "zone"});
+  CHECK(!(*got)->truncated);
+
+  all.label_name = "job";
+  all.limit = 3;
+  api.LabelValues(RequestContext{}, all, [&](absl::StatusOr<LabelsResult> r) { got = std::move(r); });
+  REQUIRE(got->ok());
+  CHECK((*got)->values == std::vector<std::string>{"a", "b", "c"});
+  CHECK((*got)->truncated);  // "d" is left out
+
+  all.tenant = TenantId{7, 0};
+  all.limit = 0;
+  all.label_name = "__name__";
+  api.LabelValues(RequestContext{}, all, [&](absl::StatusOr<LabelsResult> r) { got = std::move(r); });
+  REQUIRE(got->ok());
+  CHECK((*got)->values == std::vector<std::string>{"up"});
+
+  api.LabelNames(RequestContext::WithTimeout(std::chrono::milliseconds(-1)), all,
+                 [&](absl::StatusOr<LabelsResult> r) { got = std::move(r); });
+  CHECK(got->status().code() == absl::StatusCode::kDeadlineExceeded);
+  REQUIRE((*db)->Close().ok());
+}
+
 }  // namespace
 }  // namespace strata::storage

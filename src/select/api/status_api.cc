@@ -1,0 +1,287 @@
+#include "select/api/status_api.h"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <ctime>
+#include <fstream>
+#include <limits>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "common/base/status.h"
+#include "common/base/version.h"
+#include "common/encoding/json_string.h"
+#include "common/net/http_fetch.h"
+#include "select/api/params.h"
+
+// Set by select/CMakeLists.txt from `git rev-parse HEAD` at configure time.
+#ifndef STRATA_GIT_REVISION
+#define STRATA_GIT_REVISION "unknown"
+#endif
+
+namespace strata::select {
+namespace {
+
+ApiOutcome Success(std::string_view data) {
+  std::string body;
+  body.reserve(data.size() + 32);
+  body.append("{\"status\":\"success\",\"data\":");
+  body.append(data);
+  body.push_back('}');
+  return ApiOutcome{HttpResponse::Json(200, std::move(body)), "success"};
+}
+
+ApiOutcome BadData(std::string message) { return ErrorOutcome(absl::InvalidArgumentError(std::move(message))); }
+
+// Go strconv.Atoi: an optional sign and decimal digits that fit int64.
+bool GoAtoi(std::string_view s, int64_t* out) {
+  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
+  if (s.empty() || s[0] == '+') return false;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && ptr == s.data() + s.size();
+}
+
+std::string Hostname() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof(buf) - 1) != 0) return "";
+  return buf;
+}
+
+std::string WorkingDirectory() {
+  char buf[4096];
+  return getcwd(buf, sizeof(buf)) != nullptr ? std::string(buf) : std::string();
+}
+
+// The process's threads, Strata's nearest thing to Go's goroutine count.
+int64_t ThreadCount() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("Threads:")) {
+      int64_t n = 0;
+      std::string_view v = std::string_view(line).substr(8);
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+      std::from_chars(v.data(), v.data() + v.size(), n);
+      return n;
+    }
+  }
+  return 0;
+}
+
+bool HasSelector(const promql::Expr& e) {
+  return std::visit(
+      [](const auto& n) -> bool {
+        using T = std::decay_t<decltype(n)>;
+        if constexpr (std::is_same_v<T, promql::VectorSelector> || std::is_same_v<T, promql::MatrixSelector>) {
+          return true;
+        } else if constexpr (std::is_same_v<T, promql::SubqueryExpr> || std::is_same_v<T, promql::ParenExpr> ||
+                             std::is_same_v<T, promql::UnaryExpr>) {
+          return HasSelector(*n.expr);
+        } else if constexpr (std::is_same_v<T, promql::BinaryExpr>) {
+          return HasSelector(*n.lhs) || HasSelector(*n.rhs);
+        } else if constexpr (std::is_same_v<T, promql::AggregateExpr>) {
+          return HasSelector(*n.expr) || (n.param != nullptr && HasSelector(*n.param));
+        } else if constexpr (std::is_same_v<T, promql::Call>) {
+          for (const auto& a : n.args) {
+            if (HasSelector(*a)) return true;
+          }
+          return false;
+        } else {
+          return false;
+        }
+      },
+      e.node);
+}
+
+// Prometheus's parseTimeParam: empty means the default, else parseTime with
+// "Invalid time value for '<name>': ..." wrapped as a bad parameter.
+absl::StatusOr<int64_t> TimeParam(const FormParams& form, std::string_view name, int64_t default_ms) {
+  std::string_view v = form.Get(name);
+  if (v.empty()) return default_ms;
+  auto t = ParseTimeMs(v);
+  if (!t.ok()) {
+    return absl::InvalidArgumentError(fmt::format("invalid parameter \"{}\": Invalid time value for '{}': {}", name,
+                                                  name, ToStd(t.status().message())));
+  }
+  return *t;
+}
+
+}  // namespace
+
+std::string FormatRfc3339Nano(std::chrono::system_clock::time_point t) {
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  int64_t secs = ns / 1'000'000'000;
+  int64_t frac = ns % 1'000'000'000;
+  if (frac < 0) {
+    frac += 1'000'000'000;
+    --secs;
+  }
+  const std::time_t tt = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                                tm.tm_hour, tm.tm_min, tm.tm_sec);
+  if (frac != 0) {
+    std::string digits = fmt::format("{:09}", frac);
+    while (digits.back() == '0') digits.pop_back();
+    out += '.';
+    out += digits;
+  }
+  out += 'Z';
+  return out;
+}
+
+StatusApi::StatusApi(StatusApiOptions options) : options_(std::move(options)) {
+  while (options_.vmalert_proxy_url.ends_with('/')) options_.vmalert_proxy_url.pop_back();
+  if (!options_.fetch) {
+    options_.fetch = [](const std::string& url) { return HttpGet(url); };
+  }
+}
+
+ApiOutcome StatusApi::ProxyToVmalert(std::string_view path, const HttpRequest& request) const {
+  std::string url = options_.vmalert_proxy_url + std::string(path);
+  // Parameters of a GET and of a form POST alike (both are already
+  // URL-encoded).
+  std::string params = request.query;
+  if (request.method == "POST" && request.Header("content-type").starts_with("application/x-www-form-urlencoded") &&
+      !request.body.empty()) {
+    if (!params.empty()) params.push_back('&');
+    params.append(request.body);
+  }
+  if (!params.empty()) url += "?" + params;
+  absl::StatusOr<HttpResponse> r = options_.fetch(url);
+  if (!r.ok()) {
+    return ErrorOutcome(absl::UnavailableError(fmt::format("cannot proxy {} to vmalert at {}: {}", path,
+                                                           options_.vmalert_proxy_url, ToStd(r.status().message()))));
+  }
+  HttpResponse out;
+  out.status = r->status;
+  out.content_type = r->content_type.empty() ? "application/json" : r->content_type;
+  out.body = std::move(r->body);
+  return ApiOutcome{std::move(out), r->status < 400 ? "success" : "vmalert_error"};
+}
+
+ApiOutcome StatusApi::BuildInfo() const {
+  // Prometheus's PrometheusVersion fields, in its order. `version` is what
+  // clients compare against Prometheus releases; Strata's own identity goes
+  // into the build fields.
+  std::string data = "{\"version\":";
+  AppendJsonString(kPrometheusCompatibleVersion, &data);
+  data.append(",\"revision\":");
+  AppendJsonString(STRATA_GIT_REVISION, &data);
+  data.append(",\"branch\":");
+  AppendJsonString(fmt::format("strata-{}", kStrataVersion), &data);
+  data.append(",\"buildUser\":\"strata\",\"buildDate\":\"\",\"goVersion\":");
+#if defined(__clang__)
+  AppendJsonString(fmt::format("clang {}", __clang_version__), &data);
+#elif defined(__GNUC__)
+  AppendJsonString(fmt::format("gcc {}", __VERSION__), &data);
+#else
+  AppendJsonString("c++", &data);
+#endif
+  data.push_back('}');
+  return Success(data);
+}
+
+ApiOutcome StatusApi::RuntimeInfo() const {
+  const std::string start = FormatRfc3339Nano(options_.start_time);
+  std::string data = "{\"startTime\":";
+  AppendJsonString(start, &data);
+  data.append(",\"CWD\":");
+  AppendJsonString(WorkingDirectory(), &data);
+  data.append(",\"hostname\":");
+  AppendJsonString(Hostname(), &data);
+  data.append(",\"serverTime\":");
+  AppendJsonString(FormatRfc3339Nano(std::chrono::system_clock::now()), &data);
+  data.append(",\"reloadConfigSuccess\":true,\"lastConfigTime\":");
+  AppendJsonString(start, &data);
+  data.append(fmt::format(",\"corruptionCount\":0,\"goroutineCount\":{},\"GOMAXPROCS\":{},\"GOMEMLIMIT\":{}",
+                          ThreadCount(), std::max(1u, std::thread::hardware_concurrency()),
+                          std::numeric_limits<int64_t>::max()));
+  data.append(",\"GOGC\":\"\",\"GODEBUG\":\"\",\"storageRetention\":");
+  AppendJsonString(options_.storage_retention, &data);
+  data.push_back('}');
+  return Success(data);
+}
+
+ApiOutcome StatusApi::Flags() const {
+  // A Go map[string]string: keys sorted, which std::map already is.
+  std::string data = "{";
+  for (const auto& [name, value] : options_.flags) {
+    if (data.size() > 1) data.push_back(',');
+    AppendJsonString(name, &data);
+    data.push_back(':');
+    AppendJsonString(value, &data);
+  }
+  data.push_back('}');
+  return Success(data);
+}
+
+ApiOutcome StatusApi::Config() const {
+  // What Prometheus shows for an empty configuration file: the global
+  // defaults. A select node scrapes nothing and evaluates no rules.
+  static constexpr std::string_view kYaml =
+      "global:\n"
+      "  scrape_interval: 1m\n"
+      "  scrape_timeout: 10s\n"
+      "  evaluation_interval: 1m\n";
+  std::string data = "{\"yaml\":";
+  AppendJsonString(kYaml, &data);
+  data.push_back('}');
+  return Success(data);
+}
+
+ApiOutcome StatusApi::Rules(const HttpRequest& request) const {
+  if (!options_.vmalert_proxy_url.empty()) return ProxyToVmalert("/api/v1/rules", request);
+  auto form = FormParams::Parse(request);
+  if (!form.ok()) return BadData(std::string(ToStd(form.status().message())));
+  std::string type(form->Get("type"));
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!type.empty() && type != "alert" && type != "record") {
+    return BadData(fmt::format("invalid parameter \"type\": not supported value {}", JsonString(type)));
+  }
+  return Success("{\"groups\":[]}");
+}
+
+ApiOutcome StatusApi::Alerts(const HttpRequest& request) const {
+  if (!options_.vmalert_proxy_url.empty()) return ProxyToVmalert("/api/v1/alerts", request);
+  return Success("{\"alerts\":[]}");
+}
+
+ApiOutcome StatusApi::Metadata(const HttpRequest& request) const {
+  auto form = FormParams::Parse(request);
+  if (!form.ok()) return BadData(std::string(ToStd(form.status().message())));
+  int64_t n = 0;
+  if (std::string_view s = form->Get("limit"); !s.empty() && !GoAtoi(s, &n)) return BadData("limit must be a number");
+  if (std::string_view s = form->Get("limit_per_metric"); !s.empty() && !GoAtoi(s, &n)) {
+    return BadData("limit_per_metric must be a number");
+  }
+  // `metric` filters the (still empty) metadata.
+  return Success("{}");
+}
+
+ApiOutcome StatusApi::QueryExemplars(const HttpRequest& request) const {
+  auto form = FormParams::Parse(request);
+  if (!form.ok()) return BadData(std::string(ToStd(form.status().message())));
+  // Prometheus's defaults are its MinTime and MaxTime; only the order of
+  // start and end matters here.
+  auto start = TimeParam(*form, "start", std::numeric_limits<int64_t>::min());
+  if (!start.ok()) return ErrorOutcome(start.status());
+  auto end = TimeParam(*form, "end", std::numeric_limits<int64_t>::max());
+  if (!end.ok()) return ErrorOutcome(end.status());
+  if (*end < *start) return BadData("end timestamp must not be before start timestamp");
+  auto expr = promql::ParseExpr(form->Get("query"), options_.parse_options);
+  if (!expr.ok()) return BadData(std::string(ToStd(expr.status().message())));
+  // Prometheus answers a query without selectors with no data at all.
+  if (!HasSelector(**expr)) {
+    HttpResponse no_content;
+    no_content.status = 204;
+    no_content.content_type.clear();
+    return ApiOutcome{std::move(no_content), "success"};
+  }
+  return Success("[]");
+}
+
+}  // namespace strata::select

@@ -1,0 +1,154 @@
+#include "select/fanout/fanout_labels.h"
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "absl/synchronization/mutex.h"
+#include "common/base/status.h"
+
+namespace strata::select {
+namespace {
+
+// Callbacks may need a moment past the deadline to report it.
+constexpr auto kDeadlineGrace = std::chrono::milliseconds(500);
+
+// Shared by the caller and every pending callback, so late answers are safe.
+template <typename Result>
+struct CallState {
+  absl::Mutex mu;
+  size_t pending ABSL_GUARDED_BY(mu) = 0;
+  // [node * selectors + selector]
+  std::vector<std::optional<absl::StatusOr<Result>>> results ABSL_GUARDED_BY(mu);
+};
+
+std::vector<std::string>& Items(LabelsResult& r) { return r.values; }
+std::vector<Labels>& Items(SeriesLabelsResult& r) { return r.series; }
+
+// Calls `call(node, request, callback)` on every node for every selector (one
+// call with no matchers when there is none) and merges the answers.
+template <typename Result, typename Item, typename Call>
+absl::StatusOr<MetadataAnswer<Item>> FanOut(const std::vector<StorageApi*>& nodes, const MetadataQuery& query,
+                                            std::string_view what, std::string_view label_name, Call call) {
+  if (nodes.empty()) return absl::UnavailableError(fmt::format("cannot read {}: no storage nodes configured", what));
+  const size_t selectors = std::max<size_t>(1, query.selectors.size());
+  const size_t calls = nodes.size() * selectors;
+  auto state = std::make_shared<CallState<Result>>();
+  {
+    absl::MutexLock lock(&state->mu);
+    state->pending = calls;
+    state->results.resize(calls);
+  }
+  const RequestContext ctx{query.deadline};
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    for (size_t s = 0; s < selectors; ++s) {
+      LabelsRequest request;
+      request.tenant = query.tenant;
+      if (!query.selectors.empty()) request.matchers = query.selectors[s];
+      request.min_time_ms = query.min_time_ms;
+      request.max_time_ms = query.max_time_ms;
+      request.limit = query.limit;
+      request.label_name = std::string(label_name);
+      const size_t slot = n * selectors + s;
+      call(*nodes[n], ctx, std::move(request), [state, slot](absl::StatusOr<Result> r) {
+        absl::MutexLock lock(&state->mu);
+        state->results[slot] = std::move(r);
+        --state->pending;
+      });
+    }
+  }
+
+  std::vector<absl::StatusOr<Result>> results;
+  {
+    absl::MutexLock lock(&state->mu);
+    const absl::Duration wait = absl::FromChrono(query.deadline + kDeadlineGrace - std::chrono::steady_clock::now());
+    auto done = [&state]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state->mu) { return state->pending == 0; };
+    state->mu.AwaitWithTimeout(absl::Condition(&done), wait);
+    results.reserve(calls);
+    for (auto& r : state->results) {
+      results.push_back(r.has_value() ? std::move(*r)
+                                      : absl::StatusOr<Result>(
+                                            absl::DeadlineExceededError("no answer before the query deadline")));
+    }
+  }
+
+  MetadataAnswer<Item> answer;
+  std::vector<std::string> failures;
+  absl::Status first_error;
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    // A node that failed any selector may miss items of that selector: it
+    // counts as failed, named once by its first error.
+    bool node_failed = false;
+    for (size_t s = 0; s < selectors; ++s) {
+      absl::StatusOr<Result>& r = results[n * selectors + s];
+      if (r.ok()) {
+        answer.truncated |= r->truncated;
+        std::vector<Item>& items = Items(*r);
+        answer.items.insert(answer.items.end(), std::make_move_iterator(items.begin()),
+                            std::make_move_iterator(items.end()));
+        continue;
+      }
+      const absl::StatusCode code = r.status().code();
+      if (code == absl::StatusCode::kInvalidArgument || code == absl::StatusCode::kResourceExhausted) {
+        return absl::Status(code, fmt::format("storage node {}: {}", nodes[n]->Name(), ToStd(r.status().message())));
+      }
+      if (node_failed) continue;
+      node_failed = true;
+      if (first_error.ok()) first_error = r.status();
+      failures.push_back(fmt::format("cannot fetch {} from storage node {}: {}", what, nodes[n]->Name(),
+                                     ToStd(r.status().message())));
+    }
+  }
+  if (failures.size() == nodes.size()) {
+    return absl::UnavailableError(fmt::format("cannot fetch {} from any of {} storage nodes; first error: {}", what,
+                                              nodes.size(), ToStd(first_error.message())));
+  }
+  // With R replicas of every series, R-1 missing nodes lose nothing.
+  if (failures.size() >= static_cast<size_t>(std::max(1, query.replication_factor))) {
+    answer.partial = true;
+    answer.warnings = std::move(failures);
+  }
+  std::sort(answer.items.begin(), answer.items.end());
+  answer.items.erase(std::unique(answer.items.begin(), answer.items.end()), answer.items.end());
+  // Every node kept its first `limit` items, so the first `limit` of the
+  // union are exact; more than `limit` in the union means more exist.
+  if (query.limit > 0 && answer.items.size() > query.limit) {
+    answer.items.resize(static_cast<size_t>(query.limit));
+    answer.truncated = true;
+  }
+  return answer;
+}
+
+}  // namespace
+
+absl::StatusOr<MetadataAnswer<std::string>> LabelNamesOnAllNodes(const std::vector<StorageApi*>& nodes,
+                                                                 const MetadataQuery& query) {
+  return FanOut<LabelsResult, std::string>(
+      nodes, query, "label names", "",
+      [](StorageApi& node, const RequestContext& ctx, LabelsRequest request, StorageApi::LabelsCallback done) {
+        node.LabelNames(ctx, std::move(request), std::move(done));
+      });
+}
+
+absl::StatusOr<MetadataAnswer<std::string>> LabelValuesOnAllNodes(const std::vector<StorageApi*>& nodes,
+                                                                  std::string_view label_name,
+                                                                  const MetadataQuery& query) {
+  return FanOut<LabelsResult, std::string>(
+      nodes, query, "label values", label_name,
+      [](StorageApi& node, const RequestContext& ctx, LabelsRequest request, StorageApi::LabelsCallback done) {
+        node.LabelValues(ctx, std::move(request), std::move(done));
+      });
+}
+
+absl::StatusOr<MetadataAnswer<Labels>> SeriesOnAllNodes(const std::vector<StorageApi*>& nodes,
+                                                        const MetadataQuery& query) {
+  return FanOut<SeriesLabelsResult, Labels>(
+      nodes, query, "series", "",
+      [](StorageApi& node, const RequestContext& ctx, LabelsRequest request, StorageApi::SeriesLabelsCallback done) {
+        node.SeriesLabels(ctx, std::move(request), std::move(done));
+      });
+}
+
+}  // namespace strata::select
