@@ -230,11 +230,17 @@ absl::StatusOr<EvalValue> Evaluator::EvalRangeCall(const Expr& e, const Call& ca
       ctx.range_start_ms = start;
       ctx.range_end_ms = end;
       out.clear();
+      // A range function appends at most one sample per step, with labels
+      // that depend on the series only: after the first, reuse them.
+      ctx.reuse_result_labels = hint != SeriesAssembler::kNoHint;
       STRATA_RETURN_IF_ERROR(impl(args, ctx, out));
       if (out.empty()) continue;
       produced = true;
       STRATA_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(out.size())));
-      for (VectorSample& o : out) STRATA_RETURN_IF_ERROR(assembler.AddOne(t, o, hint));
+      for (VectorSample& o : out) {
+        STRATA_RETURN_IF_ERROR(ctx.reuse_result_labels ? assembler.AddToHint(t, o.f, hint)
+                                                       : assembler.AddOne(t, o, hint));
+      }
     }
     if (produced) ++producing;
   }

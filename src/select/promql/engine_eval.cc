@@ -72,6 +72,14 @@ absl::Status SeriesAssembler::AddOne(int64_t t, VectorSample& s, uint32_t& hint)
   return absl::OkStatus();
 }
 
+absl::Status SeriesAssembler::AddToHint(int64_t t, double f, uint32_t hint) {
+  if (last_t_[hint] == t) return DuplicateLabelsetError();
+  last_t_[hint] = t;
+  series_[hint].floats.push_back(FPoint{t, f});
+  ++points_;
+  return absl::OkStatus();
+}
+
 const Vector& StepGatherer::At(int64_t t) {
   const Matrix& series = value_.series;
   next_present_.clear();

@@ -181,6 +181,9 @@ class SeriesAssembler {
   // range function's output for one input series keeps its labels), which
   // saves hashing the labels at every step. Start it at kNoHint.
   absl::Status AddOne(int64_t t, VectorSample& s, uint32_t& hint);
+  // Adds a point to the series `hint` (from an earlier AddOne) without
+  // looking at labels: for callers that know the labels are the same.
+  absl::Status AddToHint(int64_t t, double f, uint32_t hint);
   static constexpr uint32_t kNoHint = ~uint32_t{0};
   // Series in order of first appearance.
   Matrix Finish() { return std::move(series_); }

@@ -31,6 +31,10 @@ FunctionImpl FindFunctionImpl(std::string_view name) {
 }
 
 Labels ResultLabels(const Labels& labels, const FunctionCallContext& ctx, bool* drop_name) {
+  if (ctx.reuse_result_labels) {
+    *drop_name = ctx.delayed_name_removal;
+    return Labels();
+  }
   if (ctx.delayed_name_removal) {
     *drop_name = true;
     return labels;

@@ -63,6 +63,11 @@ struct FunctionCallContext {
   // Position of the whole call expression: annotations raised by the
   // function itself (e.g. sort in a range query) point at it.
   PositionRange pos;
+  // Set by the engine on the later steps of one input series of a range
+  // function: it keeps the labels the first step produced, so ResultLabels
+  // skips building them (the output labels of a range function depend on
+  // its input series only).
+  bool reuse_result_labels = false;
 };
 
 // Appends the call's result for this step to `out`. A non-OK status fails
@@ -77,6 +82,7 @@ FunctionImpl FindFunctionImpl(std::string_view name);
 
 // The labels of a function's output derived from `labels`: without
 // `__name__`, or, with delayed name removal, unchanged and `*drop_name` set.
+// Empty when ctx.reuse_result_labels says the engine does not need them.
 Labels ResultLabels(const Labels& labels, const FunctionCallContext& ctx, bool* drop_name);
 
 }  // namespace strata::promql
