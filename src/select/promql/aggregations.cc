@@ -53,19 +53,24 @@ Labels GroupingLabels(const Labels& labels, const AggregateExpr& e, std::string_
   return Labels::FromSorted(std::move(out));
 }
 
-// Partitions the input into groups in order of first appearance; returns
-// for each input sample the index of its group.
-std::vector<size_t> AssignGroups(const Vector& in, const AggregateExpr& e, std::vector<Labels>* group_labels) {
+// Partitions the input into groups in order of first appearance: for each
+// input sample the index of its group, and each group's labels. Taken from
+// ctx.groups when the evaluator says the input's series did not change.
+const AggregateGroups& AssignGroups(const Vector& in, const AggregateContext& ctx, AggregateGroups& local) {
+  AggregateGroups& g = ctx.groups != nullptr ? *ctx.groups : local;
+  if (g.valid && ctx.same_series_as_previous_step && g.group_of.size() == in.size()) return g;
+  g.group_of.clear();
+  g.group_labels.clear();
+  g.group_of.reserve(in.size());
   absl::flat_hash_map<Labels, size_t> index;
-  std::vector<size_t> out;
-  out.reserve(in.size());
   for (const VectorSample& s : in) {
-    Labels g = GroupingLabels(s.labels, e);
-    auto [it, inserted] = index.try_emplace(g, group_labels->size());
-    if (inserted) group_labels->push_back(std::move(g));
-    out.push_back(it->second);
+    Labels labels = GroupingLabels(s.labels, *ctx.expr);
+    auto [it, inserted] = index.try_emplace(labels, g.group_labels.size());
+    if (inserted) g.group_labels.push_back(std::move(labels));
+    g.group_of.push_back(it->second);
   }
-  return out;
+  g.valid = true;
+  return g;
 }
 
 struct FloatGroup {
@@ -109,8 +114,10 @@ absl::Status AggregateFloat(const Vector& in, const AggregateContext& ctx, Vecto
   if (e.op == AggregateOp::kQuantile && (std::isnan(ctx.param) || ctx.param < 0 || ctx.param > 1)) {
     WarnInvalidQuantile(ctx, ctx.param);
   }
-  std::vector<Labels> labels;
-  std::vector<size_t> group_of = AssignGroups(in, e, &labels);
+  AggregateGroups local;
+  const AggregateGroups& grouping = AssignGroups(in, ctx, local);
+  const std::vector<size_t>& group_of = grouping.group_of;
+  const std::vector<Labels>& labels = grouping.group_labels;
   std::vector<FloatGroup> groups(labels.size());
   for (size_t i = 0; i < in.size(); ++i) {
     const double f = in[i].f;
@@ -310,8 +317,10 @@ absl::Status AggregateK(const Vector& in, const AggregateContext& ctx, Vector& o
     }
     k = std::min(static_cast<int64_t>(p), static_cast<int64_t>(in.size()));
   }
-  std::vector<Labels> labels;
-  std::vector<size_t> group_of = AssignGroups(in, e, &labels);
+  AggregateGroups local;
+  const AggregateGroups& grouping = AssignGroups(in, ctx, local);
+  const std::vector<size_t>& group_of = grouping.group_of;
+  const std::vector<Labels>& labels = grouping.group_labels;
   std::vector<std::vector<size_t>> members(labels.size());
   for (size_t i = 0; i < in.size(); ++i) {
     std::vector<size_t>& m = members[group_of[i]];

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "select/promql/annotations.h"
@@ -18,6 +19,16 @@
 #include "select/promql/value.h"
 
 namespace strata::promql {
+
+// The grouping of one step's input, kept by the evaluator from one step to
+// the next: when a step's input holds the same series in the same order as
+// the previous one, Aggregate reuses it instead of building every sample's
+// group labels again.
+struct AggregateGroups {
+  bool valid = false;
+  std::vector<size_t> group_of;      // per input sample
+  std::vector<Labels> group_labels;  // per group, in order of first appearance
+};
 
 struct AggregateContext {
   const AggregateExpr* expr = nullptr;
@@ -29,6 +40,10 @@ struct AggregateContext {
   bool range_query = false;
   bool delayed_name_removal = false;
   Annotations* annotations = nullptr;
+  // Optional: the grouping cache across steps, and whether this step's input
+  // has the same series, in the same order, as the previous step's.
+  AggregateGroups* groups = nullptr;
+  bool same_series_as_previous_step = false;
 };
 
 // Appends the aggregation of `in` to `out`. Errors are Prometheus's (for

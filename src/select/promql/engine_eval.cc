@@ -89,6 +89,8 @@ const Vector& StepGatherer::At(int64_t t) {
     while (c < pts.size() && pts[c].t < t) ++c;
     if (c < pts.size() && pts[c].t == t) next_present_.push_back(static_cast<uint32_t>(i));
   }
+  same_series_ = !first_ && next_present_ == present_;
+  first_ = false;
   if (next_present_ != present_) {
     // Copy-assigning Labels into existing elements reuses their buffers.
     vec_.resize(next_present_.size());
@@ -315,6 +317,8 @@ absl::StatusOr<EvalValue> Evaluator::EvalAggregate(const Expr& e, const Aggregat
   STRATA_ASSIGN_OR_RETURN(EvalValue in, Eval(*a.expr, r));
   StepGatherer g(in);
   SeriesAssembler assembler(steps);
+  AggregateGroups groups;
+  ctx.groups = &groups;
   Vector out;
   for (size_t i = 0; i < steps; ++i) {
     STRATA_RETURN_IF_ERROR(CheckDeadline());
@@ -322,7 +326,9 @@ absl::StatusOr<EvalValue> Evaluator::EvalAggregate(const Expr& e, const Aggregat
     ctx.t_ms = t;
     if (param.type == ValueType::kScalar && i < param.scalars.size()) ctx.param = param.scalars[i];
     out.clear();
-    STRATA_RETURN_IF_ERROR(Aggregate(g.At(t), ctx, out));
+    const Vector& step_input = g.At(t);
+    ctx.same_series_as_previous_step = g.same_series();
+    STRATA_RETURN_IF_ERROR(Aggregate(step_input, ctx, out));
     STRATA_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(out.size())));
     STRATA_RETURN_IF_ERROR(assembler.Add(t, out));
   }

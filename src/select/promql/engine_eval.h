@@ -212,6 +212,9 @@ class StepGatherer {
 
   // The samples at step time `t`; calls must come in increasing `t`.
   const Vector& At(int64_t t);
+  // Whether the last At returned the same series, in the same order, as
+  // the call before it (only the values changed).
+  bool same_series() const { return same_series_; }
 
  private:
   const EvalValue& value_;
@@ -219,6 +222,8 @@ class StepGatherer {
   std::vector<uint32_t> present_;
   std::vector<uint32_t> next_present_;
   Vector vec_;
+  bool same_series_ = false;
+  bool first_ = true;
 };
 
 // "vector cannot contain metrics with the same labelset", as Prometheus

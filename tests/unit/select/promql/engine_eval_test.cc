@@ -353,6 +353,27 @@ TEST_CASE("aggregations and binary operators are assembled into series across st
   CHECK(Values(r.series[0]) == std::vector<double>{0, 2, 4});
 }
 
+TEST_CASE("aggregation groups follow series that come and go between steps", "[promql][engine]") {
+  // The grouping is reused while a step's series are the previous step's;
+  // a series appearing, leaving or coming back must regroup.
+  MemoryQuerier q;
+  q.Add(L({{"__name__", "m"}, {"job", "a"}, {"i", "1"}}), EveryMinute(10));
+  q.Add(L({{"__name__", "m"}, {"job", "b"}, {"i", "2"}}), {{2 * kMinute, 100}, {3 * kMinute, 100}});
+  q.Add(L({{"__name__", "m"}, {"job", "a"}, {"i", "3"}}), {{4 * kMinute, 1000}, {5 * kMinute, 1000}});
+  Engine engine(EngineOptions{.lookback_delta_ms = kMinute / 2});
+  QueryResult r = MustRange(engine, q, "sum by (job) (m)", 0, 6 * kMinute, kMinute);
+  REQUIRE(r.series.size() == 2);
+  CHECK(r.series[0].labels == L({{"job", "a"}}));
+  CHECK(Values(r.series[0]) == std::vector<double>{0, 1, 2, 3, 1004, 1005, 6});
+  CHECK(r.series[1].labels == L({{"job", "b"}}));
+  CHECK(Values(r.series[1]) == std::vector<double>{100, 100});
+  r = MustRange(engine, q, "topk by (job) (1, m)", 0, 6 * kMinute, kMinute);
+  REQUIRE(r.series.size() == 3);  // sorted by labels: i="1", i="2", i="3"
+  CHECK(Times(r.series[0]) == std::vector<int64_t>{0, kMinute, 2 * kMinute, 3 * kMinute, 6 * kMinute});
+  CHECK(Times(r.series[1]) == std::vector<int64_t>{2 * kMinute, 3 * kMinute});
+  CHECK(Times(r.series[2]) == std::vector<int64_t>{4 * kMinute, 5 * kMinute});  // i="3" wins while present
+}
+
 TEST_CASE("range evaluation stays linear in steps and samples", "[promql][engine]") {
   // One day at 15 s resolution over a day of 15 s samples: a quadratic
   // evaluator would do ~3e7 window scans here and take many seconds.
