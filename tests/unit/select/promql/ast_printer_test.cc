@@ -183,13 +183,9 @@ TEST_CASE("printer formats numbers and strings the way Go does", "[promql][parse
 
 // --- Round trip over Prometheus's own test scripts ---------------------------
 
-std::filesystem::path TestdataDir() {
-  // tests/unit/select/promql/<this file> -> the tree root, next to which
-  // /work/shared lives.
-  const std::filesystem::path here = std::filesystem::absolute(__FILE__);
-  return here.parent_path().parent_path().parent_path().parent_path().parent_path().parent_path() / "shared" /
-         "promql-testdata";
-}
+// Set by tests/CMakeLists.txt: ../shared/promql-testdata beside the
+// checkout. (__FILE__ is relative under ccache's CCACHE_BASEDIR.)
+std::filesystem::path TestdataDir() { return STRATA_PROMQL_TESTDATA_DIR; }
 
 // Files that FORMAT.md section 9 lets a runner skip whole.
 bool SkippableFile(const std::string& name) {
