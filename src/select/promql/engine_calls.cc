@@ -139,7 +139,7 @@ absl::StatusOr<EvalValue> Evaluator::EvalCall(const Expr& e, const Call& call, c
   EvalValue result;
   result.type = scalar_result ? ValueType::kScalar : ValueType::kVector;
   if (scalar_result) result.scalars.resize(steps);
-  SeriesAssembler assembler(steps);
+  SeriesAssembler assembler;
   FunctionCallContext ctx;
   ctx.call = &call;
   ctx.pos = e.pos;
@@ -184,7 +184,7 @@ absl::StatusOr<EvalValue> Evaluator::EvalRangeCall(const Expr& e, const Call& ca
   STRATA_ASSIGN_OR_RETURN(RangeArg range, EvalRangeArg(*call.args[matrix_index], r));
 
   const size_t steps = r.NumSteps();
-  SeriesAssembler assembler(steps);
+  SeriesAssembler assembler;
   FunctionCallContext ctx;
   ctx.call = &call;
   ctx.pos = e.pos;

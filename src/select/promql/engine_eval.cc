@@ -59,7 +59,6 @@ absl::Status SeriesAssembler::Add(int64_t t, Vector& out) {
   }
   prev_.swap(cur_);
   points_ += static_cast<int64_t>(out.size());
-  (void)num_steps_;
   return absl::OkStatus();
 }
 
@@ -261,7 +260,7 @@ absl::StatusOr<EvalValue> Evaluator::EvalBinary(const Expr& e, const BinaryExpr&
   ctx.pos = e.pos;
   ctx.delayed_name_removal = options_.delayed_name_removal;
   ctx.annotations = &annotations_;
-  SeriesAssembler assembler(steps);
+  SeriesAssembler assembler;
   Vector out;
   const int64_t released = lhs.TotalPoints() + rhs.TotalPoints();
   if (lhs.type == ValueType::kVector && rhs.type == ValueType::kVector) {
@@ -316,7 +315,7 @@ absl::StatusOr<EvalValue> Evaluator::EvalAggregate(const Expr& e, const Aggregat
   }
   STRATA_ASSIGN_OR_RETURN(EvalValue in, Eval(*a.expr, r));
   StepGatherer g(in);
-  SeriesAssembler assembler(steps);
+  SeriesAssembler assembler;
   AggregateGroups groups;
   ctx.groups = &groups;
   Vector out;

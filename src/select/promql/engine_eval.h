@@ -172,7 +172,7 @@ class Evaluator {
 // are an error; the same labels at different steps extend one series.
 class SeriesAssembler {
  public:
-  explicit SeriesAssembler(size_t num_steps) : num_steps_(num_steps) {}
+  SeriesAssembler() = default;
 
   // Moves the samples of `out` (the output at step time `t`) into their
   // series. Steps must be added in increasing time.
@@ -192,7 +192,6 @@ class SeriesAssembler {
  private:
   uint32_t Find(VectorSample& s, int64_t t);
 
-  size_t num_steps_;
   Matrix series_;
   // Series of out[k] at the previous step: outputs usually come in the same
   // order step after step, and comparing labels is cheaper than hashing.

@@ -282,7 +282,7 @@ absl::StatusOr<EvalValue> Evaluator::EvalInfo(const Call& call, const StepRange&
   };
   absl::flat_hash_map<std::string_view, Chosen> by_sig;  // keys point into `infos`
   std::vector<size_t> cursor(nbase, 0);
-  SeriesAssembler assembler(steps);
+  SeriesAssembler assembler;
   Vector out;
   std::vector<Label> extra;
   for (size_t step = 0; step < steps; ++step) {

@@ -6,6 +6,7 @@
 
 #include "common/base/status.h"
 #include "select/promql/engine_eval.h"
+#include "select/promql/extended_window.h"
 #include "select/promql/function_signatures.h"
 
 namespace strata::promql::internal {
@@ -26,32 +27,20 @@ double Interpolate(const Sample& a, const Sample& b, int64_t t) {
                        static_cast<double>(b.timestamp_ms - a.timestamp_ms);
 }
 
-double InterpolatePoints(const FPoint& a, const FPoint& b, int64_t t) {
-  return a.f + (b.f - a.f) * static_cast<double>(t - a.t) / static_cast<double>(b.t - a.t);
-}
-
 // An anchored or smoothed range selector as a value (Prometheus
 // extendFloats): the samples inside (mint, maxt] between two synthetic
 // points at mint and maxt, which take the boundary samples' values
 // (anchored) or the values interpolated at the boundaries (smoothed).
 // `pts` also holds the boundary samples outside the window.
 std::vector<FPoint> ExtendFloats(const std::vector<FPoint>& pts, int64_t mint, int64_t maxt, bool smoothed) {
-  if (pts.empty()) return {};
-  size_t last = pts.size() - 1;
-  const size_t above = FirstIndexWhere(last, [&](size_t i) { return pts[i].t > mint; });
-  size_t first = above > 0 ? above - 1 : 0;
-  if (smoothed) last = FirstIndexWhere(last, [&](size_t i) { return pts[i].t >= maxt; });
-  if (pts[last].t <= mint) return {};
-  const double left =
-      smoothed && pts[first].t < mint ? InterpolatePoints(pts[first], pts[first + 1], mint) : pts[first].f;
-  const double right =
-      smoothed && last > 0 && pts[last].t > maxt ? InterpolatePoints(pts[last - 1], pts[last], maxt) : pts[last].f;
+  const std::optional<ExtendedBounds> b = FindExtendedBounds(pts, mint, maxt, smoothed, /*is_counter=*/false);
+  if (!b) return {};
   std::vector<FPoint> out;
-  out.push_back(FPoint{mint, left});
-  if (pts[first].t <= mint) ++first;
-  const size_t end = pts[last].t >= maxt ? last : last + 1;  // one past the last inner sample
-  for (size_t i = first; i < end; ++i) out.push_back(pts[i]);
-  out.push_back(FPoint{maxt, right});
+  out.push_back(FPoint{mint, b->left});
+  const size_t begin = pts[b->first].t <= mint ? b->first + 1 : b->first;
+  const size_t end = pts[b->last].t >= maxt ? b->last : b->last + 1;  // one past the last inner sample
+  for (size_t i = begin; i < end; ++i) out.push_back(pts[i]);
+  out.push_back(FPoint{maxt, b->right});
   return out;
 }
 

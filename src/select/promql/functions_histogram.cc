@@ -105,19 +105,12 @@ bool EnsureMonotonicAndIgnoreSmallDeltas(std::vector<Bucket>& buckets, double to
   return forced;
 }
 
-// Prometheus BucketQuantile: linear interpolation inside the bucket holding
-// the rank, 0 as the lower bound of a first bucket with a positive upper
-// bound, the second-highest bound when the rank falls in the +Inf bucket.
-double BucketQuantile(double q, std::vector<Bucket> buckets, bool* forced_monotonic) {
-  *forced_monotonic = false;
-  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-  if (std::isnan(q)) return kNaN;
-  if (q < 0) return -std::numeric_limits<double>::infinity();
-  if (q > 1) return std::numeric_limits<double>::infinity();
+// Sorts buckets by upper bound and merges those with the same bound ("1",
+// "1.0" and "1e0" are one bucket), as Prometheus does before reading them.
+// REQUIRES: buckets not empty.
+void SortAndCoalesce(std::vector<Bucket>& buckets) {
   std::stable_sort(buckets.begin(), buckets.end(),
                    [](const Bucket& a, const Bucket& b) { return a.upper_bound < b.upper_bound; });
-  if (!(std::isinf(buckets.back().upper_bound) && buckets.back().upper_bound > 0)) return kNaN;
-  // Coalesce buckets with the same upper bound ("1", "1.0", "1e0").
   size_t n = 0;
   for (size_t i = 1; i < buckets.size(); ++i) {
     if (buckets[i].upper_bound == buckets[n].upper_bound) {
@@ -127,6 +120,19 @@ double BucketQuantile(double q, std::vector<Bucket> buckets, bool* forced_monoto
     }
   }
   buckets.resize(n + 1);
+}
+
+// Prometheus BucketQuantile: linear interpolation inside the bucket holding
+// the rank, 0 as the lower bound of a first bucket with a positive upper
+// bound, the second-highest bound when the rank falls in the +Inf bucket.
+double BucketQuantile(double q, std::vector<Bucket> buckets, bool* forced_monotonic) {
+  *forced_monotonic = false;
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  if (std::isnan(q)) return kNaN;
+  if (q < 0) return -std::numeric_limits<double>::infinity();
+  if (q > 1) return std::numeric_limits<double>::infinity();
+  SortAndCoalesce(buckets);
+  if (!(std::isinf(buckets.back().upper_bound) && buckets.back().upper_bound > 0)) return kNaN;
   bool forced = EnsureMonotonicAndIgnoreSmallDeltas(buckets, kSmallDeltaTolerance);
   if (buckets.size() < 2) return kNaN;
   double observations = buckets.back().count;
@@ -159,18 +165,8 @@ double BucketFraction(double lower, double upper, std::vector<Bucket> buckets) {
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   constexpr double kInf = std::numeric_limits<double>::infinity();
   if (buckets.empty()) return kNaN;
-  std::stable_sort(buckets.begin(), buckets.end(),
-                   [](const Bucket& a, const Bucket& b) { return a.upper_bound < b.upper_bound; });
+  SortAndCoalesce(buckets);
   if (buckets.back().upper_bound != kInf) return kNaN;
-  size_t n = 0;
-  for (size_t i = 1; i < buckets.size(); ++i) {
-    if (buckets[i].upper_bound == buckets[n].upper_bound) {
-      buckets[n].count += buckets[i].count;
-    } else {
-      buckets[++n] = buckets[i];
-    }
-  }
-  buckets.resize(n + 1);
   const double count = buckets.back().count;
   if (count == 0 || std::isnan(lower) || std::isnan(upper)) return kNaN;
   if (lower >= upper) return 0;

@@ -22,6 +22,7 @@
 
 #include <fmt/format.h>
 
+#include "select/promql/extended_window.h"
 #include "select/promql/functions_internal.h"
 #include "select/promql/go_format.h"
 
@@ -121,16 +122,6 @@ void MaybeNonCounterInfo(const Series& window, const FunctionCallContext& ctx) {
            fmt::format("metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"{}\"", name));
 }
 
-// The value at `t` between two samples (Prometheus interpolate for
-// smoothed windows). For a counter that resets between them the second
-// sample is taken to have counted up from zero.
-double InterpolateBoundary(const FPoint& a, const FPoint& b, int64_t t, bool is_counter) {
-  double y1 = a.f;
-  const double y2 = b.f;
-  if (is_counter && y2 < y1) y1 = 0;
-  return y1 + (y2 - y1) * static_cast<double>(t - a.t) / static_cast<double>(b.t - a.t);
-}
-
 // rate, increase and delta over an anchored or smoothed window (Prometheus
 // extendedRate). The window holds the last sample at or before the start
 // (and, smoothed, the first after the end): the result is the difference
@@ -140,23 +131,12 @@ double InterpolateBoundary(const FPoint& a, const FPoint& b, int64_t t, bool is_
 absl::Status ExtendedRate(const Series& w, const FunctionCallContext& ctx, Vector& out, bool is_counter,
                           bool is_rate) {
   const std::vector<FPoint>& f = w.floats;
-  if (f.empty()) return absl::OkStatus();
   const int64_t range_start = ctx.range_start_ms;
   const int64_t range_end = ctx.range_end_ms;
-  const bool smoothed = ctx.smoothed;
-  size_t last = f.size() - 1;
-  const size_t above = FirstIndexWhere(last, [&](size_t i) { return f[i].t > range_start; });
-  size_t first = above > 0 ? above - 1 : 0;
-  if (smoothed) last = FirstIndexWhere(last, [&](size_t i) { return f[i].t >= range_end; });
+  const std::optional<ExtendedBounds> bounds = FindExtendedBounds(f, range_start, range_end, ctx.smoothed, is_counter);
   // Nothing inside the window: all samples before it, or all after it.
-  if (f[last].t <= range_start || f[first].t > range_end) return absl::OkStatus();
-
-  const double left = smoothed && f[first].t < range_start
-                          ? InterpolateBoundary(f[first], f[first + 1], range_start, is_counter)
-                          : f[first].f;
-  const double right = smoothed && last > 0 && f[last].t > range_end
-                           ? InterpolateBoundary(f[last - 1], f[last], range_end, is_counter)
-                           : f[last].f;
+  if (!bounds || f[bounds->first].t > range_end) return absl::OkStatus();
+  const auto [first, last, left, right] = *bounds;
   double result = right - left;
   if (is_counter) {
     // The boundary values already account for resets at the boundaries;

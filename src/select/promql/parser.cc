@@ -441,24 +441,25 @@ class Parser {
     return static_cast<int64_t>(std::llround(seconds * 1e9)) / 1'000'000;
   }
 
+  // `expr[range]`: only a plain vector selector may take a range, and its
+  // offset and @ must come after the brackets.
+  absl::StatusOr<MatrixSelector> RangeSelectorOf(Expr& expr, const Token& open) {
+    auto* vs = expr.As<VectorSelector>();
+    if (vs == nullptr) return Error(open.pos, "ranges only allowed for vector selectors");
+    if (vs->offset_ms != 0 || vs->offset_expr) return Error(open.pos, "no offset modifiers allowed before range");
+    if (vs->at != AtModifier::kNone) return Error(open.pos, "no @ modifiers allowed before range");
+    MatrixSelector ms;
+    ms.selector = std::move(*vs);
+    return ms;
+  }
+
   absl::StatusOr<ExprPtr> ParseRangeOrSubqueryExpr(ExprPtr expr) {
     const Token open = Take();
     STRATA_ASSIGN_OR_RETURN(DurPtr range,
                             ParseBracketDuration("subquery or range selector", "number, duration, step(), or range()"));
     const Token next = Take();
     if (next.type == TokenType::kRightBracket) {
-      auto* vs = expr->As<VectorSelector>();
-      const char* err = nullptr;
-      if (vs == nullptr) {
-        err = "ranges only allowed for vector selectors";
-      } else if (vs->offset_ms != 0 || vs->offset_expr) {
-        err = "no offset modifiers allowed before range";
-      } else if (vs->at != AtModifier::kNone) {
-        err = "no @ modifiers allowed before range";
-      }
-      if (err != nullptr) return Error(open.pos, err);
-      MatrixSelector ms;
-      ms.selector = std::move(*vs);
+      STRATA_ASSIGN_OR_RETURN(MatrixSelector ms, RangeSelectorOf(*expr, open));
       if (IsDurationLiteral(*range)) {
         ms.range_ms = LiteralMs(range->value);
       } else {
@@ -888,18 +889,7 @@ class Parser {
     if (!range) return Unexpected(range_token, "subquery selector", "number or duration");
     const Token next = Take();
     if (next.type == TokenType::kRightBracket) {
-      auto* vs = expr->As<VectorSelector>();
-      const char* err = nullptr;
-      if (vs == nullptr) {
-        err = "ranges only allowed for vector selectors";
-      } else if (vs->offset_ms != 0 || vs->offset_expr) {
-        err = "no offset modifiers allowed before range";
-      } else if (vs->at != AtModifier::kNone) {
-        err = "no @ modifiers allowed before range";
-      }
-      if (err != nullptr) return Error(open.pos, err);
-      MatrixSelector ms;
-      ms.selector = std::move(*vs);
+      STRATA_ASSIGN_OR_RETURN(MatrixSelector ms, RangeSelectorOf(*expr, open));
       ms.range_ms = *range;
       return Make(std::move(ms), expr->pos.start, TokenEnd(next));
     }
