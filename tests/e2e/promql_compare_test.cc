@@ -40,7 +40,11 @@ bool SameValue(const std::string& a, const std::string& b) {
   const double x = std::strtod(a.c_str(), nullptr);
   const double y = std::strtod(b.c_str(), nullptr);
   if (std::isnan(x) || std::isnan(y) || std::isinf(x) || std::isinf(y)) return false;
-  return std::fabs(x - y) <= 1e-9 * std::max(std::fabs(x), std::fabs(y));
+  // Relative 1e-9, or absolute 1e-12 for results that are rounding noise
+  // around zero (a stddev of equal rates comes out as 1.57e-14 on one side
+  // and 1.57e-14 with other last bits on the other).
+  const double diff = std::fabs(x - y);
+  return diff <= 1e-9 * std::max(std::fabs(x), std::fabs(y)) || diff <= 1e-12;
 }
 
 // Empty when equal; else a readable difference.
