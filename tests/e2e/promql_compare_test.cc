@@ -191,9 +191,11 @@ TEST_CASE("dashboard PromQL over data remote-written by a real Prometheus answer
   INFO(error);
   REQUIRE(prometheus_started);
 
-  // 40 s of history behind the evaluation time, 3 s for remote_write to
-  // deliver the newest samples.
-  std::this_thread::sleep_for(std::chrono::seconds(43));
+  // The queries look back at most 40 s from the evaluation time. Prometheus
+  // 2.42's remote_write starts reading its WAL only once the queue is up, so
+  // the first scrapes may never reach Strata: keep 12 s of margin before the
+  // oldest window, and 3 s for remote_write to deliver the newest samples.
+  std::this_thread::sleep_for(std::chrono::seconds(55));
   const int64_t phase = SafePhase(prometheus.port());
   const int64_t t_ms = (NowUnixMillis() / 1000 - 3) * 1000 + phase;
   const std::string t = fmt::format("{}.{:03}", t_ms / 1000, t_ms % 1000);
