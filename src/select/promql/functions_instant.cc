@@ -158,6 +158,24 @@ absl::Status FuncTimestamp(std::span<const FunctionArg> args, const FunctionCall
   return absl::OkStatus();
 }
 
+// The start ("created") timestamp of each sample in seconds (Prometheus
+// funcStartTimestamp), 0 where it is unknown. Only a plain selector
+// argument carries start timestamps (functions.h FunctionArg); of any other
+// expression the result is empty.
+absl::Status FuncStartTimestamp(std::span<const FunctionArg> args, const FunctionCallContext& ctx, Vector& out) {
+  const Vector& in = *args[0].vector;
+  const std::span<const int64_t> starts = args[0].start_timestamps;
+  if (starts.size() != in.size()) return absl::OkStatus();
+  for (size_t i = 0; i < in.size(); ++i) {
+    VectorSample o;
+    o.labels = ResultLabels(in[i].labels, ctx, &o.drop_name);
+    o.f = static_cast<double>(starts[i]) / 1000;
+    o.t = ctx.t_ms;
+    out.push_back(std::move(o));
+  }
+  return absl::OkStatus();
+}
+
 // --- Dates (UTC, proleptic Gregorian; after H. Hinnant's civil algorithms).
 
 struct CivilTime {
@@ -429,6 +447,7 @@ void RegisterInstantFunctions(std::vector<FunctionImplEntry>& out) {
                             {"tan", MathFunc<Tan>},
                             {"tanh", MathFunc<Tanh>},
                             {"time", FuncTime},
+                            {"start_timestamp", FuncStartTimestamp},
                             {"timestamp", FuncTimestamp},
                             {"vector", FuncVector},
                             {"year", DateFunc<Year>},
