@@ -657,7 +657,9 @@ absl::StatusOr<LoadCommand> ParseLoad(const std::vector<std::string_view>& lines
     if (inserted) cmd.series.push_back(*std::move(series));
     else cmd.series[it->second] = *std::move(series);
   }
-  if (pending_start) return Error(LineError(static_cast<int>(i + 1), "a start timestamp (@st) line without its series"));
+  if (pending_start) {
+    return Error(LineError(static_cast<int>(i + 1), "a start timestamp (@st) line without its series"));
+  }
   return cmd;
 }
 

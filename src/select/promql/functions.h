@@ -13,7 +13,7 @@
 // once); everything else is in the implementation files:
 //   functions_range.cc      functions over range vectors
 //   functions_instant.cc    math, clamp, round, time and date, sort, vector,
-//                           scalar, timestamp, absent
+//                           scalar, timestamp, start_timestamp, absent
 //   functions_labels.cc     label_replace, label_join
 //   functions_histogram.cc  histogram_quantile over classic `le` buckets
 //

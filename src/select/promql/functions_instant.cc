@@ -1,5 +1,6 @@
 // Instant-vector and scalar functions, after Prometheus promql/functions.go:
-// math, clamp, round, time and date, sort, vector, scalar, timestamp, absent.
+// math, clamp, round, time and date, sort, vector, scalar, timestamp,
+// start_timestamp, absent.
 //
 // Scalar-returning functions (time, pi, scalar) append exactly one sample
 // with empty labels; the engine turns it into the scalar value.

@@ -180,18 +180,18 @@ absl::Status ExtendedRate(const Series& w, const FunctionCallContext& ctx, Vecto
   return absl::OkStatus();
 }
 
-// rate and increase of a window whose samples carry start timestamps
-// (Prometheus extrapolatedRate with start timestamps): a start timestamp
-// after the previous sample is a counter reset too, and when the first
-// sample's start lies inside the window the counter is taken to be 0 there,
-// which replaces the extrapolation to the left (so one sample is enough).
-absl::Status StartTimestampRate(const Series& w, std::span<const int64_t> st, const FunctionCallContext& ctx,
-                                Vector& out, bool is_rate) {
+// Adds the counter resets of `w` to `result` for rate and increase: the
+// value before each drop and, with start timestamps `st`, before each start
+// after the previous sample. One addition at a time, in Prometheus's order,
+// so that the rounding is the same. Warns once on overlapping starts.
+void AddCounterResets(const Series& w, std::span<const int64_t> st, const FunctionCallContext& ctx, double& result) {
   const std::vector<FPoint>& f = w.floats;
-  const size_t n_minus_one = f.size() - 1;
-  const int64_t first_t = f.front().t;
-  const int64_t last_t = f.back().t;
-  double result = f.back().f - f.front().f;
+  if (st.empty()) {
+    for (size_t i = 1; i < f.size(); ++i) {
+      if (f[i].f < f[i - 1].f) result += f[i - 1].f;
+    }
+    return;
+  }
   bool overlap = false;
   for (size_t i = 1; i < f.size(); ++i) {
     if (!overlap && StartTimeOverlaps(st[i - 1], f[i - 1].t, st[i])) {
@@ -202,6 +202,29 @@ absl::Status StartTimestampRate(const Series& w, std::span<const int64_t> st, co
     }
     if (f[i].f < f[i - 1].f || IsStartTimestampReset(st[i - 1], f[i - 1].t, st[i], f[i].t)) result += f[i - 1].f;
   }
+}
+
+// rate, increase and delta (Prometheus extrapolatedRate): the difference
+// between the first and last sample (plus counter-reset corrections),
+// extrapolated towards the window boundaries when the samples come close
+// enough to them (within 1.1 average intervals), otherwise by half an
+// average interval; a counter is never extrapolated below zero. When the
+// samples carry start timestamps (functions.h FunctionArg), a counter whose
+// first sample starts inside the window rises from 0 at that start instead
+// of being extrapolated to the left, so one sample is then enough.
+absl::Status ExtrapolatedRate(std::span<const FunctionArg> args, const FunctionCallContext& ctx, Vector& out,
+                              bool is_counter, bool is_rate) {
+  const Series* w = Window(args, 0);
+  if (w != nullptr && (ctx.anchored || ctx.smoothed)) return ExtendedRate(*w, ctx, out, is_counter, is_rate);
+  if (w == nullptr || w->floats.empty()) return absl::OkStatus();
+  const std::span<const int64_t> st = is_counter ? args[0].start_timestamps : std::span<const int64_t>();
+  if (w->floats.size() < 2 && st.empty()) return absl::OkStatus();
+  const std::vector<FPoint>& f = w->floats;
+  const size_t n_minus_one = f.size() - 1;
+  const int64_t first_t = f.front().t;
+  const int64_t last_t = f.back().t;
+  double result = f.back().f - f.front().f;
+  if (is_counter) AddCounterResets(*w, st, ctx, result);
 
   double duration_to_start = static_cast<double>(first_t - ctx.range_start_ms) / 1000;
   double duration_to_end = static_cast<double>(ctx.range_end_ms - last_t) / 1000;
@@ -210,7 +233,7 @@ absl::Status StartTimestampRate(const Series& w, std::span<const int64_t> st, co
   const double threshold = avg_between * 1.1;
 
   // The range start is exclusive: a start timestamp on it is outside.
-  if (st[0] != 0 && st[0] > ctx.range_start_ms && st[0] < first_t) {
+  if (!st.empty() && st[0] != 0 && st[0] > ctx.range_start_ms && st[0] < first_t) {
     duration_to_start = 0;
     sampled_interval = static_cast<double>(last_t - st[0]) / 1000;
     result += f.front().f;
@@ -218,62 +241,17 @@ absl::Status StartTimestampRate(const Series& w, std::span<const int64_t> st, co
     return absl::OkStatus();  // one sample and no usable start: no rate
   } else {
     if (duration_to_start >= threshold) duration_to_start = avg_between / 2;
-    double duration_to_zero = duration_to_start;
-    if (result > 0 && f.front().f >= 0) duration_to_zero = sampled_interval * (f.front().f / result);
-    if (duration_to_zero < duration_to_start) duration_to_start = duration_to_zero;
+    if (is_counter) {
+      double duration_to_zero = duration_to_start;
+      if (result > 0 && f.front().f >= 0) duration_to_zero = sampled_interval * (f.front().f / result);
+      if (duration_to_zero < duration_to_start) duration_to_start = duration_to_zero;
+    }
   }
   // With one sample the threshold is 0: no extrapolation to the right either.
   if (duration_to_end >= threshold) duration_to_end = avg_between / 2;
 
   double factor = 1;
   if (sampled_interval != 0) factor = (sampled_interval + duration_to_start + duration_to_end) / sampled_interval;
-  if (is_rate) factor /= static_cast<double>(ctx.range_end_ms - ctx.range_start_ms) / 1000;
-  result *= factor;
-  Emit(w, result, ctx, out);
-  MaybeNonCounterInfo(w, ctx);
-  return absl::OkStatus();
-}
-
-// rate, increase and delta (Prometheus extrapolatedRate): the difference
-// between the first and last sample (plus counter-reset corrections),
-// extrapolated towards the window boundaries when the samples come close
-// enough to them (within 1.1 average intervals), otherwise by half an
-// average interval; a counter is never extrapolated below zero.
-absl::Status ExtrapolatedRate(std::span<const FunctionArg> args, const FunctionCallContext& ctx, Vector& out,
-                              bool is_counter, bool is_rate) {
-  const Series* w = Window(args, 0);
-  if (w != nullptr && (ctx.anchored || ctx.smoothed)) return ExtendedRate(*w, ctx, out, is_counter, is_rate);
-  if (w == nullptr || w->floats.empty()) return absl::OkStatus();
-  if (is_counter && !args[0].start_timestamps.empty()) {
-    return StartTimestampRate(*w, args[0].start_timestamps, ctx, out, is_rate);
-  }
-  if (w->floats.size() < 2) return absl::OkStatus();
-  const std::vector<FPoint>& f = w->floats;
-  const size_t n_minus_one = f.size() - 1;
-  const int64_t first_t = f.front().t;
-  const int64_t last_t = f.back().t;
-  double result = f.back().f - f.front().f;
-  if (is_counter) {
-    for (size_t i = 1; i < f.size(); ++i) {
-      if (f[i].f < f[i - 1].f) result += f[i - 1].f;
-    }
-  }
-
-  double duration_to_start = static_cast<double>(first_t - ctx.range_start_ms) / 1000;
-  double duration_to_end = static_cast<double>(ctx.range_end_ms - last_t) / 1000;
-  const double sampled_interval = static_cast<double>(last_t - first_t) / 1000;
-  const double avg_between = sampled_interval / static_cast<double>(n_minus_one);
-  const double threshold = avg_between * 1.1;
-
-  if (duration_to_start >= threshold) duration_to_start = avg_between / 2;
-  if (is_counter) {
-    double duration_to_zero = duration_to_start;
-    if (result > 0 && f.front().f >= 0) duration_to_zero = sampled_interval * (f.front().f / result);
-    if (duration_to_zero < duration_to_start) duration_to_start = duration_to_zero;
-  }
-  if (duration_to_end >= threshold) duration_to_end = avg_between / 2;
-
-  double factor = (sampled_interval + duration_to_start + duration_to_end) / sampled_interval;
   if (is_rate) factor /= static_cast<double>(ctx.range_end_ms - ctx.range_start_ms) / 1000;
   result *= factor;
   Emit(*w, result, ctx, out);
