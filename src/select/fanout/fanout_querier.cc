@@ -38,7 +38,7 @@ absl::StatusOr<std::vector<promql::SeriesSamples>> MergeSearchResults(std::vecto
   for (SearchResult& result : results) {
     for (SeriesChunks& series : result.series) {
       auto [it, inserted] = index.try_emplace(series.labels, out.size());
-      if (inserted) out.push_back(promql::SeriesSamples{std::move(series.labels), {}});
+      if (inserted) out.push_back(promql::SeriesSamples{std::move(series.labels), {}, {}});
       std::vector<Sample>& samples = out[it->second].samples;
       for (const ChunkData& chunk : series.chunks) {
         if (chunk.max_time_ms < min_time_ms || chunk.min_time_ms > max_time_ms) continue;

@@ -101,11 +101,14 @@ const Vector& StepGatherer::At(int64_t t) {
     present_.swap(next_present_);
   }
   const bool sample_times = !value_.sample_times.empty();
+  const bool start_times = !value_.start_times.empty();
+  start_times_.resize(start_times ? present_.size() : 0);
   for (size_t j = 0; j < present_.size(); ++j) {
     const uint32_t i = present_[j];
     size_t& c = cursor_[i];
     vec_[j].f = series[i].floats[c].f;
     vec_[j].t = sample_times ? value_.sample_times[i][c] : t;
+    if (start_times) start_times_[j] = value_.start_times[i][c];
     ++c;
   }
   return vec_;
@@ -218,7 +221,7 @@ absl::StatusOr<EvalValue> Evaluator::Eval(const Expr& e, const StepRange& r) {
     v.str = s->value;
     return v;
   }
-  if (const auto* vs = e.As<VectorSelector>()) return EvalVectorSelector(*vs, r, /*record_sample_times=*/false);
+  if (const auto* vs = e.As<VectorSelector>()) return EvalVectorSelector(*vs, r, PointTimes::kNone);
   if (const auto* ms = e.As<MatrixSelector>()) return EvalMatrixSelector(*ms, r);
   if (const auto* sq = e.As<SubqueryExpr>()) return EvalSubqueryValue(*sq, r);
   if (const auto* p = e.As<ParenExpr>()) return Eval(*p->expr, r);
