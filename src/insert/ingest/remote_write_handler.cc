@@ -4,11 +4,10 @@
 #include <utility>
 
 #include <fmt/format.h>
-#include <prometheus/counter.h>
-#include <prometheus/registry.h>
 
 #include "common/base/status.h"
 #include "common/model/labels.h"
+#include "insert/ingest/series_collector.h"
 #include "insert/router/router.h"
 
 namespace strata::insert {
@@ -38,78 +37,11 @@ HttpResponse Reply(int status, std::string body, size_t samples_written) {
   return r;
 }
 
-int HttpStatusOf(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kOk: return 204;
-    case absl::StatusCode::kInvalidArgument: return 400;
-    case absl::StatusCode::kNotFound: return 404;
-    case absl::StatusCode::kResourceExhausted: return 429;
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDeadlineExceeded: return 503;
-    default: return 500;
-  }
-}
-
 }  // namespace
 
 RemoteWriteHandler::RemoteWriteHandler(Router* router, RemoteWriteHandlerOptions options,
                                        prometheus::Registry* registry)
-    : router_(router), options_(options) {
-  if (registry == nullptr) return;
-  auto& requests = prometheus::BuildCounter()
-                       .Name("strata_insert_requests_total")
-                       .Help("Insert requests by protocol and result")
-                       .Register(*registry);
-  auto req = [&](const char* result) {
-    return &requests.Add({{"protocol", "promremotewrite"}, {"result", result}});
-  };
-  requests_ok_ = req("ok");
-  requests_bad_ = req("bad_request");
-  requests_overloaded_ = req("overloaded");
-  requests_unavailable_ = req("unavailable");
-  requests_error_ = req("error");
-  samples_ = &prometheus::BuildCounter()
-                  .Name("strata_insert_samples_total")
-                  .Help("Samples acknowledged by every replica's storage node")
-                  .Register(*registry)
-                  .Add({});
-  auto& rejected = prometheus::BuildCounter()
-                       .Name("strata_insert_series_rejected_total")
-                       .Help("Series rejected by validation, by reason")
-                       .Register(*registry);
-  rejected_missing_name_ = &rejected.Add({{"reason", "missing_metric_name"}});
-  rejected_empty_name_ = &rejected.Add({{"reason", "empty_label_name"}});
-  rejected_duplicate_ = &rejected.Add({{"reason", "duplicate_label_name"}});
-  rejected_utf8_ = &rejected.Add({{"reason", "invalid_utf8"}});
-  rejected_other_ = &rejected.Add({{"reason", "other"}});
-}
-
-void RemoteWriteHandler::CountRequest(int http_status) {
-  if (requests_ok_ == nullptr) return;
-  switch (http_status) {
-    case 204: requests_ok_->Increment(); break;
-    case 429: requests_overloaded_->Increment(); break;
-    case 503: requests_unavailable_->Increment(); break;
-    default: (http_status >= 400 && http_status < 500 ? requests_bad_ : requests_error_)->Increment();
-  }
-}
-
-void RemoteWriteHandler::CountRejected(const absl::Status& status) {
-  if (rejected_other_ == nullptr) return;
-  // ValidateAndSortLabels' messages are the only classification it offers.
-  std::string_view m = ToStd(status.message());
-  if (m.find("missing metric name") != std::string_view::npos) {
-    rejected_missing_name_->Increment();
-  } else if (m.find("empty name") != std::string_view::npos) {
-    rejected_empty_name_->Increment();
-  } else if (m.find("duplicate label name") != std::string_view::npos) {
-    rejected_duplicate_->Increment();
-  } else if (m.find("UTF-8") != std::string_view::npos) {
-    rejected_utf8_->Increment();
-  } else {
-    rejected_other_->Increment();
-  }
-}
+    : router_(router), options_(options), metrics_(registry, "promremotewrite") {}
 
 absl::StatusOr<TenantId> RemoteWriteHandler::TenantFromPath(std::string_view path) {
   if (path == "/api/v1/write") return TenantId{};
@@ -133,7 +65,7 @@ void RemoteWriteHandler::Handle(HttpRequest&& request, HttpResponder respond) {
   absl::StatusOr<TenantId> tenant = TenantFromPath(request.path);
   if (!tenant.ok()) {
     int code = HttpStatusOf(tenant.status());
-    CountRequest(code);
+    metrics_.CountRequest(code);
     respond(Reply(code, std::string(ToStd(tenant.status().message())), 0));
     return;
   }
@@ -142,7 +74,7 @@ void RemoteWriteHandler::Handle(HttpRequest&& request, HttpResponder respond) {
 
 void RemoteWriteHandler::HandleWrite(TenantId tenant, HttpRequest&& request, HttpResponder respond) {
   auto fail = [&](int code, std::string message) {
-    CountRequest(code);
+    metrics_.CountRequest(code);
     HttpResponse r = Reply(code, std::move(message), 0);
     if (code == 405) r.headers.emplace_back("Allow", "POST");
     respond(std::move(r));
@@ -167,51 +99,23 @@ void RemoteWriteHandler::HandleWrite(TenantId tenant, HttpRequest&& request, Htt
   absl::StatusOr<WriteRequestReader> reader = decoder.Decompress(request.body);
   if (!reader.ok()) return fail(400, std::string(ToStd(reader.status().message())));
 
-  SeriesBatch batch(tenant);
-  size_t total_series = 0, rejected = 0, histograms = 0;
-  absl::Status first_problem;
+  SeriesCollector collector(tenant, {}, &metrics_);
+  size_t histograms = 0;
   while (reader->Next(&series)) {
-    ++total_series;
     histograms += series.histogram_count;
-    if (series.samples.empty()) continue;  // nothing to store (e.g. histogram-only series)
-    absl::Status valid = ValidateAndSortLabels(&series.labels);
-    if (!valid.ok()) {
-      ++rejected;
-      CountRejected(valid);
-      if (first_problem.ok()) first_problem = std::move(valid);
-      continue;
-    }
-    batch.AddSeries(series.labels, series.samples);
+    collector.Add(&series.labels, series.samples, 0);
   }
   // A malformed request is rejected whole: nothing has been sent yet.
   if (!reader->status().ok()) return fail(400, std::string(ToStd(reader->status().message())));
 
-  std::string problems;
-  if (rejected > 0) {
-    problems = fmt::format("rejected {} of {} series; the first: {}", rejected, total_series,
-                           ToStd(first_problem.message()));
-  }
+  std::string problems = collector.Problems("series");
   if (histograms > 0) {
     if (!problems.empty()) problems.append("; ");
     problems.append(fmt::format("{} native histogram samples were not stored: native histograms are not supported",
                                 histograms));
   }
-  size_t samples = batch.sample_count();
-  router_->Write(std::move(batch), [this, samples, problems = std::move(problems),
-                                    respond = std::move(respond)](absl::Status status) mutable {
-    int code = HttpStatusOf(status);
-    HttpResponse r;
-    if (status.ok()) {
-      if (samples_ != nullptr) samples_->Increment(static_cast<double>(samples));
-      r = problems.empty() ? Reply(204, "", samples) : Reply(400, std::move(problems), samples);
-      code = r.status;
-    } else {
-      r = Reply(code, std::string(ToStd(status.message())), 0);
-      if (code == 429) r.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_seconds));
-    }
-    CountRequest(code);
-    respond(std::move(r));
-  });
+  WriteAndReply(*router_, std::move(collector.batch()), std::move(problems), metrics_, options_.retry_after_seconds,
+                Reply, std::move(respond));
 }
 
 }  // namespace strata::insert

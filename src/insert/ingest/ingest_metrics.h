@@ -1,0 +1,52 @@
+// File: insert/ingest/ingest_metrics.h
+//
+// The counters every ingest handler exports, labelled by protocol where the
+// family has a protocol label:
+//   strata_insert_requests_total{protocol,result}   by HTTP outcome
+//   strata_insert_samples_total                     samples stored on every replica
+//   strata_insert_series_rejected_total{reason}     series or lines not stored
+// Families are shared between handlers through the registry (same name, same
+// help: prometheus-cpp merges them).
+#pragma once
+
+#include <string_view>
+
+#include "absl/status/status.h"
+
+namespace prometheus {
+class Registry;
+class Counter;
+template <typename T>
+class Family;
+}  // namespace prometheus
+
+namespace strata::insert {
+
+// Thread-safe (prometheus-cpp counters are atomic). With a null registry
+// every method does nothing.
+class IngestMetrics {
+ public:
+  IngestMetrics(prometheus::Registry* registry, std::string_view protocol);
+
+  // Counts a finished request by its HTTP status.
+  void CountRequest(int http_status);
+  // Counts a series rejected by ValidateAndSortLabels (reason from its message).
+  void CountInvalidSeries(const absl::Status& status);
+  // Counts a rejected line or value under `reason` (e.g. "parse_error").
+  void CountRejected(std::string_view reason);
+  void AddSamples(size_t samples);
+
+ private:
+  prometheus::Family<prometheus::Counter>* rejected_ = nullptr;
+  prometheus::Counter* requests_ok_ = nullptr;
+  prometheus::Counter* requests_bad_ = nullptr;
+  prometheus::Counter* requests_overloaded_ = nullptr;
+  prometheus::Counter* requests_unavailable_ = nullptr;
+  prometheus::Counter* requests_error_ = nullptr;
+  prometheus::Counter* samples_ = nullptr;
+};
+
+// HTTP status of a Router outcome (204 for OK).
+int HttpStatusOf(const absl::Status& status);
+
+}  // namespace strata::insert
