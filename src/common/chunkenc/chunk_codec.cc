@@ -4,6 +4,7 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <utility>
 
 #include "common/base/check.h"
@@ -32,7 +33,10 @@ constexpr double kMaxExactInt = 9007199254740992.0;
 
 inline uint64_t Bits(double v) { return std::bit_cast<uint64_t>(v); }
 
-inline double FromMantissa(int64_t m, int e) { return static_cast<double>(m) / kPow10[static_cast<size_t>(e)]; }
+inline double FromMantissa(int64_t m, int e) {
+  // e = 0 (every kIntDelta value) needs no division.
+  return e == 0 ? static_cast<double>(m) : static_cast<double>(m) / kPow10[static_cast<size_t>(e)];
+}
 
 // The mantissa of v at exponent e, if v survives the round trip bit for bit.
 // Rejects NaN, +-Inf, -0.0 (it would come back as +0.0), subnormals and
@@ -109,6 +113,18 @@ class BitReader {
 
   bool Read(int nbits, uint64_t* out) {
     if (pos_ + static_cast<size_t>(nbits) > size_bits_) return false;
+    // Fast path: one unaligned big-endian load holds the bits whenever 8
+    // bytes remain from the current byte (a read starts at most 7 bits in,
+    // so up to 57 bits fit).
+    const size_t byte = pos_ >> 3;
+    if (nbits > 0 && nbits <= 57 && byte + 8 <= (size_bits_ >> 3)) {
+      uint64_t word;
+      std::memcpy(&word, p_ + byte, sizeof(word));
+      word = __builtin_bswap64(word);
+      *out = (word << (pos_ & 7)) >> (64 - nbits);
+      pos_ += static_cast<size_t>(nbits);
+      return true;
+    }
     uint64_t v = 0;
     while (nbits > 0) {
       int avail = 8 - static_cast<int>(pos_ & 7);

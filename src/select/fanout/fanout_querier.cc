@@ -34,23 +34,35 @@ absl::StatusOr<std::vector<promql::SeriesSamples>> MergeSearchResults(std::vecto
                                                                       int64_t min_time_ms, int64_t max_time_ms) {
   std::vector<promql::SeriesSamples> out;
   absl::flat_hash_map<Labels, size_t> index;
-  std::vector<Sample> decoded;
+  auto in_range = [&](const ChunkData& c) { return c.max_time_ms >= min_time_ms && c.min_time_ms <= max_time_ms; };
   for (SearchResult& result : results) {
     for (SeriesChunks& series : result.series) {
       auto [it, inserted] = index.try_emplace(series.labels, out.size());
       if (inserted) out.push_back(promql::SeriesSamples{std::move(series.labels), {}, {}});
       std::vector<Sample>& samples = out[it->second].samples;
+      size_t expected = 0;
       for (const ChunkData& chunk : series.chunks) {
-        if (chunk.max_time_ms < min_time_ms || chunk.min_time_ms > max_time_ms) continue;
-        decoded.clear();
-        absl::Status st = DecodeChunk(chunk.encoding, chunk.data, &decoded);
+        if (in_range(chunk)) expected += ChunkNumSamples(chunk.encoding, chunk.data);
+      }
+      samples.reserve(samples.size() + expected);
+      for (const ChunkData& chunk : series.chunks) {
+        if (!in_range(chunk)) continue;
+        // Decoded straight into the series; a chunk's samples are sorted,
+        // so clipping to the range cuts its two ends.
+        const size_t base = samples.size();
+        absl::Status st = DecodeChunk(chunk.encoding, chunk.data, &samples);
         if (!st.ok()) {
           return absl::DataLossError(fmt::format("cannot decode chunk of series {}: {}",
                                                  out[it->second].labels.ToString(), ToStd(st.message())));
         }
-        for (const Sample& s : decoded) {
-          if (s.timestamp_ms >= min_time_ms && s.timestamp_ms <= max_time_ms) samples.push_back(s);
-        }
+        if (chunk.min_time_ms >= min_time_ms && chunk.max_time_ms <= max_time_ms) continue;
+        const auto appended = samples.begin() + static_cast<ptrdiff_t>(base);
+        auto last = std::upper_bound(appended, samples.end(), max_time_ms,
+                                     [](int64_t t, const Sample& a) { return t < a.timestamp_ms; });
+        samples.erase(last, samples.end());
+        auto first = std::lower_bound(samples.begin() + static_cast<ptrdiff_t>(base), samples.end(), min_time_ms,
+                                      [](const Sample& a, int64_t t) { return a.timestamp_ms < t; });
+        samples.erase(samples.begin() + static_cast<ptrdiff_t>(base), first);
       }
     }
   }
