@@ -38,10 +38,13 @@ enum RpcMethod : uint32_t {
   kRpcMethodStorageLabelValues = 5,
   // body: strata.rpc.LabelsRequest; reply: strata.rpc.SeriesLabelsResponse
   kRpcMethodStorageSeriesLabels = 6,
+  // body: strata.rpc.TsdbStatusRequest; reply: strata.rpc.TsdbStatusResponse
+  kRpcMethodStorageTsdbStatus = 7,
 };
 
 // A short name for logs and metric labels ("write", "search",
-// "delete_series", "label_names", "label_values", "series_labels", or
+// "delete_series", "label_names", "label_values", "series_labels",
+// "tsdb_status", or
 // "other").
 inline const char* RpcMethodName(uint32_t method) {
   switch (method) {
@@ -57,6 +60,8 @@ inline const char* RpcMethodName(uint32_t method) {
       return "label_values";
     case kRpcMethodStorageSeriesLabels:
       return "series_labels";
+    case kRpcMethodStorageTsdbStatus:
+      return "tsdb_status";
     default:
       return "other";
   }

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "common/encoding/json_string.h"
+#include "select/api/json_writer.h"
 #include "select/promql/go_format.h"
 
 namespace strata::select {
@@ -16,19 +16,6 @@ constexpr std::string_view kMetricName = "__name__";
 
 // 2^63 as a double: the first value whose int64 conversion overflows.
 constexpr double kTwoTo63 = 9223372036854775808.0;
-
-void AppendLabelsJsonObject(const Labels& labels, std::string* out) {
-  out->push_back('{');
-  bool first = true;
-  for (const Label& l : labels) {
-    if (!first) out->push_back(',');
-    first = false;
-    AppendJsonString(l.name, out);
-    out->push_back(':');
-    AppendJsonString(l.value, out);
-  }
-  out->push_back('}');
-}
 
 // Go's time.Format(time.RFC3339) of a UTC time: seconds precision.
 void AppendRfc3339(int64_t ms, std::string* out) {
@@ -89,7 +76,7 @@ void AppendExportJsonLines(const promql::SeriesSamples& series, size_t max_rows_
   for (size_t begin = 0; begin < samples.size(); begin += per_line) {
     const size_t end = std::min(samples.size(), begin + per_line);
     out->append("{\"metric\":");
-    AppendLabelsJsonObject(series.labels, out);
+    AppendLabelsJson(series.labels, out);
     out->append(",\"values\":[");
     for (size_t i = begin; i < end; ++i) {
       if (i > begin) out->push_back(',');

@@ -115,6 +115,7 @@ SelectService::SelectService(SelectServiceOptions options, std::vector<StorageAp
             return MakeQuerier(tenant, deadline);
           },
           [] { return NowUnixMillis(); }, ExportApiOptions{options_.lookback, options_.query_timeout}),
+      tsdb_status_api_(storage_nodes_, options_.replication_factor, options_.query_timeout),
       status_api_(MakeStatusApiOptions(options_)),
       limiter_(options_.max_concurrent_queries, options_.max_queue_duration) {
   if (registry != nullptr) metrics_ = std::make_unique<Metrics>(*registry);
@@ -138,6 +139,7 @@ std::string_view SelectService::ReadMetricsPath(std::string_view endpoint) {
   if (endpoint == "export") return "/api/v1/export";
   if (endpoint == "export/csv") return "/api/v1/export/csv";
   if (endpoint == kFederateEndpoint) return "/federate";
+  if (endpoint == "status/tsdb") return "/api/v1/status/tsdb";
   return LabelsApi::MetricsPath(endpoint);
 }
 
@@ -148,6 +150,7 @@ ApiOutcome SelectService::HandleRead(std::string_view endpoint, const HttpReques
   if (endpoint == "export") return export_api_.Export(request, tenant);
   if (endpoint == "export/csv") return export_api_.ExportCsv(request, tenant);
   if (endpoint == kFederateEndpoint) return export_api_.Federate(request, tenant);
+  if (endpoint == "status/tsdb") return tsdb_status_api_.Handle(request, tenant);
   return labels_api_.Handle(request, endpoint, tenant);
 }
 
@@ -161,6 +164,7 @@ void SelectService::RegisterRoutes(HttpMux& mux) {
   mux.HandleExact("/api/v1/export", handler);
   mux.HandleExact("/api/v1/export/csv", handler);
   mux.HandleExact(std::string(kFederatePath), handler);
+  mux.HandleExact("/api/v1/status/tsdb", handler);
   for (std::string_view endpoint : kInfoEndpoints) mux.HandleExact(fmt::format("{}{}", kApiPrefix, endpoint), handler);
   mux.HandlePrefix(std::string(kSelectPrefix), handler);
   mux.HandleExact(std::string(kDeleteSeriesPath), handler);

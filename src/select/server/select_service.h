@@ -15,6 +15,8 @@
 //                                                            (status_api.h, format_api.h)
 //   /api/v1/export, /api/v1/export/csv, /federate             tenant 0:0
 //                                             (api/export_api.h)
+//   /api/v1/status/tsdb                                       tenant 0:0
+//                                             (api/tsdb_status_api.h)
 //   /select/<accountID>[:<projectID>]/prometheus/api/v1/...   any tenant
 //   /select/<accountID>[:<projectID>]/prometheus/federate     any tenant
 //   /api/v1/admin/tsdb/delete_series                          tenant 0:0
@@ -45,6 +47,7 @@
 #include "select/api/labels_api.h"
 #include "select/api/query_api.h"
 #include "select/api/status_api.h"
+#include "select/api/tsdb_status_api.h"
 #include "select/promql/engine.h"
 #include "select/server/concurrency_limiter.h"
 
@@ -129,6 +132,7 @@ class SelectService {
   QueryApi api_;
   LabelsApi labels_api_;  // /api/v1/series, /api/v1/labels, /api/v1/label/<name>/values
   ExportApi export_api_;  // /api/v1/export, /api/v1/export/csv, /federate
+  TsdbStatusApi tsdb_status_api_;  // /api/v1/status/tsdb
   StatusApi status_api_;
   ConcurrencyLimiter limiter_;
   std::unique_ptr<Metrics> metrics_;  // null without a registry
