@@ -51,6 +51,7 @@ scrape_configs:
       for (size_t i = 0; i < extra_targets_.size(); ++i) config << (i ? ", '" : "'") << extra_targets_[i] << "'";
       config << "]\n";
     }
+    for (const std::string& c : extra_configs_) config << c;
     config << fmt::format(R"(remote_write:
   - url: http://127.0.0.1:{}/insert/0/prometheus/api/v1/write
     queue_config:
@@ -67,7 +68,7 @@ scrape_configs:
     return r.ok() && r->status == 200;
   });
   // The first scrape of each target comes a few seconds after start.
-  const size_t targets = 1 + extra_targets_.size();
+  const size_t targets = 1 + extra_targets_.size() + extra_configs_.size();
   const bool scraped = ready && WaitFor(150, std::chrono::milliseconds(100), [&] {
                          auto r = HttpClient::Get("127.0.0.1", port_, "/api/v1/query?query=up");
                          auto parsed = r.ok() ? ParseQueryResponse(r->body) : absl::StatusOr<QueryResponse>(r.status());

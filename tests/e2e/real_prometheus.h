@@ -21,6 +21,11 @@ class RealPrometheus {
   // host:port scrape targets of job "node" besides Prometheus itself.
   RealPrometheus(std::string data_dir, uint16_t insert_port, std::vector<std::string> extra_targets = {});
 
+  // Adds a scrape job (YAML of one scrape_configs item, indented two
+  // spaces, starting "  - job_name: ...") with one target. REQUIRES:
+  // before Start().
+  void AddScrapeConfig(std::string yaml) { extra_configs_.push_back(std::move(yaml)); }
+
   // Starts it and waits until it is ready and has scraped every target once.
   // Returns false (with the log in `error`) when it does not come up.
   bool Start(std::string* error);
@@ -33,6 +38,7 @@ class RealPrometheus {
   std::string dir_;
   uint16_t insert_port_;
   std::vector<std::string> extra_targets_;
+  std::vector<std::string> extra_configs_;
   uint16_t port_;
   ChildProcess process_;
 };

@@ -38,14 +38,16 @@ enum RpcMethod : uint32_t {
   kRpcMethodStorageLabelValues = 5,
   // body: strata.rpc.LabelsRequest; reply: strata.rpc.SeriesLabelsResponse
   kRpcMethodStorageSeriesLabels = 6,
-  // 7-11 are taken by methods in review (tsdb status, metadata, exemplars).
+  // body: strata.rpc.TsdbStatusRequest; reply: strata.rpc.TsdbStatusResponse
+  kRpcMethodStorageTsdbStatus = 7,
+  // 8-11 are taken by methods in review (metadata, exemplars).
   // body: strata.rpc.SearchManyRequest; reply: strata.rpc.SearchManyResponse
   kRpcMethodStorageSearchMany = 12,
 };
 
 // A short name for logs and metric labels ("write", "search",
 // "delete_series", "label_names", "label_values", "series_labels",
-// "search_many", or "other").
+// "tsdb_status", "search_many", or "other").
 inline const char* RpcMethodName(uint32_t method) {
   switch (method) {
     case kRpcMethodStorageWrite:
@@ -60,6 +62,8 @@ inline const char* RpcMethodName(uint32_t method) {
       return "label_values";
     case kRpcMethodStorageSeriesLabels:
       return "series_labels";
+    case kRpcMethodStorageTsdbStatus:
+      return "tsdb_status";
     case kRpcMethodStorageSearchMany:
       return "search_many";
     default:

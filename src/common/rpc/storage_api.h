@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -123,6 +124,50 @@ struct SeriesLabelsResult {
   bool truncated = false;  // `limit` cut the answer short
 };
 
+// For the cardinality explorer (Prometheus's /api/v1/status/tsdb,
+// VictoriaMetrics' cardinality stats): counts over the tenant's series that
+// every matcher selects (all series when none) with data in
+// [min_time_ms, max_time_ms].
+struct TsdbStatusRequest {
+  TenantId tenant;
+  std::vector<Matcher> matchers;
+  int64_t min_time_ms = 0;
+  int64_t max_time_ms = 0;
+  // Length of every top list. >= 1.
+  uint64_t top_n = 10;
+  // Label whose values series_count_by_focus_label_value counts ("": none).
+  std::string focus_label;
+};
+
+// One entry of a top list: a metric name, label name or `name=value` pair.
+struct TsdbStatEntry {
+  std::string name;
+  uint64_t value = 0;
+  friend bool operator==(const TsdbStatEntry&, const TsdbStatEntry&) = default;
+};
+
+// Every top list is sorted by value, largest first (ties by name), and holds
+// at most top_n entries.
+struct TsdbStatusResult {
+  uint64_t total_series = 0;
+  uint64_t total_label_value_pairs = 0;  // sum over series of their labels
+  uint64_t distinct_label_pairs = 0;     // distinct name=value pairs
+  // In-memory part (Prometheus's headStats): chunks and sample time bounds
+  // of the selected series the node still holds in memory. With no such
+  // samples min_time_ms > max_time_ms (Prometheus's empty head).
+  uint64_t head_chunks = 0;
+  int64_t head_min_time_ms = std::numeric_limits<int64_t>::max();
+  int64_t head_max_time_ms = std::numeric_limits<int64_t>::min();
+  std::vector<TsdbStatEntry> series_count_by_metric_name;
+  std::vector<TsdbStatEntry> series_count_by_label_name;
+  std::vector<TsdbStatEntry> series_count_by_focus_label_value;
+  std::vector<TsdbStatEntry> series_count_by_label_value_pair;
+  std::vector<TsdbStatEntry> label_value_count_by_label_name;
+  // Sum over the label's values of len(value) * series with it
+  // (Prometheus's memoryInBytesByLabelName).
+  std::vector<TsdbStatEntry> memory_in_bytes_by_label_name;
+};
+
 class StorageApi {
  public:
   using WriteCallback = absl::AnyInvocable<void(absl::Status)>;
@@ -133,6 +178,7 @@ class StorageApi {
   using DeleteCallback = absl::AnyInvocable<void(absl::StatusOr<uint64_t>)>;
   using LabelsCallback = absl::AnyInvocable<void(absl::StatusOr<LabelsResult>)>;
   using SeriesLabelsCallback = absl::AnyInvocable<void(absl::StatusOr<SeriesLabelsResult>)>;
+  using TsdbStatusCallback = absl::AnyInvocable<void(absl::StatusOr<TsdbStatusResult>)>;
 
   virtual ~StorageApi() = default;
 
@@ -189,6 +235,16 @@ class StorageApi {
     (void)ctx;
     (void)request;
     done(absl::UnimplementedError("storage node " + Name() + " does not support series labels"));
+  }
+
+  // Cardinality counts of the series selected by `request` (see
+  // TsdbStatusRequest). Errors: InvalidArgument, Unavailable,
+  // DeadlineExceeded; the default answers Unimplemented (test fakes, nodes
+  // that predate the method).
+  virtual void TsdbStatus(const RequestContext& ctx, TsdbStatusRequest request, TsdbStatusCallback done) {
+    (void)ctx;
+    (void)request;
+    done(absl::UnimplementedError("storage node " + Name() + " does not support tsdb status"));
   }
 
   // A short name for logs and metric labels, e.g. "127.0.0.1:8400".

@@ -95,6 +95,17 @@ void RpcStorageClient::SeriesLabels(const RequestContext& ctx, LabelsRequest req
                                     &DecodeSeriesLabelsResult, std::move(done));
 }
 
+void RpcStorageClient::TsdbStatus(const RequestContext& ctx, TsdbStatusRequest request, TsdbStatusCallback done) {
+  client_.Call(kRpcMethodStorageTsdbStatus, EncodeTsdbStatusRequest(request), ctx.deadline,
+               [done = std::move(done)](absl::StatusOr<std::string> reply) mutable {
+                 if (!reply.ok()) {
+                   done(reply.status());
+                   return;
+                 }
+                 done(DecodeTsdbStatusResult(*reply));
+               });
+}
+
 std::string RpcStorageClient::Name() const { return client_.address(); }
 
 bool RpcStorageClient::IsHealthy() const { return client_.IsConnected(); }

@@ -45,6 +45,9 @@ class RpcStorageClient : public StorageApi {
   void LabelNames(const RequestContext& ctx, LabelsRequest request, LabelsCallback done) override;
   void LabelValues(const RequestContext& ctx, LabelsRequest request, LabelsCallback done) override;
   void SeriesLabels(const RequestContext& ctx, LabelsRequest request, SeriesLabelsCallback done) override;
+  // Sends a TsdbStatusRequest (method kRpcMethodStorageTsdbStatus). A node
+  // that predates the method answers Unimplemented.
+  void TsdbStatus(const RequestContext& ctx, TsdbStatusRequest request, TsdbStatusCallback done) override;
   // The node's address, e.g. "127.0.0.1:8400".
   std::string Name() const override;
   // True while the RPC connection is up.

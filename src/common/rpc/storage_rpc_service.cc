@@ -19,6 +19,9 @@ void StorageRpcService::RegisterOn(RpcServer& server) {
   server.RegisterMethod(kRpcMethodStorageDeleteSeries, [this](std::string&& body, RpcReply reply) {
     HandleDeleteSeries(std::move(body), std::move(reply));
   });
+  server.RegisterMethod(kRpcMethodStorageTsdbStatus, [this](std::string&& body, RpcReply reply) {
+    HandleTsdbStatus(std::move(body), std::move(reply));
+  });
   for (uint32_t method : {kRpcMethodStorageLabelNames, kRpcMethodStorageLabelValues, kRpcMethodStorageSeriesLabels}) {
     server.RegisterMethod(method, [this, method](std::string&& body, RpcReply reply) {
       HandleLabels(method, std::move(body), std::move(reply));
@@ -119,6 +122,23 @@ void StorageRpcService::HandleLabels(uint32_t method, std::string&& body, RpcRep
   } else {
     storage_.LabelValues(ctx, std::move(*request), std::move(done));
   }
+}
+
+void StorageRpcService::HandleTsdbStatus(std::string&& body, RpcReply reply) {
+  auto request = DecodeTsdbStatusRequest(body);
+  if (!request.ok()) {
+    reply(request.status());
+    return;
+  }
+  RequestContext ctx{reply.deadline()};
+  storage_.TsdbStatus(ctx, std::move(*request),
+                      [reply = std::move(reply)](absl::StatusOr<TsdbStatusResult> result) mutable {
+                        if (!result.ok()) {
+                          reply(result.status());
+                          return;
+                        }
+                        reply(EncodeTsdbStatusResult(*result));
+                      });
 }
 
 }  // namespace strata

@@ -14,7 +14,7 @@ namespace strata {
 // Registers the storage methods (kRpcMethodStorageWrite,
 // kRpcMethodStorageSearch, kRpcMethodStorageDeleteSeries,
 // kRpcMethodStorageLabelNames, kRpcMethodStorageLabelValues,
-// kRpcMethodStorageSeriesLabels) on a server.
+// kRpcMethodStorageSeriesLabels, kRpcMethodStorageTsdbStatus) on a server.
 // Handlers decode the request on the WorkPool and call the StorageApi with
 // the caller's deadline; a request that does not decode is answered
 // InvalidArgument.
@@ -35,6 +35,7 @@ class StorageRpcService {
   void HandleDeleteSeries(std::string&& body, RpcReply reply);
   // kRpcMethodStorageLabelNames / LabelValues / SeriesLabels.
   void HandleLabels(uint32_t method, std::string&& body, RpcReply reply);
+  void HandleTsdbStatus(std::string&& body, RpcReply reply);
 
   StorageApi& storage_;
 };

@@ -295,4 +295,92 @@ absl::StatusOr<SeriesLabelsResult> DecodeSeriesLabelsResult(std::string_view byt
   return result;
 }
 
+namespace {
+
+void EncodeStatEntries(const std::vector<TsdbStatEntry>& entries,
+                       google::protobuf::RepeatedPtrField<rpc::TsdbStatEntry>* out) {
+  out->Reserve(static_cast<int>(entries.size()));
+  for (const TsdbStatEntry& e : entries) {
+    rpc::TsdbStatEntry* pe = out->Add();
+    pe->set_name(e.name);
+    pe->set_value(e.value);
+  }
+}
+
+std::vector<TsdbStatEntry> DecodeStatEntries(google::protobuf::RepeatedPtrField<rpc::TsdbStatEntry>* in) {
+  std::vector<TsdbStatEntry> out;
+  out.reserve(static_cast<size_t>(in->size()));
+  for (rpc::TsdbStatEntry& pe : *in) out.push_back(TsdbStatEntry{std::move(*pe.mutable_name()), pe.value()});
+  return out;
+}
+
+}  // namespace
+
+std::string EncodeTsdbStatusRequest(const TsdbStatusRequest& request) {
+  rpc::TsdbStatusRequest pb;
+  pb.set_account_id(request.tenant.account_id);
+  pb.set_project_id(request.tenant.project_id);
+  EncodeMatchers(request.matchers, pb.mutable_matchers());
+  pb.set_min_time_ms(request.min_time_ms);
+  pb.set_max_time_ms(request.max_time_ms);
+  pb.set_top_n(request.top_n);
+  pb.set_focus_label(request.focus_label);
+  return pb.SerializeAsString();
+}
+
+absl::StatusOr<TsdbStatusRequest> DecodeTsdbStatusRequest(std::string_view bytes) {
+  rpc::TsdbStatusRequest pb;
+  if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError("cannot parse tsdb status request");
+  }
+  TsdbStatusRequest request;
+  request.tenant = TenantId{pb.account_id(), pb.project_id()};
+  request.min_time_ms = pb.min_time_ms();
+  request.max_time_ms = pb.max_time_ms();
+  request.top_n = pb.top_n();
+  request.focus_label = std::move(*pb.mutable_focus_label());
+  if (request.top_n == 0) return absl::InvalidArgumentError("tsdb status request has top_n 0");
+  absl::Status st = DecodeMatchers(pb.mutable_matchers(), &request.matchers);
+  if (!st.ok()) return st;
+  return request;
+}
+
+std::string EncodeTsdbStatusResult(const TsdbStatusResult& result) {
+  rpc::TsdbStatusResponse pb;
+  pb.set_total_series(result.total_series);
+  pb.set_total_label_value_pairs(result.total_label_value_pairs);
+  pb.set_distinct_label_pairs(result.distinct_label_pairs);
+  pb.set_head_chunks(result.head_chunks);
+  pb.set_head_min_time_ms(result.head_min_time_ms);
+  pb.set_head_max_time_ms(result.head_max_time_ms);
+  EncodeStatEntries(result.series_count_by_metric_name, pb.mutable_series_count_by_metric_name());
+  EncodeStatEntries(result.series_count_by_label_name, pb.mutable_series_count_by_label_name());
+  EncodeStatEntries(result.series_count_by_focus_label_value, pb.mutable_series_count_by_focus_label_value());
+  EncodeStatEntries(result.series_count_by_label_value_pair, pb.mutable_series_count_by_label_value_pair());
+  EncodeStatEntries(result.label_value_count_by_label_name, pb.mutable_label_value_count_by_label_name());
+  EncodeStatEntries(result.memory_in_bytes_by_label_name, pb.mutable_memory_in_bytes_by_label_name());
+  return pb.SerializeAsString();
+}
+
+absl::StatusOr<TsdbStatusResult> DecodeTsdbStatusResult(std::string_view bytes) {
+  rpc::TsdbStatusResponse pb;
+  if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError("cannot parse tsdb status response");
+  }
+  TsdbStatusResult r;
+  r.total_series = pb.total_series();
+  r.total_label_value_pairs = pb.total_label_value_pairs();
+  r.distinct_label_pairs = pb.distinct_label_pairs();
+  r.head_chunks = pb.head_chunks();
+  r.head_min_time_ms = pb.head_min_time_ms();
+  r.head_max_time_ms = pb.head_max_time_ms();
+  r.series_count_by_metric_name = DecodeStatEntries(pb.mutable_series_count_by_metric_name());
+  r.series_count_by_label_name = DecodeStatEntries(pb.mutable_series_count_by_label_name());
+  r.series_count_by_focus_label_value = DecodeStatEntries(pb.mutable_series_count_by_focus_label_value());
+  r.series_count_by_label_value_pair = DecodeStatEntries(pb.mutable_series_count_by_label_value_pair());
+  r.label_value_count_by_label_name = DecodeStatEntries(pb.mutable_label_value_count_by_label_name());
+  r.memory_in_bytes_by_label_name = DecodeStatEntries(pb.mutable_memory_in_bytes_by_label_name());
+  return r;
+}
+
 }  // namespace strata

@@ -4,7 +4,8 @@
 // (storage_api.h) and their protobuf wire form (strata.rpc.SearchRequest /
 // SearchResponse / SearchManyRequest / SearchManyResponse /
 // DeleteSeriesRequest / DeleteSeriesResponse / LabelsRequest /
-// LabelsResponse / SeriesLabelsResponse in
+// LabelsResponse / SeriesLabelsResponse / TsdbStatusRequest /
+// TsdbStatusResponse in
 // src/common/proto/strata/rpc.proto). Shared by RpcStorageClient and
 // StorageRpcService; protobuf headers stay in the .cc. Pure functions,
 // thread-safe.
@@ -63,5 +64,15 @@ absl::StatusOr<LabelsResult> DecodeLabelsResult(std::string_view bytes);
 std::string EncodeSeriesLabelsResult(const SeriesLabelsResult& result);
 // DataLoss for a message that does not parse.
 absl::StatusOr<SeriesLabelsResult> DecodeSeriesLabelsResult(std::string_view bytes);
+
+// TsdbStatusRequest / TsdbStatusResult (StorageApi::TsdbStatus).
+std::string EncodeTsdbStatusRequest(const TsdbStatusRequest& request);
+// Recompiles the matchers; InvalidArgument for a bad matcher or message, or
+// top_n 0.
+absl::StatusOr<TsdbStatusRequest> DecodeTsdbStatusRequest(std::string_view bytes);
+
+std::string EncodeTsdbStatusResult(const TsdbStatusResult& result);
+// DataLoss for a message that does not parse.
+absl::StatusOr<TsdbStatusResult> DecodeTsdbStatusResult(std::string_view bytes);
 
 }  // namespace strata

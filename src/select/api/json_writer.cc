@@ -79,10 +79,8 @@ void AppendPromTimestamp(int64_t ms, std::string* out) {
   }
 }
 
-namespace {
-
-void AppendMetric(const Labels& labels, std::string* out) {
-  out->append("{\"metric\":{");
+void AppendLabelsJson(const Labels& labels, std::string* out) {
+  out->push_back('{');
   bool first = true;
   for (const Label& l : labels) {  // Labels are sorted by name
     if (!first) out->push_back(',');
@@ -92,6 +90,13 @@ void AppendMetric(const Labels& labels, std::string* out) {
     AppendJsonString(l.value, out);
   }
   out->push_back('}');
+}
+
+namespace {
+
+void AppendMetric(const Labels& labels, std::string* out) {
+  out->append("{\"metric\":");
+  AppendLabelsJson(labels, out);
 }
 
 void AppendPoint(const Sample& s, std::string* out) {

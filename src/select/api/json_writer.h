@@ -27,6 +27,8 @@ namespace strata::select {
 
 // The value of a sample, unquoted, in Prometheus's spelling.
 void AppendPromFloat(double v, std::string* out);
+// A label set as a JSON object {"name":"value",...}, in label order.
+void AppendLabelsJson(const Labels& labels, std::string* out);
 // A millisecond timestamp as Prometheus's JSON seconds.
 void AppendPromTimestamp(int64_t ms, std::string* out);
 

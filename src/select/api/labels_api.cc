@@ -6,6 +6,7 @@
 
 #include "common/base/status.h"
 #include "common/encoding/json_string.h"
+#include "select/api/json_writer.h"
 #include "select/api/params.h"
 #include "select/fanout/fanout_labels.h"
 #include "select/promql/parser.h"
@@ -100,21 +101,8 @@ void AppendUtf8(uint32_t cp, std::string* out) {
   }
 }
 
-void AppendLabelsObject(const Labels& labels, std::string* out) {
-  out->push_back('{');
-  bool first = true;
-  for (const Label& l : labels) {
-    if (!first) out->push_back(',');
-    first = false;
-    AppendJsonString(l.name, out);
-    out->push_back(':');
-    AppendJsonString(l.value, out);
-  }
-  out->push_back('}');
-}
-
 void AppendItem(const std::string& s, std::string* out) { AppendJsonString(s, out); }
-void AppendItem(const Labels& labels, std::string* out) { AppendLabelsObject(labels, out); }
+void AppendItem(const Labels& labels, std::string* out) { AppendLabelsJson(labels, out); }
 
 // {"status":"success",["isPartial":true,]"data":[...][,"warnings":[...]]}
 template <typename T>

@@ -24,6 +24,10 @@ constexpr std::string_view kDeletePrefix = "/delete/";
 constexpr std::string_view kDeleteSeriesPath = "/api/v1/admin/tsdb/delete_series";
 // What follows /delete/<tenant> on VictoriaMetrics cluster's path.
 constexpr std::string_view kDeleteSeriesSuffix = "/prometheus/api/v1/admin/tsdb/delete_series";
+// Prometheus's federation path (not under /api/v1/), and its endpoint name
+// in Handle.
+constexpr std::string_view kFederatePath = "/federate";
+constexpr std::string_view kFederateEndpoint = "federate";
 
 HttpResponse MethodNotAllowed() {
   HttpResponse r = HttpResponse::Text(405, "method not allowed\n");
@@ -100,24 +104,55 @@ SelectService::SelectService(SelectServiceOptions options, std::vector<StorageAp
       storage_nodes_(std::move(storage_nodes)),
       engine_(MakeEngineOptions(options_)),
       api_(&engine_,
-           [this](const TenantId& tenant, std::chrono::steady_clock::time_point deadline)
-               -> std::unique_ptr<promql::Querier> {
-             FanoutOptions fo;
-             fo.tenant = tenant;
-             fo.replication_factor = options_.replication_factor;
-             fo.deadline = deadline;
-             fo.max_series = static_cast<uint64_t>(std::max<int64_t>(0, options_.max_series));
-             return std::make_unique<FanoutQuerier>(storage_nodes_, fo);
+           [this](const TenantId& tenant, std::chrono::steady_clock::time_point deadline) {
+             return MakeQuerier(tenant, deadline);
            },
            [] { return NowUnixMillis(); }),
       labels_api_(storage_nodes_, LabelsApiOptions{options_.replication_factor, options_.query_timeout,
                                                    static_cast<uint64_t>(std::max<int64_t>(0, options_.max_series))}),
+      export_api_(
+          [this](const TenantId& tenant, std::chrono::steady_clock::time_point deadline) {
+            return MakeQuerier(tenant, deadline);
+          },
+          [] { return NowUnixMillis(); }, ExportApiOptions{options_.lookback, options_.query_timeout}),
+      tsdb_status_api_(storage_nodes_, options_.replication_factor, options_.query_timeout),
       status_api_(MakeStatusApiOptions(options_)),
       limiter_(options_.max_concurrent_queries, options_.max_queue_duration) {
   if (registry != nullptr) metrics_ = std::make_unique<Metrics>(*registry);
 }
 
 SelectService::~SelectService() = default;
+
+std::unique_ptr<promql::Querier> SelectService::MakeQuerier(const TenantId& tenant,
+                                                            std::chrono::steady_clock::time_point deadline) const {
+  FanoutOptions fo;
+  fo.tenant = tenant;
+  fo.replication_factor = options_.replication_factor;
+  fo.deadline = deadline;
+  fo.max_series = static_cast<uint64_t>(std::max<int64_t>(0, options_.max_series));
+  return std::make_unique<FanoutQuerier>(storage_nodes_, fo);
+}
+
+std::string_view SelectService::ReadMetricsPath(std::string_view endpoint) {
+  if (endpoint == "query") return "/api/v1/query";
+  if (endpoint == "query_range") return "/api/v1/query_range";
+  if (endpoint == "export") return "/api/v1/export";
+  if (endpoint == "export/csv") return "/api/v1/export/csv";
+  if (endpoint == kFederateEndpoint) return "/federate";
+  if (endpoint == "status/tsdb") return "/api/v1/status/tsdb";
+  return LabelsApi::MetricsPath(endpoint);
+}
+
+ApiOutcome SelectService::HandleRead(std::string_view endpoint, const HttpRequest& request, const TenantId& tenant,
+                                     std::chrono::nanoseconds queue_wait) {
+  if (endpoint == "query") return api_.Query(request, tenant, queue_wait);
+  if (endpoint == "query_range") return api_.QueryRange(request, tenant, queue_wait);
+  if (endpoint == "export") return export_api_.Export(request, tenant);
+  if (endpoint == "export/csv") return export_api_.ExportCsv(request, tenant);
+  if (endpoint == kFederateEndpoint) return export_api_.Federate(request, tenant);
+  if (endpoint == "status/tsdb") return tsdb_status_api_.Handle(request, tenant);
+  return labels_api_.Handle(request, endpoint, tenant);
+}
 
 void SelectService::RegisterRoutes(HttpMux& mux) {
   auto handler = [this](HttpRequest&& request, HttpResponder respond) { respond(Handle(request)); };
@@ -126,6 +161,10 @@ void SelectService::RegisterRoutes(HttpMux& mux) {
   mux.HandleExact("/api/v1/series", handler);
   mux.HandleExact("/api/v1/labels", handler);
   mux.HandlePrefix("/api/v1/label/", handler);
+  mux.HandleExact("/api/v1/export", handler);
+  mux.HandleExact("/api/v1/export/csv", handler);
+  mux.HandleExact(std::string(kFederatePath), handler);
+  mux.HandleExact("/api/v1/status/tsdb", handler);
   for (std::string_view endpoint : kInfoEndpoints) mux.HandleExact(fmt::format("{}{}", kApiPrefix, endpoint), handler);
   mux.HandlePrefix(std::string(kSelectPrefix), handler);
   mux.HandleExact(std::string(kDeleteSeriesPath), handler);
@@ -194,10 +233,14 @@ HttpResponse SelectService::Handle(const HttpRequest& request) {
     }
     api_path = rest.substr(kPrometheus.size());
   }
-  if (!api_path.starts_with(kApiPrefix)) {
+  std::string_view endpoint;
+  if (api_path == kFederatePath) {
+    endpoint = kFederateEndpoint;
+  } else if (api_path.starts_with(kApiPrefix)) {
+    endpoint = api_path.substr(kApiPrefix.size());
+  } else {
     return ErrorOutcome(absl::NotFoundError(fmt::format("unsupported path requested: {}", request.path))).response;
   }
-  const std::string_view endpoint = api_path.substr(kApiPrefix.size());
   if (request.method != "GET" && request.method != "POST") return MethodNotAllowed();
   if (std::optional<ApiOutcome> info = HandleInfo(endpoint, request)) {
     if (metrics_ != nullptr) {
@@ -206,8 +249,8 @@ HttpResponse SelectService::Handle(const HttpRequest& request) {
     }
     return std::move(info->response);
   }
-  const std::string_view labels_path = LabelsApi::MetricsPath(endpoint);
-  if (endpoint != "query" && endpoint != "query_range" && labels_path.empty()) {
+  const std::string_view metrics_path = ReadMetricsPath(endpoint);
+  if (metrics_path.empty()) {
     return ErrorOutcome(absl::NotFoundError(fmt::format("unsupported path requested: {}", request.path))).response;
   }
   const auto queued = std::chrono::steady_clock::now();
@@ -221,20 +264,10 @@ HttpResponse SelectService::Handle(const HttpRequest& request) {
                             limiter_.limit(), limiter_.max_wait().count())))
         .response;
   }
-  ApiOutcome outcome;
-  if (!labels_path.empty()) {
-    outcome = labels_api_.Handle(request, endpoint, tenant);
-  } else if (endpoint == "query") {
-    outcome = api_.Query(request, tenant, queue_wait);
-  } else {
-    outcome = api_.QueryRange(request, tenant, queue_wait);
-  }
+  ApiOutcome outcome = HandleRead(endpoint, request, tenant, queue_wait);
   if (metrics_ != nullptr) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    metrics_->Observe(!labels_path.empty()    ? labels_path
-                      : endpoint == "query" ? "/api/v1/query"
-                                            : "/api/v1/query_range",
-                      outcome.result, seconds);
+    metrics_->Observe(metrics_path, outcome.result, seconds);
   }
   return std::move(outcome.response);
 }

@@ -13,7 +13,12 @@
 //   /api/v1/{status/buildinfo,status/runtimeinfo,status/flags,status/config,
 //            format_query,parse_query,rules,alerts,metadata,query_exemplars}
 //                                                            (status_api.h, format_api.h)
+//   /api/v1/export, /api/v1/export/csv, /federate             tenant 0:0
+//                                             (api/export_api.h)
+//   /api/v1/status/tsdb                                       tenant 0:0
+//                                             (api/tsdb_status_api.h)
 //   /select/<accountID>[:<projectID>]/prometheus/api/v1/...   any tenant
+//   /select/<accountID>[:<projectID>]/prometheus/federate     any tenant
 //   /api/v1/admin/tsdb/delete_series                          tenant 0:0
 //   /delete/<accountID>[:<projectID>]/prometheus/api/v1/admin/tsdb/delete_series
 // delete_series (api/delete_api.h) goes to every storage node
@@ -38,9 +43,11 @@
 #include "common/model/tenant.h"
 #include "common/net/http.h"
 #include "common/rpc/storage_api.h"
+#include "select/api/export_api.h"
 #include "select/api/labels_api.h"
 #include "select/api/query_api.h"
 #include "select/api/status_api.h"
+#include "select/api/tsdb_status_api.h"
 #include "select/promql/engine.h"
 #include "select/server/concurrency_limiter.h"
 
@@ -111,12 +118,21 @@ class SelectService {
   // The endpoints of api/status_api.h and api/format_api.h (no storage
   // reads, no concurrency slot); nullopt for other endpoints.
   std::optional<ApiOutcome> HandleInfo(std::string_view endpoint, const HttpRequest& request) const;
+  // The metrics path of a storage-reading endpoint ("" when `endpoint` is
+  // none) and its handler; the caller holds a concurrency slot.
+  static std::string_view ReadMetricsPath(std::string_view endpoint);
+  ApiOutcome HandleRead(std::string_view endpoint, const HttpRequest& request, const TenantId& tenant,
+                        std::chrono::nanoseconds queue_wait);
+  std::unique_ptr<promql::Querier> MakeQuerier(const TenantId& tenant,
+                                               std::chrono::steady_clock::time_point deadline) const;
 
   SelectServiceOptions options_;
   std::vector<StorageApi*> storage_nodes_;
   promql::Engine engine_;
   QueryApi api_;
   LabelsApi labels_api_;  // /api/v1/series, /api/v1/labels, /api/v1/label/<name>/values
+  ExportApi export_api_;  // /api/v1/export, /api/v1/export/csv, /federate
+  TsdbStatusApi tsdb_status_api_;  // /api/v1/status/tsdb
   StatusApi status_api_;
   ConcurrencyLimiter limiter_;
   std::unique_ptr<Metrics> metrics_;  // null without a registry

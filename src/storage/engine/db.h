@@ -175,6 +175,14 @@ class Db {
   // series API's search, from the index alone (no chunk is read).
   absl::StatusOr<std::vector<Labels>> SeriesLabels(TenantId tenant, std::span<const Matcher> matchers, int64_t mint,
                                                    int64_t maxt, size_t limit = 0) const;
+  // Cardinality counts of the series SeriesLabels would list for the
+  // request (head and persistent index, each series once, deleted ones
+  // left out) for /api/v1/status/tsdb: a time range of at most
+  // IndexReaderOptions::max_days_per_day_scope days reads the per-day
+  // postings, a longer one the all-time postings. Memory is one counter per
+  // distinct label pair; labels are read in batches. head_* describe the
+  // selected series' in-memory chunks.
+  absl::StatusOr<TsdbStatusResult> TsdbStatus(const TsdbStatusRequest& request) const;
 
   // delete_series: removes every series of `tenant` that the matchers
   // select (at least one matcher), over all time, and returns how many.
@@ -225,6 +233,7 @@ class Db {
                                            int64_t maxt) const;
   absl::StatusOr<std::vector<Labels>> SeriesLabelsImpl(TenantId tenant, std::span<const Matcher> matchers,
                                                        int64_t mint, int64_t maxt, size_t limit) const;
+  absl::StatusOr<TsdbStatusResult> TsdbStatusImpl(const TsdbStatusRequest& request) const;
   template <typename T>
   T NotedRead(T result) const;
 

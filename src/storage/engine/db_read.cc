@@ -1,9 +1,11 @@
 // The read side of Db: Search, SelectedSeries, LabelNames, LabelValues,
 // CountSeries and SeriesLabels, each the head's series merged with the persistent index's.
 #include <algorithm>
+#include <limits>
 
 #include "absl/container/flat_hash_set.h"
 #include "common/base/status.h"
+#include "storage/engine/cardinality.h"
 #include "storage/engine/db.h"
 #include "storage/engine/rocks_chunk_store.h"
 #include "storage/engine/store_corruption.h"
@@ -105,6 +107,52 @@ absl::StatusOr<std::vector<Labels>> Db::SeriesLabelsImpl(TenantId tenant, std::s
   }
   SortUniqueLimit(&out, limit);
   return out;
+}
+
+absl::StatusOr<TsdbStatusResult> Db::TsdbStatusImpl(const TsdbStatusRequest& request) const {
+  if (closed_.load(std::memory_order_acquire)) return absl::UnavailableError("cannot read storage engine: it is shut down");
+  // Labels of persisted series are read this many at a time (one MultiGet).
+  constexpr size_t kLabelsBatch = 4096;
+  CardinalityCounter counter(request.focus_label);
+  uint64_t head_chunks = 0;
+  int64_t head_min = std::numeric_limits<int64_t>::max();
+  int64_t head_max = std::numeric_limits<int64_t>::min();
+  absl::flat_hash_set<uint64_t> in_head;
+  std::vector<ChunkData> chunks;
+  for (const auto& s : HeadSeriesInRange(*head_, store_.get(), request.tenant, request.matchers,
+                                         request.min_time_ms)) {
+    chunks.clear();
+    STRATA_RETURN_IF_ERROR(head_->ReadChunks(*s, request.min_time_ms, request.max_time_ms, &chunks));
+    // A head series without in-memory data in the range counts only if the
+    // index finds its persisted data there (a past `date`).
+    if (chunks.empty()) continue;
+    in_head.insert(s->id);
+    counter.AddSeries(s->labels);
+    for (const ChunkData& c : chunks) {
+      ++head_chunks;
+      head_min = std::min(head_min, c.min_time_ms);
+      head_max = std::max(head_max, c.max_time_ms);
+    }
+  }
+  if (index_ != nullptr) {
+    STRATA_ASSIGN_OR_RETURN(std::vector<uint64_t> ids, index_->SelectSeries(request.tenant, request.matchers,
+                                                                            request.min_time_ms, request.max_time_ms, 0));
+    std::erase_if(ids, [&](uint64_t id) { return in_head.contains(id); });
+    for (size_t i = 0; i < ids.size(); i += kLabelsBatch) {
+      const std::span<const uint64_t> batch(ids.data() + i, std::min(kLabelsBatch, ids.size() - i));
+      STRATA_ASSIGN_OR_RETURN(std::vector<SeriesRecord> stored, store_->GetSeriesBatch(batch));
+      for (const SeriesRecord& r : stored) counter.AddSeries(r.labels);
+    }
+  }
+  TsdbStatusResult result = counter.Finish(static_cast<size_t>(request.top_n));
+  result.head_chunks = head_chunks;
+  result.head_min_time_ms = head_min;
+  result.head_max_time_ms = head_max;
+  return result;
+}
+
+absl::StatusOr<TsdbStatusResult> Db::TsdbStatus(const TsdbStatusRequest& request) const {
+  return NotedRead(TsdbStatusImpl(request));
 }
 
 absl::StatusOr<SearchResult> Db::SearchImpl(const SearchRequest& request) const {

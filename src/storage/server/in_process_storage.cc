@@ -96,4 +96,12 @@ void InProcessStorage::SeriesLabels(const RequestContext& ctx, LabelsRequest req
   done(std::move(result));
 }
 
+void InProcessStorage::TsdbStatus(const RequestContext& ctx, TsdbStatusRequest request, TsdbStatusCallback done) {
+  if (Expired(ctx)) {
+    done(absl::DeadlineExceededError("cannot read tsdb status from local storage: deadline exceeded"));
+    return;
+  }
+  done(db_.TsdbStatus(request));
+}
+
 }  // namespace strata::storage

@@ -35,6 +35,8 @@ class InProcessStorage final : public StorageApi {
   void LabelNames(const RequestContext& ctx, LabelsRequest request, LabelsCallback done) override;
   void LabelValues(const RequestContext& ctx, LabelsRequest request, LabelsCallback done) override;
   void SeriesLabels(const RequestContext& ctx, LabelsRequest request, SeriesLabelsCallback done) override;
+  // Db::TsdbStatus.
+  void TsdbStatus(const RequestContext& ctx, TsdbStatusRequest request, TsdbStatusCallback done) override;
   std::string Name() const override { return "local"; }
 
  private:

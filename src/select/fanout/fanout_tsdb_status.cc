@@ -1,0 +1,130 @@
+#include "select/fanout/fanout_tsdb_status.h"
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "common/base/status.h"
+#include "common/rpc/tsdb_status_top.h"
+
+namespace strata::select {
+namespace {
+
+constexpr auto kDeadlineGrace = std::chrono::milliseconds(500);
+
+uint64_t DivideUp(uint64_t v, uint64_t r) { return v / r + (v % r != 0 ? 1 : 0); }
+
+std::vector<TsdbStatEntry> MergeList(const std::vector<TsdbStatusResult>& answers,
+                                     std::vector<TsdbStatEntry> TsdbStatusResult::*list, uint64_t divisor,
+                                     size_t top_n) {
+  absl::flat_hash_map<std::string_view, uint64_t> sums;
+  for (const TsdbStatusResult& a : answers) {
+    for (const TsdbStatEntry& e : a.*list) sums[e.name] += e.value;
+  }
+  TsdbTopN top(top_n);
+  for (const auto& [name, sum] : sums) top.Push(name, DivideUp(sum, divisor));
+  return top.Take();
+}
+
+}  // namespace
+
+TsdbStatusResult MergeTsdbStatus(const std::vector<TsdbStatusResult>& answers, int replication_factor,
+                                 size_t top_n) {
+  const uint64_t r = static_cast<uint64_t>(std::max(1, replication_factor));
+  TsdbStatusResult out;
+  for (const TsdbStatusResult& a : answers) {
+    out.total_series += a.total_series;
+    out.total_label_value_pairs += a.total_label_value_pairs;
+    out.distinct_label_pairs += a.distinct_label_pairs;
+    out.head_chunks += a.head_chunks;
+    out.head_min_time_ms = std::min(out.head_min_time_ms, a.head_min_time_ms);
+    out.head_max_time_ms = std::max(out.head_max_time_ms, a.head_max_time_ms);
+  }
+  out.total_series = DivideUp(out.total_series, r);
+  out.total_label_value_pairs = DivideUp(out.total_label_value_pairs, r);
+  out.distinct_label_pairs = DivideUp(out.distinct_label_pairs, r);
+  for (auto list : {&TsdbStatusResult::series_count_by_metric_name, &TsdbStatusResult::series_count_by_label_name,
+                    &TsdbStatusResult::series_count_by_focus_label_value,
+                    &TsdbStatusResult::series_count_by_label_value_pair,
+                    &TsdbStatusResult::label_value_count_by_label_name,
+                    &TsdbStatusResult::memory_in_bytes_by_label_name}) {
+    out.*list = MergeList(answers, list, r, top_n);
+  }
+  return out;
+}
+
+namespace {
+
+struct CallState {
+  absl::Mutex mu;
+  size_t pending ABSL_GUARDED_BY(mu) = 0;
+  std::vector<std::optional<absl::StatusOr<TsdbStatusResult>>> results ABSL_GUARDED_BY(mu);
+};
+
+}  // namespace
+
+absl::StatusOr<TsdbStatusAnswer> TsdbStatusOnAllNodes(const std::vector<StorageApi*>& nodes,
+                                                      const TsdbStatusRequest& request, int replication_factor,
+                                                      std::chrono::steady_clock::time_point deadline) {
+  if (nodes.empty()) return absl::UnavailableError("cannot read tsdb status: no storage nodes configured");
+  auto state = std::make_shared<CallState>();
+  {
+    absl::MutexLock lock(&state->mu);
+    state->pending = nodes.size();
+    state->results.resize(nodes.size());
+  }
+  const RequestContext ctx{deadline};
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    nodes[n]->TsdbStatus(ctx, request, [state, n](absl::StatusOr<TsdbStatusResult> r) {
+      absl::MutexLock lock(&state->mu);
+      state->results[n] = std::move(r);
+      --state->pending;
+    });
+  }
+  std::vector<absl::StatusOr<TsdbStatusResult>> results;
+  {
+    absl::MutexLock lock(&state->mu);
+    const absl::Duration wait = absl::FromChrono(deadline + kDeadlineGrace - std::chrono::steady_clock::now());
+    auto done = [&state]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state->mu) { return state->pending == 0; };
+    state->mu.AwaitWithTimeout(absl::Condition(&done), wait);
+    for (auto& r : state->results) {
+      results.push_back(r.has_value() ? std::move(*r)
+                                      : absl::StatusOr<TsdbStatusResult>(
+                                            absl::DeadlineExceededError("no answer before the query deadline")));
+    }
+  }
+  std::vector<TsdbStatusResult> answered;
+  std::vector<std::string> failures;
+  absl::Status first_error;
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    absl::StatusOr<TsdbStatusResult>& r = results[n];
+    if (r.ok()) {
+      answered.push_back(*std::move(r));
+      continue;
+    }
+    if (r.status().code() == absl::StatusCode::kInvalidArgument) {
+      return absl::InvalidArgumentError(
+          fmt::format("storage node {}: {}", nodes[n]->Name(), ToStd(r.status().message())));
+    }
+    if (first_error.ok()) first_error = r.status();
+    failures.push_back(fmt::format("cannot fetch tsdb status from storage node {}: {}", nodes[n]->Name(),
+                                   ToStd(r.status().message())));
+  }
+  if (answered.empty()) {
+    return absl::UnavailableError(fmt::format("cannot fetch tsdb status from any of {} storage nodes; first error: {}",
+                                              nodes.size(), ToStd(first_error.message())));
+  }
+  TsdbStatusAnswer answer;
+  answer.status = MergeTsdbStatus(answered, replication_factor, static_cast<size_t>(request.top_n));
+  if (failures.size() >= static_cast<size_t>(std::max(1, replication_factor))) {
+    answer.partial = true;
+    answer.warnings = std::move(failures);
+  }
+  return answer;
+}
+
+}  // namespace strata::select
