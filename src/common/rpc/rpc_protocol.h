@@ -38,11 +38,19 @@ enum RpcMethod : uint32_t {
   kRpcMethodStorageLabelValues = 5,
   // body: strata.rpc.LabelsRequest; reply: strata.rpc.SeriesLabelsResponse
   kRpcMethodStorageSeriesLabels = 6,
+  // 7 is taken by another method.
+  // body: strata.rpc.WriteMetadataRequest; reply: empty
+  kRpcMethodStorageWriteMetadata = 8,
+  // body: strata.rpc.MetadataRequest; reply: strata.rpc.MetadataResponse
+  kRpcMethodStorageMetadata = 9,
+  // body: strata.rpc.ExemplarsRequest; reply: strata.rpc.ExemplarsResponse
+  kRpcMethodStorageQueryExemplars = 10,
+  // 11 is reserved for the metadata/exemplars work.
 };
 
 // A short name for logs and metric labels ("write", "search",
-// "delete_series", "label_names", "label_values", "series_labels", or
-// "other").
+// "delete_series", "label_names", "label_values", "series_labels",
+// "write_metadata", "metadata", "query_exemplars", or "other").
 inline const char* RpcMethodName(uint32_t method) {
   switch (method) {
     case kRpcMethodStorageWrite:
@@ -57,6 +65,12 @@ inline const char* RpcMethodName(uint32_t method) {
       return "label_values";
     case kRpcMethodStorageSeriesLabels:
       return "series_labels";
+    case kRpcMethodStorageWriteMetadata:
+      return "write_metadata";
+    case kRpcMethodStorageMetadata:
+      return "metadata";
+    case kRpcMethodStorageQueryExemplars:
+      return "query_exemplars";
     default:
       return "other";
   }

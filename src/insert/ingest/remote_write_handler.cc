@@ -27,14 +27,14 @@ std::string_view FindHeader(const HttpRequest& request, std::string_view lowerca
   return {};
 }
 
-HttpResponse Reply(int status, std::string body, size_t samples_written) {
+HttpResponse Reply(int status, std::string body, size_t samples_written, size_t exemplars_written = 0) {
   HttpResponse r;
   r.status = status;
   r.body = std::move(body);
   if (!r.body.empty() && r.body.back() != '\n') r.body.push_back('\n');
   r.headers.emplace_back(std::string(kSamplesWritten), std::to_string(samples_written));
   r.headers.emplace_back(std::string(kHistogramsWritten), "0");
-  r.headers.emplace_back(std::string(kExemplarsWritten), "0");
+  r.headers.emplace_back(std::string(kExemplarsWritten), std::to_string(exemplars_written));
   return r;
 }
 
@@ -173,7 +173,8 @@ void RemoteWriteHandler::HandleWrite(TenantId tenant, HttpRequest&& request, Htt
   while (reader->Next(&series)) {
     ++total_series;
     histograms += series.histogram_count;
-    if (series.samples.empty()) continue;  // nothing to store (e.g. histogram-only series)
+    // Nothing to store (e.g. histogram-only series).
+    if (series.samples.empty() && series.exemplars.empty()) continue;
     absl::Status valid = ValidateAndSortLabels(&series.labels);
     if (!valid.ok()) {
       ++rejected;
@@ -181,7 +182,7 @@ void RemoteWriteHandler::HandleWrite(TenantId tenant, HttpRequest&& request, Htt
       if (first_problem.ok()) first_problem = std::move(valid);
       continue;
     }
-    batch.AddSeries(series.labels, series.samples);
+    batch.AddSeries(series.labels, series.samples, series.exemplars, series.exemplar_labels);
   }
   // A malformed request is rejected whole: nothing has been sent yet.
   if (!reader->status().ok()) return fail(400, std::string(ToStd(reader->status().message())));
@@ -197,21 +198,48 @@ void RemoteWriteHandler::HandleWrite(TenantId tenant, HttpRequest&& request, Htt
                                 histograms));
   }
   size_t samples = batch.sample_count();
-  router_->Write(std::move(batch), [this, samples, problems = std::move(problems),
+  size_t exemplars = batch.exemplar_count();
+  // Metadata (Prometheus sends it in requests of its own) is owned here:
+  // the decoder's views die with this thread's next request.
+  std::vector<MetricMetadata> metadata;
+  metadata.reserve(reader->metadata().size());
+  for (const MetricMetadataView& m : reader->metadata()) {
+    metadata.push_back(
+        MetricMetadata{std::string(m.metric_family_name), m.type, std::string(m.help), std::string(m.unit)});
+  }
+  // Samples first, then metadata; the reply waits for both.
+  auto write_metadata = [this, tenant, metadata = std::move(metadata)](Router::DoneCallback then) mutable {
+    if (metadata.empty()) return then(absl::OkStatus());
+    router_->WriteMetadata(tenant, std::move(metadata), std::move(then));
+  };
+  router_->Write(std::move(batch), [this, samples, exemplars, problems = std::move(problems),
+                                    write_metadata = std::move(write_metadata),
                                     respond = std::move(respond)](absl::Status status) mutable {
-    int code = HttpStatusOf(status);
-    HttpResponse r;
     if (status.ok()) {
-      if (samples_ != nullptr) samples_->Increment(static_cast<double>(samples));
-      r = problems.empty() ? Reply(204, "", samples) : Reply(400, std::move(problems), samples);
-      code = r.status;
-    } else {
-      r = Reply(code, std::string(ToStd(status.message())), 0);
-      if (code == 429) r.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_seconds));
+      write_metadata([this, samples, exemplars, problems = std::move(problems),
+                      respond = std::move(respond)](absl::Status status) mutable {
+        Answer(status, samples, exemplars, std::move(problems), std::move(respond));
+      });
+      return;
     }
-    CountRequest(code);
-    respond(std::move(r));
+    Answer(status, samples, exemplars, std::move(problems), std::move(respond));
   });
+}
+
+void RemoteWriteHandler::Answer(const absl::Status& status, size_t samples, size_t exemplars, std::string problems,
+                                HttpResponder respond) {
+  int code = HttpStatusOf(status);
+  HttpResponse r;
+  if (status.ok()) {
+    if (samples_ != nullptr) samples_->Increment(static_cast<double>(samples));
+    r = problems.empty() ? Reply(204, "", samples, exemplars) : Reply(400, std::move(problems), samples, exemplars);
+    code = r.status;
+  } else {
+    r = Reply(code, std::string(ToStd(status.message())), 0);
+    if (code == 429) r.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_seconds));
+  }
+  CountRequest(code);
+  respond(std::move(r));
 }
 
 }  // namespace strata::insert

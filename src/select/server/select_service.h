@@ -110,7 +110,7 @@ class SelectService {
   HttpResponse HandleDeleteSeries(const HttpRequest& request);
   // The endpoints of api/status_api.h and api/format_api.h (no storage
   // reads, no concurrency slot); nullopt for other endpoints.
-  std::optional<ApiOutcome> HandleInfo(std::string_view endpoint, const HttpRequest& request) const;
+  std::optional<ApiOutcome> HandleInfo(std::string_view endpoint, const HttpRequest& request, TenantId tenant) const;
 
   SelectServiceOptions options_;
   std::vector<StorageApi*> storage_nodes_;

@@ -35,6 +35,11 @@ class InProcessStorage final : public StorageApi {
   void LabelNames(const RequestContext& ctx, LabelsRequest request, LabelsCallback done) override;
   void LabelValues(const RequestContext& ctx, LabelsRequest request, LabelsCallback done) override;
   void SeriesLabels(const RequestContext& ctx, LabelsRequest request, SeriesLabelsCallback done) override;
+  // Db::WriteMetadata / Metadata / QueryExemplars.
+  void WriteMetadata(const RequestContext& ctx, TenantId tenant, std::vector<MetricMetadata> metadata,
+                     WriteCallback done) override;
+  void Metadata(const RequestContext& ctx, MetadataRequest request, MetadataCallback done) override;
+  void QueryExemplars(const RequestContext& ctx, ExemplarsRequest request, ExemplarsCallback done) override;
   std::string Name() const override { return "local"; }
 
  private:
