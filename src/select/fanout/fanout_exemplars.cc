@@ -59,18 +59,25 @@ template <typename Result>
 absl::Status Triage(const std::vector<StorageApi*>& nodes, std::vector<absl::StatusOr<Result>>& results,
                     std::string_view what, std::vector<Result>* good, std::vector<std::string>* warnings) {
   absl::Status last;
+  size_t answered = 0;
   for (size_t n = 0; n < nodes.size(); ++n) {
     if (results[n].ok()) {
+      ++answered;
       good->push_back(std::move(*results[n]));
       continue;
     }
     const absl::Status& st = results[n].status();
+    // A node older than the methods has stored nothing of the kind.
+    if (st.code() == absl::StatusCode::kUnimplemented) {
+      ++answered;
+      continue;
+    }
     if (st.code() == absl::StatusCode::kInvalidArgument) return st;
     last = st;
     warnings->push_back(fmt::format("storage node {} failed to answer {}: {}", nodes[n]->Name(), what,
                                     ToStd(st.message())));
   }
-  if (good->empty()) {
+  if (answered == 0) {
     return absl::UnavailableError(fmt::format("cannot read {}: no storage node answered; the last error: {}", what,
                                               nodes.empty() ? "no storage nodes configured" : ToStd(last.message())));
   }

@@ -6,10 +6,11 @@
 // Router::WriteMetadata) and exemplars on their series' replicas, so equal
 // entries from several nodes count once.
 //
-// Failures: a node that fails or lacks the method (Unimplemented: an older
-// node) is left out and named in `warnings`; the call fails (Unavailable
-// with the last error) only when every node failed. InvalidArgument from any
-// node fails the call.
+// Failures: a node that fails is left out and named in `warnings`; the call
+// fails (Unavailable with the last error) only when every node failed. A
+// node that lacks the method (Unimplemented: an older version) holds none of
+// the data and counts as an empty answer. InvalidArgument from any node
+// fails the call.
 #pragma once
 
 #include <chrono>

@@ -67,11 +67,19 @@ absl::StatusOr<ExemplarsResult> Db::QueryExemplars(const ExemplarsRequest& reque
   if (options_.retention_ms > 0) {
     mint = std::max(mint, NowUnixMillis() - options_.retention_ms);
   }
+  // The series are looked up with samples up to an hour before the range:
+  // an exemplar in a narrow window may sit between two scrapes' samples
+  // (Prometheus sends exemplars in series of their own, so their series need
+  // no sample at the exemplar's time).
+  constexpr int64_t kSeriesSlackMs = 3600 * 1000;
+  const int64_t series_mint =
+      request.min_time_ms < std::numeric_limits<int64_t>::min() + kSeriesSlackMs ? request.min_time_ms
+                                                                                  : request.min_time_ms - kSeriesSlackMs;
   // The union of the selectors' series, sorted by labels.
   std::map<Labels, std::vector<Exemplar>> by_series;
   for (const std::vector<Matcher>& selector : request.selectors) {
     STRATA_ASSIGN_OR_RETURN(std::vector<Labels> series,
-                            SeriesLabels(request.tenant, selector, request.min_time_ms, request.max_time_ms));
+                            SeriesLabels(request.tenant, selector, series_mint, request.max_time_ms));
     for (Labels& labels : series) {
       if (by_series.contains(labels)) continue;
       std::vector<Exemplar> exemplars;
