@@ -27,10 +27,12 @@ bool WaitFor(int attempts, std::chrono::milliseconds pause, const auto& ready) {
 
 }  // namespace
 
-RealPrometheus::RealPrometheus(std::string data_dir, uint16_t insert_port, std::vector<std::string> extra_targets)
+RealPrometheus::RealPrometheus(std::string data_dir, uint16_t insert_port, std::vector<std::string> extra_targets,
+                               bool exemplars_and_metadata)
     : dir_(std::move(data_dir)),
       insert_port_(insert_port),
       extra_targets_(std::move(extra_targets)),
+      exemplars_and_metadata_(exemplars_and_metadata),
       port_(PickFreePort()) {}
 
 bool RealPrometheus::Start(std::string* error) {
@@ -59,10 +61,15 @@ scrape_configs:
       max_shards: 4
 )",
                           insert_port_);
+    if (exemplars_and_metadata_) {
+      config << "    send_exemplars: true\n    metadata_config:\n      send: true\n      send_interval: 1s\n";
+    }
   }
-  process_.Start({kPrometheusBinary, "--config.file=" + config_path, "--storage.tsdb.path=" + dir_ + "/prometheus-data",
-                  fmt::format("--web.listen-address=127.0.0.1:{}", port_)},
-                 dir_ + "/prometheus.log");
+  std::vector<std::string> args = {kPrometheusBinary, "--config.file=" + config_path,
+                                   "--storage.tsdb.path=" + dir_ + "/prometheus-data",
+                                   fmt::format("--web.listen-address=127.0.0.1:{}", port_)};
+  if (exemplars_and_metadata_) args.push_back("--enable-feature=exemplar-storage");
+  process_.Start(args, dir_ + "/prometheus.log");
   const bool ready = WaitFor(100, std::chrono::milliseconds(100), [&] {
     auto r = HttpClient::Get("127.0.0.1", port_, "/-/ready");
     return r.ok() && r->status == 200;

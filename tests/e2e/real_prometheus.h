@@ -19,7 +19,10 @@ class RealPrometheus {
  public:
   // `data_dir` holds the config, the TSDB and the log. `extra_targets` are
   // host:port scrape targets of job "node" besides Prometheus itself.
-  RealPrometheus(std::string data_dir, uint16_t insert_port, std::vector<std::string> extra_targets = {});
+  // `exemplars_and_metadata`: run with --enable-feature=exemplar-storage and
+  // remote-write exemplars (send_exemplars) and metric metadata every second.
+  RealPrometheus(std::string data_dir, uint16_t insert_port, std::vector<std::string> extra_targets = {},
+                 bool exemplars_and_metadata = false);
 
   // Adds a scrape job (YAML of one scrape_configs item, indented two
   // spaces, starting "  - job_name: ...") with one target. REQUIRES:
@@ -39,6 +42,7 @@ class RealPrometheus {
   uint16_t insert_port_;
   std::vector<std::string> extra_targets_;
   std::vector<std::string> extra_configs_;
+  bool exemplars_and_metadata_;
   uint16_t port_;
   ChildProcess process_;
 };

@@ -30,6 +30,8 @@ struct StorageEngineFlags {
   std::string retention_period = "1";
   int64_t flush_wal_bytes = int64_t{1} << 30;
   int64_t flush_pending_bytes = int64_t{64} << 20;
+  // -storage.maxExemplarsPerSeries (storage::DbOptions).
+  int64_t max_exemplars_per_series = 100;
 };
 
 void RegisterStorageEngineFlags(FlagSet& flags, StorageEngineFlags* options);

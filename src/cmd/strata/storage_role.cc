@@ -45,6 +45,8 @@ void RegisterStorageEngineFlags(FlagSet& flags, StorageEngineFlags* options) {
   flags.Bytes("storage.flushWalBytes", &options->flush_wal_bytes,
               "A flush also starts when this much WAL was written since the last one (0 = only "
               "-storage.flushInterval): bounds the WAL on disk and the replay after a crash under heavy ingest");
+  flags.Int("storage.maxExemplarsPerSeries", &options->max_exemplars_per_series,
+            "Exemplars kept per series, the newest (0 = all); older ones are dropped as new ones arrive");
 }
 
 absl::StatusOr<std::unique_ptr<storage::Db>> OpenStorageEngine(const StorageEngineFlags& flags,
@@ -68,6 +70,10 @@ absl::StatusOr<std::unique_ptr<storage::Db>> OpenStorageEngine(const StorageEngi
   options.retention_ms = *retention_ms;
   options.flush_wal_bytes = static_cast<uint64_t>(flags.flush_wal_bytes);
   options.flush_pending_chunk_bytes = static_cast<uint64_t>(flags.flush_pending_bytes);
+  if (flags.max_exemplars_per_series < 0) {
+    return absl::InvalidArgumentError("flag -storage.maxExemplarsPerSeries must not be negative");
+  }
+  options.max_exemplars_per_series = static_cast<size_t>(flags.max_exemplars_per_series);
   return storage::Db::Open(options, registry);
 }
 

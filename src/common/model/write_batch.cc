@@ -6,18 +6,29 @@
 
 namespace strata {
 
-WriteBatchBuilder::WriteBatchBuilder(TenantId tenant) : tenant_(tenant) {
-  buf_.push_back(kWriteBatchMagic);
+WriteBatchBuilder::WriteBatchBuilder(TenantId tenant, bool with_exemplars)
+    : tenant_(tenant), with_exemplars_(with_exemplars) {
+  buf_.push_back(with_exemplars_ ? kWriteBatchExemplarsMagic : kWriteBatchMagic);
   PutFixed32(&buf_, tenant_.account_id);
   PutFixed32(&buf_, tenant_.project_id);
 }
 
-void WriteBatchBuilder::AddSeries(std::span<const LabelView> sorted_labels, std::span<const Sample> samples) {
-  PutVarint(&buf_, sorted_labels.size());
-  for (const LabelView& l : sorted_labels) {
-    PutLengthPrefixed(&buf_, l.name);
-    PutLengthPrefixed(&buf_, l.value);
+namespace {
+
+void PutLabels(std::span<const LabelView> labels, std::string* buf) {
+  PutVarint(buf, labels.size());
+  for (const LabelView& l : labels) {
+    PutLengthPrefixed(buf, l.name);
+    PutLengthPrefixed(buf, l.value);
   }
+}
+
+}  // namespace
+
+size_t WriteBatchBuilder::AddSeries(std::span<const LabelView> sorted_labels, std::span<const Sample> samples,
+                                  std::span<const ExemplarView> exemplars,
+                                  std::span<const LabelView> exemplar_labels) {
+  PutLabels(sorted_labels, &buf_);
   PutVarint(&buf_, samples.size());
   int64_t prev = 0;
   for (const Sample& s : samples) {
@@ -25,8 +36,18 @@ void WriteBatchBuilder::AddSeries(std::span<const LabelView> sorted_labels, std:
     PutFixed64(&buf_, std::bit_cast<uint64_t>(s.value));
     prev = s.timestamp_ms;
   }
+  const size_t exemplars_begin = buf_.size();
+  if (with_exemplars_) {
+    PutVarint(&buf_, exemplars.size());
+    for (const ExemplarView& e : exemplars) {
+      PutLabels(e.labels_in(exemplar_labels), &buf_);
+      PutVarint(&buf_, ZigZagEncode(e.timestamp_ms));
+      PutFixed64(&buf_, std::bit_cast<uint64_t>(e.value));
+    }
+  }
   ++series_count_;
   sample_count_ += samples.size();
+  return buf_.size() - exemplars_begin;
 }
 
 void WriteBatchBuilder::AddRawSeries(std::string_view raw_series, size_t sample_count) {
@@ -38,7 +59,7 @@ void WriteBatchBuilder::AddRawSeries(std::string_view raw_series, size_t sample_
 std::string WriteBatchBuilder::Finish() {
   std::string out = std::move(buf_);
   buf_.clear();
-  buf_.push_back(kWriteBatchMagic);
+  buf_.push_back(with_exemplars_ ? kWriteBatchExemplarsMagic : kWriteBatchMagic);
   PutFixed32(&buf_, tenant_.account_id);
   PutFixed32(&buf_, tenant_.project_id);
   series_count_ = 0;
@@ -50,12 +71,14 @@ absl::StatusOr<WriteBatchReader> WriteBatchReader::Open(std::string_view batch) 
   ByteReader r(batch);
   std::string_view magic;
   uint32_t account = 0, project = 0;
-  if (!r.GetBytes(1, &magic) || magic[0] != kWriteBatchMagic || !r.GetFixed32(&account) ||
+  if (!r.GetBytes(1, &magic) || (magic[0] != kWriteBatchMagic && magic[0] != kWriteBatchExemplarsMagic) ||
+      !r.GetFixed32(&account) ||
       !r.GetFixed32(&project)) {
     return absl::DataLossError("cannot read write batch: bad header");
   }
   WriteBatchReader reader;
   reader.tenant_ = TenantId{account, project};
+  reader.with_exemplars_ = magic[0] == kWriteBatchExemplarsMagic;
   reader.rest_ = batch.substr(9);
   return reader;
 }
@@ -85,6 +108,26 @@ bool WriteBatchReader::Next(SeriesView* series) {
     ts += delta;
     s.timestamp_ms = ts;
     s.value = std::bit_cast<double>(bits);
+  }
+  series->exemplars.clear();
+  series->exemplar_labels.clear();
+  if (with_exemplars_) {
+    uint64_t exemplar_count = 0;
+    // Each exemplar needs at least 1 + 1 + 8 bytes.
+    if (!r.GetVarint(&exemplar_count) || exemplar_count > r.remaining() / 10) return fail("exemplar count");
+    series->exemplars.resize(exemplar_count);
+    for (ExemplarView& e : series->exemplars) {
+      uint64_t n = 0, bits = 0;
+      if (!r.GetVarint(&n) || n > r.remaining() / 2) return fail("exemplar label count");
+      e.label_begin = static_cast<uint32_t>(series->exemplar_labels.size());
+      for (; n > 0; --n) {
+        LabelView& l = series->exemplar_labels.emplace_back();
+        if (!r.GetLengthPrefixed(&l.name) || !r.GetLengthPrefixed(&l.value)) return fail("exemplar label");
+      }
+      e.label_end = static_cast<uint32_t>(series->exemplar_labels.size());
+      if (!r.GetSignedVarint(&e.timestamp_ms) || !r.GetFixed64(&bits)) return fail("exemplar");
+      e.value = std::bit_cast<double>(bits);
+    }
   }
   size_t consumed = static_cast<size_t>(r.position() - rest_.data());
   raw_series_ = rest_.substr(0, consumed);

@@ -7,12 +7,26 @@
 // wal_record.h); there are no per-sample objects on the way. Byte layout:
 // docs/format/write_batch.md.
 //
-//   batch  := magic u8 (0x57) | account u32le | project u32le | series*
+//   batch  := magic u8 (0x57 | 0x58) | account u32le | project u32le | series*
 //   series := label_count uvarint | (name lenprefixed, value lenprefixed)*
 //             | sample_count uvarint | first_ts zigzag-varint | value u64le
 //             | (ts_delta zigzag-varint | value u64le)*
+//             | exemplars                       (magic 0x58 only)
+//   exemplars := exemplar_count uvarint | (label_count uvarint
+//             | (name, value lenprefixed)* | ts zigzag-varint | value u64le)*
 //
 // Values are raw IEEE-754 bits, so NaN payloads and stale markers survive.
+//
+// Why exemplars ride in the batch (magic 0x58) rather than in a separate
+// StorageApi method: an exemplar belongs to a series and must land on that
+// series' replicas; inside the batch it gets the Router's placement,
+// failover and re-sends for free. Why a second magic rather than a flag
+// field: batches without exemplars keep the 0x57 bytes exactly, so the
+// sample path is unchanged on the wire, old WAL files (which hold 0x57
+// batches) replay as before, and a storage node of an older version keeps
+// accepting everything but exemplar-carrying batches. In a 0x58 batch a
+// series may have no samples (Prometheus sends exemplars in series of their
+// own) but then has at least one exemplar.
 #pragma once
 
 #include <span>
@@ -21,6 +35,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/model/exemplar.h"
 #include "common/model/labels.h"
 #include "common/model/sample.h"
 #include "common/model/tenant.h"
@@ -28,17 +43,28 @@
 namespace strata {
 
 inline constexpr char kWriteBatchMagic = 0x57;
+// A batch whose series end with their exemplars.
+inline constexpr char kWriteBatchExemplarsMagic = 0x58;
 
 // Builds a batch. Thread-compatible.
 class WriteBatchBuilder {
  public:
-  explicit WriteBatchBuilder(TenantId tenant);
+  // `with_exemplars`: write a 0x58 batch, every series with an exemplar
+  // section (possibly empty).
+  explicit WriteBatchBuilder(TenantId tenant, bool with_exemplars = false);
 
-  // REQUIRES: `sorted_labels` validated and sorted; `samples` non-empty.
-  void AddSeries(std::span<const LabelView> sorted_labels, std::span<const Sample> samples);
-  // Appends an already encoded series (from WriteBatchReader::raw_series()).
+  // REQUIRES: `sorted_labels` validated and sorted; `samples` non-empty, or
+  // `exemplars` non-empty in a batch with exemplars. Exemplars are dropped
+  // from a batch without exemplars. The labels of exemplar e are
+  // e.labels_in(exemplar_labels). Returns the bytes of the series' exemplar
+  // section (0 in a batch without exemplars, 1 for an empty section).
+  size_t AddSeries(std::span<const LabelView> sorted_labels, std::span<const Sample> samples,
+                 std::span<const ExemplarView> exemplars = {}, std::span<const LabelView> exemplar_labels = {});
+  // Appends an already encoded series (from WriteBatchReader::raw_series()
+  // of a batch of the same kind).
   void AddRawSeries(std::string_view raw_series, size_t sample_count);
 
+  bool with_exemplars() const { return with_exemplars_; }
   size_t series_count() const { return series_count_; }
   size_t sample_count() const { return sample_count_; }
   size_t bytes() const { return buf_.size(); }
@@ -49,16 +75,20 @@ class WriteBatchBuilder {
 
  private:
   TenantId tenant_;
+  bool with_exemplars_;
   std::string buf_;
   size_t series_count_ = 0;
   size_t sample_count_ = 0;
 };
 
-// One series of a batch as views into the batch bytes (labels) and a reused
-// sample vector. Valid until the next call to WriteBatchReader::Next.
+// One series of a batch as views into the batch bytes (labels) and reused
+// sample and exemplar vectors (exemplars empty in a 0x57 batch). Valid until
+// the next call to WriteBatchReader::Next.
 struct SeriesView {
   std::vector<LabelView> labels;
   std::vector<Sample> samples;
+  std::vector<ExemplarView> exemplars;
+  std::vector<LabelView> exemplar_labels;
 };
 
 // Iterates a batch. Every malformed input yields DataLoss, never a crash.
@@ -69,6 +99,7 @@ class WriteBatchReader {
   static absl::StatusOr<WriteBatchReader> Open(std::string_view batch);
 
   TenantId tenant() const { return tenant_; }
+  bool with_exemplars() const { return with_exemplars_; }
 
   // Fills `*series` with the next series. Returns false at the end, or with
   // `status()` not OK when the batch is malformed.
@@ -81,6 +112,7 @@ class WriteBatchReader {
   WriteBatchReader() = default;
 
   TenantId tenant_;
+  bool with_exemplars_ = false;
   std::string_view rest_;
   std::string_view raw_series_;
   absl::Status status_;

@@ -122,6 +122,55 @@ bool ParseSample(Cursor c, Sample* sample) {
   return true;
 }
 
+// Exemplar { repeated Label labels = 1; double value = 2; int64 timestamp = 3; }
+bool ParseExemplar(Cursor c, WriteRequestSeries* series) {
+  ExemplarView e;
+  e.label_begin = static_cast<uint32_t>(series->exemplar_labels.size());
+  uint32_t field, wt;
+  uint64_t v;
+  while (!c.empty()) {
+    if (!c.ReadTag(&field, &wt)) return false;
+    Cursor sub;
+    if (field == 1 && wt == kLengthDelimited) {
+      if (!c.ReadLengthDelimited(&sub) || !ParseLabel(sub, &series->exemplar_labels.emplace_back())) return false;
+    } else if (field == 2 && wt == kFixed64) {
+      if (!c.ReadFixed64(&v)) return false;
+      e.value = std::bit_cast<double>(v);
+    } else if (field == 3 && wt == kVarint) {
+      if (!c.ReadVarint(&v)) return false;
+      e.timestamp_ms = static_cast<int64_t>(v);
+    } else if (!c.Skip(wt)) {
+      return false;
+    }
+  }
+  e.label_end = static_cast<uint32_t>(series->exemplar_labels.size());
+  series->exemplars.push_back(e);
+  return true;
+}
+
+// MetricMetadata { MetricType type = 1; string metric_family_name = 2;
+// string help = 4; string unit = 5; }
+bool ParseMetadata(Cursor c, MetricMetadataView* m) {
+  *m = MetricMetadataView{};
+  uint32_t field, wt;
+  uint64_t v;
+  while (!c.empty()) {
+    if (!c.ReadTag(&field, &wt)) return false;
+    if (field == 1 && wt == kVarint) {
+      if (!c.ReadVarint(&v)) return false;
+      m->type = static_cast<uint32_t>(v);
+    } else if ((field == 2 || field == 4 || field == 5) && wt == kLengthDelimited) {
+      Cursor s;
+      if (!c.ReadLengthDelimited(&s)) return false;
+      std::string_view text(s.p, static_cast<size_t>(s.end - s.p));
+      (field == 2 ? m->metric_family_name : field == 4 ? m->help : m->unit) = text;
+    } else if (!c.Skip(wt)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 absl::Status ParseError(std::string_view what, size_t offset) {
   return absl::InvalidArgumentError(
       fmt::format("cannot parse remote_write request: truncated or malformed {} in the element at byte offset {}", what, offset));
@@ -151,7 +200,8 @@ bool WriteRequestReader::Next(WriteRequestSeries* series) {
       if (!top.ReadLengthDelimited(&ts)) return Fail("TimeSeries length");
       series->labels.clear();
       series->samples.clear();
-      series->exemplar_count = 0;
+      series->exemplars.clear();
+      series->exemplar_labels.clear();
       series->histogram_count = 0;
       while (!ts.empty()) {
         Cursor sub;
@@ -165,8 +215,7 @@ bool WriteRequestReader::Next(WriteRequestSeries* series) {
             return Fail("Sample");
           }
         } else if (field == 3 && wt == kLengthDelimited) {
-          if (!ts.ReadLengthDelimited(&sub)) return Fail("Exemplar");
-          ++series->exemplar_count;
+          if (!ts.ReadLengthDelimited(&sub) || !ParseExemplar(sub, series)) return Fail("Exemplar");
         } else if (field == 4 && wt == kLengthDelimited) {
           if (!ts.ReadLengthDelimited(&sub)) return Fail("Histogram");
           ++series->histogram_count;
@@ -177,8 +226,14 @@ bool WriteRequestReader::Next(WriteRequestSeries* series) {
       advance();
       return true;
     }
-    if (field == 3 && wt == kLengthDelimited) ++metadata_count_;
-    if (!top.Skip(wt)) return Fail(field == 3 ? "MetricMetadata" : "WriteRequest field");
+    if (field == 3 && wt == kLengthDelimited) {
+      Cursor md;
+      if (!top.ReadLengthDelimited(&md) || !ParseMetadata(md, &metadata_.emplace_back())) {
+        return Fail("MetricMetadata");
+      }
+    } else if (!top.Skip(wt)) {
+      return Fail("WriteRequest field");
+    }
     advance();
   }
   rest_ = {};

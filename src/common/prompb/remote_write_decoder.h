@@ -30,6 +30,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/model/exemplar.h"
 #include "common/model/labels.h"
 #include "common/model/sample.h"
 
@@ -46,22 +47,38 @@ inline constexpr size_t kDefaultMaxRemoteWriteBytes = size_t{64} << 20;
 // decompress to more than `max_uncompressed_bytes`.
 absl::Status SnappyUncompress(std::string_view compressed, size_t max_uncompressed_bytes, std::string* out);
 
-// One TimeSeries of a WriteRequest. `labels` are views into the request
-// buffer, in wire order (not validated, not sorted). Exemplars and native
+// One TimeSeries of a WriteRequest. `labels` and `exemplar_labels` are views
+// into the request buffer, in wire order (not validated, not sorted). Native
 // histograms are not decoded; they are only counted so that the caller can
 // report that they were not stored. The vectors keep their capacity when the
-// struct is reused.
+// struct is reused, so exemplars cost no allocation in steady state either.
 struct WriteRequestSeries {
   std::vector<LabelView> labels;
   std::vector<Sample> samples;
-  size_t exemplar_count = 0;
+  std::vector<ExemplarView> exemplars;
+  std::vector<LabelView> exemplar_labels;
   size_t histogram_count = 0;
+
+  std::span<const LabelView> labels_of(const ExemplarView& e) const {
+    return e.labels_in(exemplar_labels);
+  }
+};
+
+// One MetricMetadata of a WriteRequest (field 3): views into the request
+// buffer. `type` is the wire's MetricType number (0 UNKNOWN, 1 COUNTER,
+// 2 GAUGE, 3 HISTOGRAM, 4 GAUGEHISTOGRAM, 5 SUMMARY, 6 INFO, 7 STATESET).
+struct MetricMetadataView {
+  uint32_t type = 0;
+  std::string_view metric_family_name;
+  std::string_view help;
+  std::string_view unit;
 };
 
 // Iterates the TimeSeries of an uncompressed WriteRequest, in order.
 // Unknown fields are skipped by wire type, as libprotobuf does (a known field
 // number with an unexpected wire type counts as unknown); `metadata` (field 3)
-// is skipped and counted. Groups (wire types 3 and 4) are rejected.
+// entries met on the way are decoded into metadata(). Groups (wire types 3
+// and 4) are rejected.
 // Thread-compatible.
 class WriteRequestReader {
  public:
@@ -74,8 +91,11 @@ class WriteRequestReader {
   bool Next(WriteRequestSeries* series);
 
   const absl::Status& status() const { return status_; }
-  // MetricMetadata entries skipped so far.
-  size_t metadata_count() const { return metadata_count_; }
+  // The MetricMetadata entries met so far (all of them once Next returned
+  // false with an OK status). Prometheus sends metadata in requests of
+  // their own, so the vector stays empty (unallocated) on the sample path.
+  const std::vector<MetricMetadataView>& metadata() const { return metadata_; }
+  size_t metadata_count() const { return metadata_.size(); }
 
  private:
   bool Fail(std::string_view what);
@@ -83,7 +103,7 @@ class WriteRequestReader {
   std::string_view rest_;
   size_t consumed_ = 0;  // bytes of the request before rest_, for messages
   absl::Status status_;
-  size_t metadata_count_ = 0;
+  std::vector<MetricMetadataView> metadata_;
 };
 
 // Owns the reusable decompression buffer. Thread-compatible: use one per

@@ -40,14 +40,21 @@ enum RpcMethod : uint32_t {
   kRpcMethodStorageSeriesLabels = 6,
   // body: strata.rpc.TsdbStatusRequest; reply: strata.rpc.TsdbStatusResponse
   kRpcMethodStorageTsdbStatus = 7,
-  // 8-11 are taken by methods in review (metadata, exemplars).
+  // body: strata.rpc.WriteMetadataRequest; reply: empty
+  kRpcMethodStorageWriteMetadata = 8,
+  // body: strata.rpc.MetadataRequest; reply: strata.rpc.MetadataResponse
+  kRpcMethodStorageMetadata = 9,
+  // body: strata.rpc.ExemplarsRequest; reply: strata.rpc.ExemplarsResponse
+  kRpcMethodStorageQueryExemplars = 10,
+  // 11 is unused.
   // body: strata.rpc.SearchManyRequest; reply: strata.rpc.SearchManyResponse
   kRpcMethodStorageSearchMany = 12,
 };
 
 // A short name for logs and metric labels ("write", "search",
 // "delete_series", "label_names", "label_values", "series_labels",
-// "tsdb_status", "search_many", or "other").
+// "tsdb_status", "write_metadata", "metadata", "query_exemplars",
+// "search_many", or "other").
 inline const char* RpcMethodName(uint32_t method) {
   switch (method) {
     case kRpcMethodStorageWrite:
@@ -66,6 +73,12 @@ inline const char* RpcMethodName(uint32_t method) {
       return "tsdb_status";
     case kRpcMethodStorageSearchMany:
       return "search_many";
+    case kRpcMethodStorageWriteMetadata:
+      return "write_metadata";
+    case kRpcMethodStorageMetadata:
+      return "metadata";
+    case kRpcMethodStorageQueryExemplars:
+      return "query_exemplars";
     default:
       return "other";
   }

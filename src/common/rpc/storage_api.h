@@ -166,6 +166,56 @@ struct TsdbStatusResult {
   // Sum over the label's values of len(value) * series with it
   // (Prometheus's memoryInBytesByLabelName).
   std::vector<TsdbStatEntry> memory_in_bytes_by_label_name;
+// The metadata of one metric family, as Prometheus's remote_write sends it
+// (MetricMetadata) and its /api/v1/metadata serves it. `type` is the
+// remote_write MetricType number (common/model/metric_type.h names them).
+struct MetricMetadata {
+  std::string metric_family_name;
+  uint32_t type = 0;
+  std::string help;
+  std::string unit;
+  friend bool operator==(const MetricMetadata&, const MetricMetadata&) = default;
+};
+
+// For /api/v1/metadata: the tenant's stored metadata, of one metric family
+// when `metric` is set. At most `limit` metric families (0: no limit), the
+// first by name.
+struct MetadataRequest {
+  TenantId tenant;
+  std::string metric;
+  uint64_t limit = 0;
+};
+
+// Sorted by metric family name, one entry per family (the latest sent).
+struct MetadataResult {
+  std::vector<MetricMetadata> metadata;
+};
+
+// For /api/v1/query_exemplars: the exemplars in [min_time_ms, max_time_ms]
+// of the tenant's series that any selector (a conjunction of matchers)
+// selects.
+struct ExemplarsRequest {
+  TenantId tenant;
+  std::vector<std::vector<Matcher>> selectors;
+  int64_t min_time_ms = 0;
+  int64_t max_time_ms = 0;
+};
+
+struct Exemplar {
+  Labels labels;
+  double value = 0;
+  int64_t timestamp_ms = 0;
+};
+
+// The exemplars of one series, by timestamp.
+struct SeriesExemplars {
+  Labels series;
+  std::vector<Exemplar> exemplars;
+};
+
+// Series sorted by labels.
+struct ExemplarsResult {
+  std::vector<SeriesExemplars> series;
 };
 
 class StorageApi {
@@ -179,6 +229,8 @@ class StorageApi {
   using LabelsCallback = absl::AnyInvocable<void(absl::StatusOr<LabelsResult>)>;
   using SeriesLabelsCallback = absl::AnyInvocable<void(absl::StatusOr<SeriesLabelsResult>)>;
   using TsdbStatusCallback = absl::AnyInvocable<void(absl::StatusOr<TsdbStatusResult>)>;
+  using MetadataCallback = absl::AnyInvocable<void(absl::StatusOr<MetadataResult>)>;
+  using ExemplarsCallback = absl::AnyInvocable<void(absl::StatusOr<ExemplarsResult>)>;
 
   virtual ~StorageApi() = default;
 
@@ -245,6 +297,29 @@ class StorageApi {
     (void)ctx;
     (void)request;
     done(absl::UnimplementedError("storage node " + Name() + " does not support tsdb status"));
+  // Metric metadata (Prometheus remote_write's MetricMetadata): WriteMetadata
+  // stores the latest type/help/unit per (tenant, metric family); Metadata
+  // reads them back. QueryExemplars reads the exemplars that came inside
+  // write batches (write_batch.h, magic 0x58). Errors: InvalidArgument,
+  // Unavailable, DeadlineExceeded; FailedPrecondition from a node without a
+  // persistent store. The defaults answer Unimplemented (test fakes, nodes
+  // that predate the methods).
+  virtual void WriteMetadata(const RequestContext& ctx, TenantId tenant, std::vector<MetricMetadata> metadata,
+                             WriteCallback done) {
+    (void)ctx;
+    (void)tenant;
+    (void)metadata;
+    done(absl::UnimplementedError("storage node " + Name() + " does not support metric metadata"));
+  }
+  virtual void Metadata(const RequestContext& ctx, MetadataRequest request, MetadataCallback done) {
+    (void)ctx;
+    (void)request;
+    done(absl::UnimplementedError("storage node " + Name() + " does not support metric metadata"));
+  }
+  virtual void QueryExemplars(const RequestContext& ctx, ExemplarsRequest request, ExemplarsCallback done) {
+    (void)ctx;
+    (void)request;
+    done(absl::UnimplementedError("storage node " + Name() + " does not support exemplars"));
   }
 
   // A short name for logs and metric labels, e.g. "127.0.0.1:8400".

@@ -66,9 +66,9 @@ namespace {
 
 // Calls `method` with the encoded request and decodes the reply with `decode`.
 template <typename Result, typename Callback>
-void CallAndDecode(RpcClient& client, uint32_t method, const RequestContext& ctx, const LabelsRequest& request,
+void CallAndDecode(RpcClient& client, uint32_t method, const RequestContext& ctx, std::string request,
                    absl::StatusOr<Result> (*decode)(std::string_view), Callback done) {
-  client.Call(method, EncodeLabelsRequest(request), ctx.deadline,
+  client.Call(method, std::move(request), ctx.deadline,
               [decode, done = std::move(done)](absl::StatusOr<std::string> reply) mutable {
                 if (!reply.ok()) {
                   done(reply.status());
@@ -81,17 +81,17 @@ void CallAndDecode(RpcClient& client, uint32_t method, const RequestContext& ctx
 }  // namespace
 
 void RpcStorageClient::LabelNames(const RequestContext& ctx, LabelsRequest request, LabelsCallback done) {
-  CallAndDecode<LabelsResult>(client_, kRpcMethodStorageLabelNames, ctx, request, &DecodeLabelsResult,
+  CallAndDecode<LabelsResult>(client_, kRpcMethodStorageLabelNames, ctx, EncodeLabelsRequest(request), &DecodeLabelsResult,
                               std::move(done));
 }
 
 void RpcStorageClient::LabelValues(const RequestContext& ctx, LabelsRequest request, LabelsCallback done) {
-  CallAndDecode<LabelsResult>(client_, kRpcMethodStorageLabelValues, ctx, request, &DecodeLabelsResult,
+  CallAndDecode<LabelsResult>(client_, kRpcMethodStorageLabelValues, ctx, EncodeLabelsRequest(request), &DecodeLabelsResult,
                               std::move(done));
 }
 
 void RpcStorageClient::SeriesLabels(const RequestContext& ctx, LabelsRequest request, SeriesLabelsCallback done) {
-  CallAndDecode<SeriesLabelsResult>(client_, kRpcMethodStorageSeriesLabels, ctx, request,
+  CallAndDecode<SeriesLabelsResult>(client_, kRpcMethodStorageSeriesLabels, ctx, EncodeLabelsRequest(request),
                                     &DecodeSeriesLabelsResult, std::move(done));
 }
 
@@ -104,6 +104,20 @@ void RpcStorageClient::TsdbStatus(const RequestContext& ctx, TsdbStatusRequest r
                  }
                  done(DecodeTsdbStatusResult(*reply));
                });
+void RpcStorageClient::WriteMetadata(const RequestContext& ctx, TenantId tenant, std::vector<MetricMetadata> metadata,
+                                     WriteCallback done) {
+  client_.Call(kRpcMethodStorageWriteMetadata, EncodeWriteMetadataRequest(tenant, metadata), ctx.deadline,
+               [done = std::move(done)](absl::StatusOr<std::string> reply) mutable { done(reply.status()); });
+}
+
+void RpcStorageClient::Metadata(const RequestContext& ctx, MetadataRequest request, MetadataCallback done) {
+  CallAndDecode<MetadataResult>(client_, kRpcMethodStorageMetadata, ctx, EncodeMetadataRequest(request),
+                                &DecodeMetadataResult, std::move(done));
+}
+
+void RpcStorageClient::QueryExemplars(const RequestContext& ctx, ExemplarsRequest request, ExemplarsCallback done) {
+  CallAndDecode<ExemplarsResult>(client_, kRpcMethodStorageQueryExemplars, ctx, EncodeExemplarsRequest(request),
+                                 &DecodeExemplarsResult, std::move(done));
 }
 
 std::string RpcStorageClient::Name() const { return client_.address(); }

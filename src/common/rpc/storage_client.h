@@ -48,6 +48,13 @@ class RpcStorageClient : public StorageApi {
   // Sends a TsdbStatusRequest (method kRpcMethodStorageTsdbStatus). A node
   // that predates the method answers Unimplemented.
   void TsdbStatus(const RequestContext& ctx, TsdbStatusRequest request, TsdbStatusCallback done) override;
+  // Metric metadata and exemplars (methods kRpcMethodStorageWriteMetadata,
+  // kRpcMethodStorageMetadata, kRpcMethodStorageQueryExemplars). A node
+  // that predates the methods answers Unimplemented.
+  void WriteMetadata(const RequestContext& ctx, TenantId tenant, std::vector<MetricMetadata> metadata,
+                     WriteCallback done) override;
+  void Metadata(const RequestContext& ctx, MetadataRequest request, MetadataCallback done) override;
+  void QueryExemplars(const RequestContext& ctx, ExemplarsRequest request, ExemplarsCallback done) override;
   // The node's address, e.g. "127.0.0.1:8400".
   std::string Name() const override;
   // True while the RPC connection is up.

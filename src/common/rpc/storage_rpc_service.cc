@@ -21,6 +21,14 @@ void StorageRpcService::RegisterOn(RpcServer& server) {
   });
   server.RegisterMethod(kRpcMethodStorageTsdbStatus, [this](std::string&& body, RpcReply reply) {
     HandleTsdbStatus(std::move(body), std::move(reply));
+  server.RegisterMethod(kRpcMethodStorageWriteMetadata, [this](std::string&& body, RpcReply reply) {
+    HandleWriteMetadata(std::move(body), std::move(reply));
+  });
+  server.RegisterMethod(kRpcMethodStorageMetadata, [this](std::string&& body, RpcReply reply) {
+    HandleMetadata(std::move(body), std::move(reply));
+  });
+  server.RegisterMethod(kRpcMethodStorageQueryExemplars, [this](std::string&& body, RpcReply reply) {
+    HandleQueryExemplars(std::move(body), std::move(reply));
   });
   for (uint32_t method : {kRpcMethodStorageLabelNames, kRpcMethodStorageLabelValues, kRpcMethodStorageSeriesLabels}) {
     server.RegisterMethod(method, [this, method](std::string&& body, RpcReply reply) {
@@ -126,6 +134,24 @@ void StorageRpcService::HandleLabels(uint32_t method, std::string&& body, RpcRep
 
 void StorageRpcService::HandleTsdbStatus(std::string&& body, RpcReply reply) {
   auto request = DecodeTsdbStatusRequest(body);
+namespace {
+
+// A callback that answers `reply` with encode(result), or the error.
+template <typename Result>
+auto ReplyWith(RpcReply reply, std::string (*encode)(const Result&)) {
+  return [reply = std::move(reply), encode](absl::StatusOr<Result> result) mutable {
+    if (!result.ok()) {
+      reply(result.status());
+      return;
+    }
+    reply(encode(*result));
+  };
+}
+
+}  // namespace
+
+void StorageRpcService::HandleWriteMetadata(std::string&& body, RpcReply reply) {
+  auto request = DecodeWriteMetadataRequest(body);
   if (!request.ok()) {
     reply(request.status());
     return;
@@ -139,6 +165,35 @@ void StorageRpcService::HandleTsdbStatus(std::string&& body, RpcReply reply) {
                         }
                         reply(EncodeTsdbStatusResult(*result));
                       });
+  storage_.WriteMetadata(ctx, request->tenant, std::move(request->metadata),
+                         [reply = std::move(reply)](absl::Status status) mutable {
+                           if (status.ok()) {
+                             reply(std::string());
+                           } else {
+                             reply(std::move(status));
+                           }
+                         });
+}
+
+void StorageRpcService::HandleMetadata(std::string&& body, RpcReply reply) {
+  auto request = DecodeMetadataRequest(body);
+  if (!request.ok()) {
+    reply(request.status());
+    return;
+  }
+  RequestContext ctx{reply.deadline()};
+  storage_.Metadata(ctx, std::move(*request), ReplyWith<MetadataResult>(std::move(reply), &EncodeMetadataResult));
+}
+
+void StorageRpcService::HandleQueryExemplars(std::string&& body, RpcReply reply) {
+  auto request = DecodeExemplarsRequest(body);
+  if (!request.ok()) {
+    reply(request.status());
+    return;
+  }
+  RequestContext ctx{reply.deadline()};
+  storage_.QueryExemplars(ctx, std::move(*request),
+                          ReplyWith<ExemplarsResult>(std::move(reply), &EncodeExemplarsResult));
 }
 
 }  // namespace strata

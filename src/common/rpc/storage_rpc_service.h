@@ -14,7 +14,9 @@ namespace strata {
 // Registers the storage methods (kRpcMethodStorageWrite,
 // kRpcMethodStorageSearch, kRpcMethodStorageDeleteSeries,
 // kRpcMethodStorageLabelNames, kRpcMethodStorageLabelValues,
-// kRpcMethodStorageSeriesLabels, kRpcMethodStorageTsdbStatus) on a server.
+// kRpcMethodStorageSeriesLabels, kRpcMethodStorageWriteMetadata,
+// kRpcMethodStorageMetadata, kRpcMethodStorageQueryExemplars,
+// kRpcMethodStorageTsdbStatus, kRpcMethodStorageSearchMany) on a server.
 // Handlers decode the request on the WorkPool and call the StorageApi with
 // the caller's deadline; a request that does not decode is answered
 // InvalidArgument.
@@ -36,6 +38,9 @@ class StorageRpcService {
   // kRpcMethodStorageLabelNames / LabelValues / SeriesLabels.
   void HandleLabels(uint32_t method, std::string&& body, RpcReply reply);
   void HandleTsdbStatus(std::string&& body, RpcReply reply);
+  void HandleWriteMetadata(std::string&& body, RpcReply reply);
+  void HandleMetadata(std::string&& body, RpcReply reply);
+  void HandleQueryExemplars(std::string&& body, RpcReply reply);
 
   StorageApi& storage_;
 };

@@ -1,5 +1,7 @@
 #include "common/rpc/storage_wire.h"
 
+#include <bit>
+
 #include "fmt/format.h"
 #include "strata/rpc.pb.h"
 
@@ -311,6 +313,25 @@ std::vector<TsdbStatEntry> DecodeStatEntries(google::protobuf::RepeatedPtrField<
   std::vector<TsdbStatEntry> out;
   out.reserve(static_cast<size_t>(in->size()));
   for (rpc::TsdbStatEntry& pe : *in) out.push_back(TsdbStatEntry{std::move(*pe.mutable_name()), pe.value()});
+void EncodeMetadataList(const std::vector<MetricMetadata>& in,
+                        google::protobuf::RepeatedPtrField<rpc::MetricMetadataProto>* out) {
+  out->Reserve(static_cast<int>(in.size()));
+  for (const MetricMetadata& m : in) {
+    rpc::MetricMetadataProto* mp = out->Add();
+    mp->set_metric_family_name(m.metric_family_name);
+    mp->set_type(m.type);
+    mp->set_help(m.help);
+    mp->set_unit(m.unit);
+  }
+}
+
+std::vector<MetricMetadata> DecodeMetadataList(google::protobuf::RepeatedPtrField<rpc::MetricMetadataProto>* in) {
+  std::vector<MetricMetadata> out;
+  out.reserve(static_cast<size_t>(in->size()));
+  for (rpc::MetricMetadataProto& mp : *in) {
+    out.push_back(MetricMetadata{std::move(*mp.mutable_metric_family_name()), mp.type(),
+                                 std::move(*mp.mutable_help()), std::move(*mp.mutable_unit())});
+  }
   return out;
 }
 
@@ -381,6 +402,112 @@ absl::StatusOr<TsdbStatusResult> DecodeTsdbStatusResult(std::string_view bytes) 
   r.label_value_count_by_label_name = DecodeStatEntries(pb.mutable_label_value_count_by_label_name());
   r.memory_in_bytes_by_label_name = DecodeStatEntries(pb.mutable_memory_in_bytes_by_label_name());
   return r;
+std::string EncodeWriteMetadataRequest(TenantId tenant, const std::vector<MetricMetadata>& metadata) {
+  rpc::WriteMetadataRequest pb;
+  pb.set_account_id(tenant.account_id);
+  pb.set_project_id(tenant.project_id);
+  EncodeMetadataList(metadata, pb.mutable_metadata());
+  return pb.SerializeAsString();
+}
+
+absl::StatusOr<WriteMetadataRequest> DecodeWriteMetadataRequest(std::string_view bytes) {
+  rpc::WriteMetadataRequest pb;
+  if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError("cannot parse write_metadata request");
+  }
+  return WriteMetadataRequest{TenantId{pb.account_id(), pb.project_id()}, DecodeMetadataList(pb.mutable_metadata())};
+}
+
+std::string EncodeMetadataRequest(const MetadataRequest& request) {
+  rpc::MetadataRequest pb;
+  pb.set_account_id(request.tenant.account_id);
+  pb.set_project_id(request.tenant.project_id);
+  pb.set_metric(request.metric);
+  pb.set_limit(request.limit);
+  return pb.SerializeAsString();
+}
+
+absl::StatusOr<MetadataRequest> DecodeMetadataRequest(std::string_view bytes) {
+  rpc::MetadataRequest pb;
+  if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError("cannot parse metadata request");
+  }
+  return MetadataRequest{TenantId{pb.account_id(), pb.project_id()}, std::move(*pb.mutable_metric()), pb.limit()};
+}
+
+std::string EncodeMetadataResult(const MetadataResult& result) {
+  rpc::MetadataResponse pb;
+  EncodeMetadataList(result.metadata, pb.mutable_metadata());
+  return pb.SerializeAsString();
+}
+
+absl::StatusOr<MetadataResult> DecodeMetadataResult(std::string_view bytes) {
+  rpc::MetadataResponse pb;
+  if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError("cannot parse metadata response");
+  }
+  return MetadataResult{DecodeMetadataList(pb.mutable_metadata())};
+}
+
+std::string EncodeExemplarsRequest(const ExemplarsRequest& request) {
+  rpc::ExemplarsRequest pb;
+  pb.set_account_id(request.tenant.account_id);
+  pb.set_project_id(request.tenant.project_id);
+  for (const std::vector<Matcher>& selector : request.selectors) {
+    EncodeMatchers(selector, pb.add_selectors()->mutable_matchers());
+  }
+  pb.set_min_time_ms(request.min_time_ms);
+  pb.set_max_time_ms(request.max_time_ms);
+  return pb.SerializeAsString();
+}
+
+absl::StatusOr<ExemplarsRequest> DecodeExemplarsRequest(std::string_view bytes) {
+  rpc::ExemplarsRequest pb;
+  if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError("cannot parse query_exemplars request");
+  }
+  ExemplarsRequest request;
+  request.tenant = TenantId{pb.account_id(), pb.project_id()};
+  request.min_time_ms = pb.min_time_ms();
+  request.max_time_ms = pb.max_time_ms();
+  for (rpc::SelectorProto& sp : *pb.mutable_selectors()) {
+    absl::Status st = DecodeMatchers(sp.mutable_matchers(), &request.selectors.emplace_back());
+    if (!st.ok()) return st;
+  }
+  return request;
+}
+
+std::string EncodeExemplarsResult(const ExemplarsResult& result) {
+  rpc::ExemplarsResponse pb;
+  for (const SeriesExemplars& s : result.series) {
+    rpc::SeriesExemplarsProto* sp = pb.add_series();
+    EncodeLabelPairs(s.series, sp->mutable_series_labels());
+    for (const Exemplar& e : s.exemplars) {
+      rpc::ExemplarProto* ep = sp->add_exemplars();
+      EncodeLabelPairs(e.labels, ep->mutable_labels());
+      ep->set_value_bits(std::bit_cast<uint64_t>(e.value));
+      ep->set_timestamp_ms(e.timestamp_ms);
+    }
+  }
+  return pb.SerializeAsString();
+}
+
+absl::StatusOr<ExemplarsResult> DecodeExemplarsResult(std::string_view bytes) {
+  rpc::ExemplarsResponse pb;
+  if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError("cannot parse query_exemplars response");
+  }
+  ExemplarsResult result;
+  result.series.reserve(static_cast<size_t>(pb.series_size()));
+  for (rpc::SeriesExemplarsProto& sp : *pb.mutable_series()) {
+    SeriesExemplars& s = result.series.emplace_back();
+    s.series = DecodeLabelPairs(sp.mutable_series_labels());
+    for (rpc::ExemplarProto& ep : *sp.mutable_exemplars()) {
+      s.exemplars.push_back(
+          Exemplar{DecodeLabelPairs(ep.mutable_labels()), std::bit_cast<double>(ep.value_bits()), ep.timestamp_ms()});
+    }
+  }
+  return result;
 }
 
 }  // namespace strata

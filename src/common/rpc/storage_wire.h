@@ -75,4 +75,26 @@ std::string EncodeTsdbStatusResult(const TsdbStatusResult& result);
 // DataLoss for a message that does not parse.
 absl::StatusOr<TsdbStatusResult> DecodeTsdbStatusResult(std::string_view bytes);
 
+// WriteMetadata (method kRpcMethodStorageWriteMetadata).
+struct WriteMetadataRequest {
+  TenantId tenant;
+  std::vector<MetricMetadata> metadata;
+};
+std::string EncodeWriteMetadataRequest(TenantId tenant, const std::vector<MetricMetadata>& metadata);
+// InvalidArgument for a message that does not parse.
+absl::StatusOr<WriteMetadataRequest> DecodeWriteMetadataRequest(std::string_view bytes);
+
+std::string EncodeMetadataRequest(const MetadataRequest& request);
+absl::StatusOr<MetadataRequest> DecodeMetadataRequest(std::string_view bytes);
+std::string EncodeMetadataResult(const MetadataResult& result);
+// DataLoss for a message that does not parse.
+absl::StatusOr<MetadataResult> DecodeMetadataResult(std::string_view bytes);
+
+// Recompiles the matchers; InvalidArgument for a bad matcher or message.
+std::string EncodeExemplarsRequest(const ExemplarsRequest& request);
+absl::StatusOr<ExemplarsRequest> DecodeExemplarsRequest(std::string_view bytes);
+std::string EncodeExemplarsResult(const ExemplarsResult& result);
+// DataLoss for a message that does not parse.
+absl::StatusOr<ExemplarsResult> DecodeExemplarsResult(std::string_view bytes);
+
 }  // namespace strata

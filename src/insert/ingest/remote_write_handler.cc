@@ -26,14 +26,14 @@ std::string_view FindHeader(const HttpRequest& request, std::string_view lowerca
   return {};
 }
 
-HttpResponse Reply(int status, std::string body, size_t samples_written) {
+HttpResponse Reply(int status, std::string body, size_t samples_written, size_t exemplars_written = 0) {
   HttpResponse r;
   r.status = status;
   r.body = std::move(body);
   if (!r.body.empty() && r.body.back() != '\n') r.body.push_back('\n');
   r.headers.emplace_back(std::string(kSamplesWritten), std::to_string(samples_written));
   r.headers.emplace_back(std::string(kHistogramsWritten), "0");
-  r.headers.emplace_back(std::string(kExemplarsWritten), "0");
+  r.headers.emplace_back(std::string(kExemplarsWritten), std::to_string(exemplars_written));
   return r;
 }
 
@@ -103,7 +103,7 @@ void RemoteWriteHandler::HandleWrite(TenantId tenant, HttpRequest&& request, Htt
   size_t histograms = 0;
   while (reader->Next(&series)) {
     histograms += series.histogram_count;
-    collector.Add(&series.labels, series.samples, 0);
+    collector.Add(&series.labels, series.samples, 0, series.exemplars, series.exemplar_labels);
   }
   // A malformed request is rejected whole: nothing has been sent yet.
   if (!reader->status().ok()) return fail(400, std::string(ToStd(reader->status().message())));
@@ -114,8 +114,29 @@ void RemoteWriteHandler::HandleWrite(TenantId tenant, HttpRequest&& request, Htt
     problems.append(fmt::format("{} native histogram samples were not stored: native histograms are not supported",
                                 histograms));
   }
+  const size_t exemplars = collector.batch().exemplar_count();
+  // Metadata (Prometheus sends it in requests of its own) is owned here:
+  // the decoder's views die with this thread's next request.
+  std::vector<MetricMetadata> metadata;
+  metadata.reserve(reader->metadata().size());
+  for (const MetricMetadataView& m : reader->metadata()) {
+    metadata.push_back(
+        MetricMetadata{std::string(m.metric_family_name), m.type, std::string(m.help), std::string(m.unit)});
+  }
+  // Samples first, then metadata; the reply waits for both.
+  FollowUpWrite write_metadata;
+  if (!metadata.empty()) {
+    write_metadata = [this, tenant, metadata = std::move(metadata)](Router::DoneCallback then) mutable {
+      router_->WriteMetadata(tenant, std::move(metadata), std::move(then));
+    };
+  }
+  // Exemplars are written with their series' samples: counted when those are.
+  auto reply = [exemplars](int status, std::string body, size_t samples_written) {
+    const bool stored = status == 204 || (status == 400 && samples_written > 0);
+    return Reply(status, std::move(body), samples_written, stored ? exemplars : 0);
+  };
   WriteAndReply(*router_, std::move(collector.batch()), std::move(problems), metrics_, options_.retry_after_seconds,
-                Reply, std::move(respond));
+                std::move(reply), std::move(respond), std::move(write_metadata));
 }
 
 }  // namespace strata::insert

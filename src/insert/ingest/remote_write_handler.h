@@ -22,7 +22,9 @@
 //   405  not POST;  404  unknown /insert/ path;  415  remote_write 2.0
 //   429  the in-flight byte cap is reached (with Retry-After)
 //   503  too few storage nodes could take the data; the sender retries
-// Exemplars are accepted and not stored (Exemplars-Written: 0).
+// Exemplars go with their series to its replicas (Exemplars-Written: the
+// count stored); metric metadata goes to every storage node
+// (Router::WriteMetadata) after the samples.
 #pragma once
 
 #include <cstdint>

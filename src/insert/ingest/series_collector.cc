@@ -18,9 +18,11 @@ void SeriesCollector::Reject(size_t line, std::string message) {
   }
 }
 
-void SeriesCollector::Add(std::vector<LabelView>* labels, std::span<const Sample> samples, size_t line) {
+void SeriesCollector::Add(std::vector<LabelView>* labels, std::span<const Sample> samples, size_t line,
+                          std::span<const ExemplarView> exemplars, std::span<const LabelView> exemplar_labels) {
   ++total_;
-  if (samples.empty()) return;  // nothing to store (e.g. a histogram-only remote_write series)
+  // Nothing to store (e.g. a histogram-only remote_write series).
+  if (samples.empty() && exemplars.empty()) return;
   for (const Label& extra : extra_labels_) {
     bool replaced = false;
     for (LabelView& l : *labels) {
@@ -37,7 +39,7 @@ void SeriesCollector::Add(std::vector<LabelView>* labels, std::span<const Sample
     Reject(line, std::string(ToStd(valid.message())));
     return;
   }
-  batch_.AddSeries(*labels, samples);
+  batch_.AddSeries(*labels, samples, exemplars, exemplar_labels);
 }
 
 void SeriesCollector::OnError(formats::ParseError error) {
@@ -57,10 +59,10 @@ std::string SeriesCollector::Problems(std::string_view unit) const {
 }
 
 void WriteAndReply(Router& router, SeriesBatch batch, std::string problems, IngestMetrics& metrics,
-                   int retry_after_seconds, ReplyBuilder build, HttpResponder respond) {
+                   int retry_after_seconds, ReplyBuilder build, HttpResponder respond, FollowUpWrite then) {
   size_t samples = batch.sample_count();
-  router.Write(std::move(batch), [&metrics, samples, retry_after_seconds, problems = std::move(problems),
-                                  build = std::move(build), respond = std::move(respond)](absl::Status status) mutable {
+  auto answer = [&metrics, samples, retry_after_seconds, problems = std::move(problems), build = std::move(build),
+                 respond = std::move(respond)](absl::Status status) mutable {
     HttpResponse r;
     if (status.ok()) {
       metrics.AddSamples(samples);
@@ -71,6 +73,10 @@ void WriteAndReply(Router& router, SeriesBatch batch, std::string problems, Inge
     }
     metrics.CountRequest(r.status);
     respond(std::move(r));
+  };
+  router.Write(std::move(batch), [answer = std::move(answer), then = std::move(then)](absl::Status status) mutable {
+    if (!status.ok() || then == nullptr) return answer(std::move(status));
+    then(std::move(answer));
   });
 }
 

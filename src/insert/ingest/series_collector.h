@@ -31,7 +31,9 @@ class SeriesCollector : public formats::ImportSink {
   SeriesCollector(TenantId tenant, std::span<const Label> extra_labels, IngestMetrics* metrics);
 
   // Validates and adds one series; `line` 0 when the format has no lines.
-  void Add(std::vector<LabelView>* labels, std::span<const Sample> samples, size_t line);
+  // A series with neither samples nor exemplars is counted and skipped.
+  void Add(std::vector<LabelView>* labels, std::span<const Sample> samples, size_t line,
+           std::span<const ExemplarView> exemplars = {}, std::span<const LabelView> exemplar_labels = {});
 
   void OnSeries(formats::ParsedSeries& series) override { Add(&series.labels, series.samples, series.line); }
   void OnError(formats::ParseError error) override;
@@ -60,11 +62,17 @@ class SeriesCollector : public formats::ImportSink {
 // ("" for 204), and the samples stored.
 using ReplyBuilder = absl::AnyInvocable<HttpResponse(int status, std::string body, size_t samples_written)>;
 
+// A write that must also succeed before the request is answered (metadata
+// after remote_write's samples); it calls its callback exactly once.
+using FollowUpWrite = absl::AnyInvocable<void(Router::DoneCallback then)>;
+
 // Sends `batch` through `router`; answers 204 when all of it is stored and
 // `problems` is empty, 400 with `problems` when some input was rejected (the
 // valid part IS stored), and the Router's failure otherwise (429 with
-// Retry-After, 503, 400, 500). Counts the request and the samples.
+// Retry-After, 503, 400, 500). With `then` set it runs after the batch is
+// stored, and its failure is the request's. Counts the request and the
+// samples.
 void WriteAndReply(Router& router, SeriesBatch batch, std::string problems, IngestMetrics& metrics,
-                   int retry_after_seconds, ReplyBuilder build, HttpResponder respond);
+                   int retry_after_seconds, ReplyBuilder build, HttpResponder respond, FollowUpWrite then = nullptr);
 
 }  // namespace strata::insert

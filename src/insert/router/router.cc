@@ -13,16 +13,19 @@
 
 namespace strata::insert {
 
-SeriesBatch::SeriesBatch(TenantId tenant) : tenant_(tenant), encoded_(tenant) {}
+SeriesBatch::SeriesBatch(TenantId tenant) : tenant_(tenant), encoded_(tenant, /*with_exemplars=*/true) {}
 
-void SeriesBatch::AddSeries(std::span<const LabelView> sorted_labels, std::span<const Sample> samples) {
+void SeriesBatch::AddSeries(std::span<const LabelView> sorted_labels, std::span<const Sample> samples,
+                            std::span<const ExemplarView> exemplars, std::span<const LabelView> exemplar_labels) {
   size_t offset = encoded_.bytes();
-  encoded_.AddSeries(sorted_labels, samples);
+  size_t exemplar_size = encoded_.AddSeries(sorted_labels, samples, exemplars, exemplar_labels);
   size_t end = encoded_.bytes();
   STRATA_CHECK(end <= UINT32_MAX && "a single insert request encoded to more than 4 GiB");
   series_.push_back(SeriesRef{SeriesHash(tenant_, sorted_labels), static_cast<uint32_t>(offset),
-                              static_cast<uint32_t>(end - offset), static_cast<uint32_t>(samples.size())});
+                              static_cast<uint32_t>(end - offset - exemplar_size),
+                              static_cast<uint32_t>(exemplar_size), static_cast<uint32_t>(samples.size())});
   sample_count_ += samples.size();
+  exemplar_count_ += exemplars.size();
 }
 
 // The state of one Write, shared by the callbacks of its batches.
@@ -30,6 +33,7 @@ struct Router::Request {
   TenantId tenant;
   std::string encoded;  // a whole WriteBatch; series are slices of it
   std::vector<SeriesBatch::SeriesRef> series;
+  bool with_exemplars = false;  // send 0x58 batches (write_batch.h)
   RequestContext ctx;
   int64_t reserved_bytes = 0;
   size_t replication = 1;
@@ -45,7 +49,10 @@ struct Router::Request {
   size_t pending = 0;  // batches sent, not yet answered
   absl::Status status;   // the first fatal error
 
-  std::string_view RawSeries(uint32_t s) const { return std::string_view(encoded).substr(series[s].offset, series[s].size); }
+  std::string_view RawSeries(uint32_t s) const {
+    const SeriesBatch::SeriesRef& r = series[s];
+    return std::string_view(encoded).substr(r.offset, r.size + (with_exemplars ? r.exemplar_size : 0));
+  }
 };
 
 Router::Router(std::vector<StorageApi*> nodes, RouterOptions options, prometheus::Registry* registry)
@@ -111,6 +118,7 @@ void Router::Write(SeriesBatch batch, DoneCallback done) {
   req->tenant = batch.tenant();
   req->encoded = batch.encoded_.Finish();
   req->series = std::move(batch.series_);
+  req->with_exemplars = batch.exemplar_count_ > 0;
   req->ctx = RequestContext::WithTimeout(options_.write_timeout);
   req->reserved_bytes = cost;
   req->replication = r;
@@ -152,7 +160,7 @@ void Router::Write(SeriesBatch batch, DoneCallback done) {
 }
 
 void Router::Send(const std::shared_ptr<Request>& request, uint32_t node, std::vector<uint32_t> series) {
-  WriteBatchBuilder builder(request->tenant);
+  WriteBatchBuilder builder(request->tenant, request->with_exemplars);
   for (uint32_t s : series) builder.AddRawSeries(request->RawSeries(s), request->series[s].samples);
   auto batch = std::make_shared<const std::string>(builder.Finish());
   nodes_[node]->Write(request->ctx, std::move(batch),
@@ -225,6 +233,53 @@ void Router::Finish(Request& request) {
   // After the callback, so that Drain also waits for the callbacks.
   std::lock_guard lock(drain_mu_);
   if (--pending_requests_ == 0) drained_.notify_all();
+}
+
+void Router::WriteMetadata(TenantId tenant, std::vector<MetricMetadata> metadata, DoneCallback done) {
+  struct State {
+    std::mutex mu;
+    size_t pending = 0;
+    size_t stored = 0;
+    absl::Status last_error;
+    DoneCallback done;
+  };
+  auto state = std::make_shared<State>();
+  state->done = std::move(done);
+  std::vector<StorageApi*> targets;
+  for (StorageApi* node : nodes_) {
+    if (node->IsHealthy()) targets.push_back(node);
+  }
+  const size_t needed = options_.replication_factor;
+  if (targets.size() < needed) {
+    state->done(absl::UnavailableError(fmt::format(
+        "cannot write metric metadata: only {} of {} storage nodes are healthy, and replication factor {} needs {}",
+        targets.size(), nodes_.size(), needed, needed)));
+    return;
+  }
+  state->pending = targets.size();
+  RequestContext ctx = RequestContext::WithTimeout(options_.write_timeout);
+  for (StorageApi* node : targets) {
+    node->WriteMetadata(ctx, tenant, metadata, [state, needed, name = node->Name()](absl::Status status) {
+      DoneCallback done;
+      absl::Status result;
+      {
+        std::lock_guard lock(state->mu);
+        if (status.ok()) {
+          ++state->stored;
+        } else {
+          state->last_error = Annotate(status, fmt::format("storage node {}", name));
+        }
+        if (--state->pending > 0) return;
+        done = std::move(state->done);
+        if (state->stored < needed) {
+          result = absl::UnavailableError(fmt::format(
+              "cannot write metric metadata: {} storage nodes stored it, replication factor {} needs {}; last error: {}",
+              state->stored, needed, needed, ToStd(state->last_error.message())));
+        }
+      }
+      done(std::move(result));
+    });
+  }
 }
 
 void Router::Drain() {

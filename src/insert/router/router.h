@@ -74,12 +74,15 @@ class SeriesBatch {
   explicit SeriesBatch(TenantId tenant);
 
   // REQUIRES: `sorted_labels` validated and sorted (ValidateAndSortLabels);
-  // `samples` non-empty.
-  void AddSeries(std::span<const LabelView> sorted_labels, std::span<const Sample> samples);
+  // `samples` or `exemplars` non-empty. Exemplars go to the same nodes as
+  // the series' samples (see WriteBatchBuilder::AddSeries for the labels).
+  void AddSeries(std::span<const LabelView> sorted_labels, std::span<const Sample> samples,
+                 std::span<const ExemplarView> exemplars = {}, std::span<const LabelView> exemplar_labels = {});
 
   TenantId tenant() const { return tenant_; }
   size_t series_count() const { return series_.size(); }
   size_t sample_count() const { return sample_count_; }
+  size_t exemplar_count() const { return exemplar_count_; }
   size_t bytes() const { return encoded_.bytes(); }
   bool empty() const { return series_.empty(); }
 
@@ -88,14 +91,19 @@ class SeriesBatch {
   struct SeriesRef {
     uint64_t hash;
     uint32_t offset;  // into the encoded batch
-    uint32_t size;
+    uint32_t size;    // without the exemplar section
+    uint32_t exemplar_size;  // of the exemplar section (1 when it is empty)
     uint32_t samples;
   };
 
   TenantId tenant_;
+  // Always encoded with exemplar sections; the Router strips the (then
+  // one-byte, empty) sections when the request has no exemplar at all, so
+  // that samples-only traffic stays in the 0x57 form (write_batch.h).
   WriteBatchBuilder encoded_;
   std::vector<SeriesRef> series_;
   size_t sample_count_ = 0;
+  size_t exemplar_count_ = 0;
 };
 
 // Thread-safe: Write may be called concurrently from any thread.
@@ -119,6 +127,15 @@ class Router {
   // StorageApi that completes inline) or later on a storage callback thread.
   // The Router must outlive every pending Write.
   void Write(SeriesBatch batch, DoneCallback done);
+
+  // Sends metric metadata to EVERY healthy storage node (StorageApi::
+  // WriteMetadata): it is per metric family, small and rare (Prometheus
+  // re-sends each family once a minute), so full replication costs little
+  // and any node can answer /api/v1/metadata alone; placing it by
+  // hash(tenant, name) would buy nothing but a routing step. OK once at
+  // least replication_factor nodes stored it (the durability of a series),
+  // else Unavailable naming the last failure. `done` as in Write.
+  void WriteMetadata(TenantId tenant, std::vector<MetricMetadata> metadata, DoneCallback done);
 
   // Blocks until every Write has called its DoneCallback (shutdown: stop
   // accepting requests first, then drain, then destroy).

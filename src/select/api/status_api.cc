@@ -14,7 +14,10 @@
 #include "common/base/version.h"
 #include "common/encoding/json_string.h"
 #include "common/net/http_fetch.h"
+#include "common/model/metric_type.h"
+#include "select/api/json_writer.h"
 #include "select/api/params.h"
+#include "select/fanout/fanout_exemplars.h"
 
 // Set by select/CMakeLists.txt from `git rev-parse HEAD` at configure time.
 #ifndef STRATA_GIT_REVISION
@@ -70,29 +73,38 @@ int64_t ThreadCount() {
   return 0;
 }
 
-bool HasSelector(const promql::Expr& e) {
-  return std::visit(
-      [](const auto& n) -> bool {
+// Appends the matchers of every vector and matrix selector of `e`.
+void CollectSelectors(const promql::Expr& e, std::vector<std::vector<Matcher>>* out) {
+  std::visit(
+      [out](const auto& n) {
         using T = std::decay_t<decltype(n)>;
-        if constexpr (std::is_same_v<T, promql::VectorSelector> || std::is_same_v<T, promql::MatrixSelector>) {
-          return true;
+        if constexpr (std::is_same_v<T, promql::VectorSelector>) {
+          out->push_back(n.matchers);
+        } else if constexpr (std::is_same_v<T, promql::MatrixSelector>) {
+          out->push_back(n.selector.matchers);
         } else if constexpr (std::is_same_v<T, promql::SubqueryExpr> || std::is_same_v<T, promql::ParenExpr> ||
                              std::is_same_v<T, promql::UnaryExpr>) {
-          return HasSelector(*n.expr);
+          CollectSelectors(*n.expr, out);
         } else if constexpr (std::is_same_v<T, promql::BinaryExpr>) {
-          return HasSelector(*n.lhs) || HasSelector(*n.rhs);
+          CollectSelectors(*n.lhs, out);
+          CollectSelectors(*n.rhs, out);
         } else if constexpr (std::is_same_v<T, promql::AggregateExpr>) {
-          return HasSelector(*n.expr) || (n.param != nullptr && HasSelector(*n.param));
+          CollectSelectors(*n.expr, out);
+          if (n.param != nullptr) CollectSelectors(*n.param, out);
         } else if constexpr (std::is_same_v<T, promql::Call>) {
-          for (const auto& a : n.args) {
-            if (HasSelector(*a)) return true;
-          }
-          return false;
-        } else {
-          return false;
+          for (const auto& a : n.args) CollectSelectors(*a, out);
         }
       },
       e.node);
+}
+
+// Grafana's exemplar probe sends start/end in milliseconds, which Prometheus
+// would read as seconds tens of thousands of years away. Times beyond the
+// year 5000 in seconds (> 1e11 s) are taken as milliseconds.
+int64_t SecondsOrMillis(int64_t ms) {
+  constexpr int64_t kMillisThreshold = int64_t{100'000'000'000} * 1000;
+  if (ms > kMillisThreshold || ms < -kMillisThreshold) return ms / 1000;
+  return ms;
 }
 
 // Prometheus's parseTimeParam: empty means the default, else parseTime with
@@ -250,38 +262,116 @@ ApiOutcome StatusApi::Alerts(const HttpRequest& request) const {
   return Success("{\"alerts\":[]}");
 }
 
-ApiOutcome StatusApi::Metadata(const HttpRequest& request) const {
+ApiOutcome StatusApi::Metadata(const HttpRequest& request, TenantId tenant) const {
   auto form = FormParams::Parse(request);
   if (!form.ok()) return BadData(std::string(ToStd(form.status().message())));
-  int64_t n = 0;
-  if (std::string_view s = form->Get("limit"); !s.empty() && !GoAtoi(s, &n)) return BadData("limit must be a number");
-  if (std::string_view s = form->Get("limit_per_metric"); !s.empty() && !GoAtoi(s, &n)) {
+  int64_t limit = -1, per_metric = -1;
+  if (std::string_view s = form->Get("limit"); !s.empty() && !GoAtoi(s, &limit)) return BadData("limit must be a number");
+  if (std::string_view s = form->Get("limit_per_metric"); !s.empty() && !GoAtoi(s, &per_metric)) {
     return BadData("limit_per_metric must be a number");
   }
-  // `metric` filters the (still empty) metadata.
-  return Success("{}");
+  MetadataRequest req;
+  req.tenant = tenant;
+  req.metric = std::string(form->Get("metric"));
+  // Every node may hold other families, so each is asked for `limit`; the
+  // merge cuts again.
+  if (limit > 0) req.limit = static_cast<uint64_t>(limit);
+  auto answer =
+      MetadataOnAllNodes(options_.storage_nodes, req, std::chrono::steady_clock::now() + options_.timeout);
+  if (!answer.ok()) return ErrorOutcome(answer.status());
+  // A Go map[string][]metadata: keys sorted, as `families` is.
+  std::string data = "{";
+  int64_t families = 0;
+  for (const auto& [name, entries] : answer->result.families) {
+    if (limit > 0 && families == limit) break;
+    ++families;
+    if (data.size() > 1) data.push_back(',');
+    AppendJsonString(name, &data);
+    data.append(":[");
+    int64_t n = 0;
+    for (const MetricMetadata& m : entries) {
+      if (per_metric > 0 && n == per_metric) break;
+      if (n++ > 0) data.push_back(',');
+      data.append("{\"type\":");
+      AppendJsonString(MetricTypeName(m.type), &data);
+      data.append(",\"help\":");
+      AppendJsonString(m.help, &data);
+      data.append(",\"unit\":");
+      AppendJsonString(m.unit, &data);
+      data.push_back('}');
+    }
+    data.push_back(']');
+  }
+  data.push_back('}');
+  return Success(data);
 }
 
-ApiOutcome StatusApi::QueryExemplars(const HttpRequest& request) const {
+namespace {
+
+void AppendLabelsObject(const Labels& labels, std::string* out) {
+  out->push_back('{');
+  bool first = true;
+  for (const Label& l : labels) {
+    if (!first) out->push_back(',');
+    first = false;
+    AppendJsonString(l.name, out);
+    out->push_back(':');
+    AppendJsonString(l.value, out);
+  }
+  out->push_back('}');
+}
+
+}  // namespace
+
+ApiOutcome StatusApi::QueryExemplars(const HttpRequest& request, TenantId tenant) const {
   auto form = FormParams::Parse(request);
   if (!form.ok()) return BadData(std::string(ToStd(form.status().message())));
-  // Prometheus's defaults are its MinTime and MaxTime; only the order of
-  // start and end matters here.
+  // Prometheus's defaults are its MinTime and MaxTime.
   auto start = TimeParam(*form, "start", std::numeric_limits<int64_t>::min());
   if (!start.ok()) return ErrorOutcome(start.status());
   auto end = TimeParam(*form, "end", std::numeric_limits<int64_t>::max());
   if (!end.ok()) return ErrorOutcome(end.status());
+  if (!form->Get("start").empty()) *start = SecondsOrMillis(*start);
+  if (!form->Get("end").empty()) *end = SecondsOrMillis(*end);
   if (*end < *start) return BadData("end timestamp must not be before start timestamp");
   auto expr = promql::ParseExpr(form->Get("query"), options_.parse_options);
   if (!expr.ok()) return BadData(std::string(ToStd(expr.status().message())));
+  ExemplarsRequest req;
+  req.tenant = tenant;
+  req.min_time_ms = *start;
+  req.max_time_ms = *end;
+  CollectSelectors(**expr, &req.selectors);
   // Prometheus answers a query without selectors with no data at all.
-  if (!HasSelector(**expr)) {
+  if (req.selectors.empty()) {
     HttpResponse no_content;
     no_content.status = 204;
     no_content.content_type.clear();
     return ApiOutcome{std::move(no_content), "success"};
   }
-  return Success("[]");
+  auto answer =
+      ExemplarsOnAllNodes(options_.storage_nodes, req, std::chrono::steady_clock::now() + options_.timeout);
+  if (!answer.ok()) return ErrorOutcome(answer.status());
+  std::string data = "[";
+  for (const SeriesExemplars& s : answer->result.series) {
+    if (data.size() > 1) data.push_back(',');
+    data.append("{\"seriesLabels\":");
+    AppendLabelsObject(s.series, &data);
+    data.append(",\"exemplars\":[");
+    for (size_t i = 0; i < s.exemplars.size(); ++i) {
+      const Exemplar& e = s.exemplars[i];
+      if (i > 0) data.push_back(',');
+      data.append("{\"labels\":");
+      AppendLabelsObject(e.labels, &data);
+      data.append(",\"value\":\"");
+      AppendPromFloat(e.value, &data);
+      data.append("\",\"timestamp\":");
+      AppendPromTimestamp(e.timestamp_ms, &data);
+      data.push_back('}');
+    }
+    data.append("]}");
+  }
+  data.push_back(']');
+  return Success(data);
 }
 
 }  // namespace strata::select

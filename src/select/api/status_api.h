@@ -14,9 +14,16 @@
 //                       when a vmalert URL is set (VictoriaMetrics'
 //                       -vmalert.proxyURL), else empty ({"groups":[]},
 //                       {"alerts":[]}): there is no rule evaluator here
-//   metadata            {} until metric metadata is stored
-//   query_exemplars     [] (204 without selectors), after Prometheus's
-//                       start/end/query validation
+//   metadata            the tenant's metric metadata from every storage
+//                       node (fanout/fanout_exemplars.h): {"<metric>":
+//                       [{"type","help","unit"}...]}, with `metric`,
+//                       `limit` (families) and `limit_per_metric`
+//   query_exemplars     the exemplars of the series that the selectors of
+//                       `query` select, in Prometheus's shape
+//                       [{"seriesLabels":{..},"exemplars":[{"labels":{..},
+//                       "value":"1","timestamp":1.5}]}] (204 without
+//                       selectors); start/end in seconds, or milliseconds as
+//                       Grafana's exemplar probe sends them
 // Errors are Prometheus's (400 bad_data with its messages).
 #pragma once
 
@@ -25,8 +32,11 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
+#include "common/model/tenant.h"
 #include "common/net/http.h"
+#include "common/rpc/storage_api.h"
 #include "select/api/query_api.h"
 #include "select/promql/parser.h"
 
@@ -39,6 +49,10 @@ struct StatusApiOptions {
   std::chrono::system_clock::time_point start_time = std::chrono::system_clock::now();
   // runtimeinfo storageRetention; a select node holds no data, so "".
   std::string storage_retention;
+  // The storage nodes that metadata and query_exemplars ask, and the
+  // deadline of their calls (-query.timeout).
+  std::vector<StorageApi*> storage_nodes;
+  std::chrono::milliseconds timeout{std::chrono::minutes(2)};
   // Parser options for query_exemplars' query (experimental functions).
   promql::ParseOptions parse_options;
   // vmalert's base URL (http://host:port) for rules and alerts; "" answers
@@ -62,9 +76,9 @@ class StatusApi {
   // answer comes back as it is (503 unavailable when it cannot be reached).
   ApiOutcome Rules(const HttpRequest& request) const;
   ApiOutcome Alerts(const HttpRequest& request) const;
-  // `limit` and `limit_per_metric` must be integers; `metric` is accepted.
-  ApiOutcome Metadata(const HttpRequest& request) const;
-  ApiOutcome QueryExemplars(const HttpRequest& request) const;
+  // `limit` and `limit_per_metric` must be integers (<= 0: no limit).
+  ApiOutcome Metadata(const HttpRequest& request, TenantId tenant) const;
+  ApiOutcome QueryExemplars(const HttpRequest& request, TenantId tenant) const;
 
  private:
   ApiOutcome ProxyToVmalert(std::string_view path, const HttpRequest& request) const;

@@ -47,8 +47,10 @@ promql::ParseOptions ParseOptionsOf(const SelectServiceOptions& o) {
   return p;
 }
 
-StatusApiOptions MakeStatusApiOptions(const SelectServiceOptions& o) {
+StatusApiOptions MakeStatusApiOptions(const SelectServiceOptions& o, const std::vector<StorageApi*>& nodes) {
   StatusApiOptions s;
+  s.storage_nodes = nodes;
+  s.timeout = o.query_timeout;
   s.flags = o.flags;
   s.parse_options = ParseOptionsOf(o);
   s.vmalert_proxy_url = o.vmalert_proxy_url;
@@ -117,6 +119,7 @@ SelectService::SelectService(SelectServiceOptions options, std::vector<StorageAp
           [] { return NowUnixMillis(); }, ExportApiOptions{options_.lookback, options_.query_timeout}),
       tsdb_status_api_(storage_nodes_, options_.replication_factor, options_.query_timeout),
       status_api_(MakeStatusApiOptions(options_)),
+      status_api_(MakeStatusApiOptions(options_, storage_nodes_)),
       limiter_(options_.max_concurrent_queries, options_.max_queue_duration) {
   if (registry != nullptr) metrics_ = std::make_unique<Metrics>(*registry);
 }
@@ -198,15 +201,16 @@ HttpResponse SelectService::HandleDeleteSeries(const HttpRequest& request) {
   return std::move(outcome.response);
 }
 
-std::optional<ApiOutcome> SelectService::HandleInfo(std::string_view endpoint, const HttpRequest& request) const {
+std::optional<ApiOutcome> SelectService::HandleInfo(std::string_view endpoint, const HttpRequest& request,
+                                                    TenantId tenant) const {
   if (endpoint == "status/buildinfo") return status_api_.BuildInfo();
   if (endpoint == "status/runtimeinfo") return status_api_.RuntimeInfo();
   if (endpoint == "status/flags") return status_api_.Flags();
   if (endpoint == "status/config") return status_api_.Config();
   if (endpoint == "rules") return status_api_.Rules(request);
   if (endpoint == "alerts") return status_api_.Alerts(request);
-  if (endpoint == "metadata") return status_api_.Metadata(request);
-  if (endpoint == "query_exemplars") return status_api_.QueryExemplars(request);
+  if (endpoint == "metadata") return status_api_.Metadata(request, tenant);
+  if (endpoint == "query_exemplars") return status_api_.QueryExemplars(request, tenant);
   if (endpoint == "format_query") return FormatQuery(request, ParseOptionsOf(options_));
   if (endpoint == "parse_query") return ParseQuery(request, ParseOptionsOf(options_));
   return std::nullopt;
@@ -242,7 +246,7 @@ HttpResponse SelectService::Handle(const HttpRequest& request) {
     return ErrorOutcome(absl::NotFoundError(fmt::format("unsupported path requested: {}", request.path))).response;
   }
   if (request.method != "GET" && request.method != "POST") return MethodNotAllowed();
-  if (std::optional<ApiOutcome> info = HandleInfo(endpoint, request)) {
+  if (std::optional<ApiOutcome> info = HandleInfo(endpoint, request, tenant)) {
     if (metrics_ != nullptr) {
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       metrics_->Observe(fmt::format("{}{}", kApiPrefix, endpoint), info->result, seconds);

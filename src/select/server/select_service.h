@@ -125,6 +125,7 @@ class SelectService {
                         std::chrono::nanoseconds queue_wait);
   std::unique_ptr<promql::Querier> MakeQuerier(const TenantId& tenant,
                                                std::chrono::steady_clock::time_point deadline) const;
+  std::optional<ApiOutcome> HandleInfo(std::string_view endpoint, const HttpRequest& request, TenantId tenant) const;
 
   SelectServiceOptions options_;
   std::vector<StorageApi*> storage_nodes_;

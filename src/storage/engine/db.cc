@@ -174,9 +174,16 @@ absl::Status Db::Append(std::string_view write_batch, AppendStats* stats) {
   }
   // Decoded once, outside every lock; reused by this thread's next append.
   thread_local HeadBatch batch;
-  thread_local std::string record;
   absl::Status valid = ParseWriteBatch(write_batch, &batch);
   if (!valid.ok()) return valid;
+  // Exemplars bypass the head and the WAL (db_exemplars.cc); a batch of
+  // exemplars alone writes no WAL record.
+  if (!batch.series.empty()) STRATA_RETURN_IF_ERROR(AppendSamples(batch, stats));
+  return StoreExemplars(batch);
+}
+
+absl::Status Db::AppendSamples(HeadBatch& batch, AppendStats* stats) {
+  thread_local std::string record;
   // Held from before the series are resolved until their samples are
   // applied: no flush rotation falls in between, hence at most one eviction
   // pass, which sees the resolved series active and keeps them.

@@ -40,6 +40,7 @@ class Registry;
 namespace strata::storage {
 
 class Head;
+struct HeadBatch;
 class IndexReader;
 class RocksChunkStore;
 class RetentionEnforcer;
@@ -104,6 +105,10 @@ struct DbOptions {
   // UTC days older than this are dropped from RocksDB at Open and after
   // each flush; <= 0 keeps everything. Default 1 month of 31 days, like VM.
   int64_t retention_ms = 31LL * 24 * 3600 * 1000;
+  // Persistent only (-storage.maxExemplarsPerSeries): exemplars kept per
+  // series, the newest; 0 keeps all. Without `persistent` exemplars are
+  // not stored.
+  size_t max_exemplars_per_series = 100;
 };
 
 // A point-in-time copy of the engine's counters (also exported as metrics).
@@ -184,6 +189,13 @@ class Db {
   // selected series' in-memory chunks.
   absl::StatusOr<TsdbStatusResult> TsdbStatus(const TsdbStatusRequest& request) const;
 
+  // Metric metadata and exemplars (storage_api.h). FailedPrecondition
+  // without `persistent`. Exemplars come in write batches (Append); reads
+  // skip exemplars older than the retention period.
+  absl::Status WriteMetadata(TenantId tenant, std::span<const MetricMetadata> metadata);
+  absl::StatusOr<MetadataResult> Metadata(const MetadataRequest& request) const;
+  absl::StatusOr<ExemplarsResult> QueryExemplars(const ExemplarsRequest& request) const;
+
   // delete_series: removes every series of `tenant` that the matchers
   // select (at least one matcher), over all time, and returns how many.
   // Flushes first, so that nothing deleted comes back from the WAL; the
@@ -219,6 +231,11 @@ class Db {
 
  private:
   Db(const DbOptions& options, prometheus::Registry* metrics);
+
+  // The two halves of Append: samples through the head and the WAL, and
+  // exemplars straight to RocksDB (db_exemplars.cc).
+  absl::Status AppendSamples(HeadBatch& batch, AppendStats* stats);
+  absl::Status StoreExemplars(const HeadBatch& batch);
 
   absl::Status FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(flush_mu_);
   absl::Status FlushToStore() ABSL_EXCLUSIVE_LOCKS_REQUIRED(flush_mu_);

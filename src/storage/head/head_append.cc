@@ -34,7 +34,20 @@ absl::Status ParseWriteBatch(std::string_view batch, HeadBatch* out) {
             "series {} of write batch has unsorted or duplicate label names: {}", n, FormatLabelViews(view.labels)));
       }
     }
-    if (view.samples.empty()) return absl::InvalidArgumentError(fmt::format("series {} of write batch has no samples", n));
+    if (view.samples.empty() && view.exemplars.empty()) {
+      return absl::InvalidArgumentError(fmt::format("series {} of write batch has no samples", n));
+    }
+    // Hashed here, outside every lock.
+    const uint64_t hash = SeriesHash(out->tenant, view.labels);
+    for (const ExemplarView& e : view.exemplars) {
+      HeadBatch::Exemplar x{hash, static_cast<uint32_t>(out->exemplar_labels.size()), 0, e.timestamp_ms, e.value};
+      std::span<const LabelView> labels = e.labels_in(view.exemplar_labels);
+      out->exemplar_labels.insert(out->exemplar_labels.end(), labels.begin(), labels.end());
+      x.label_end = static_cast<uint32_t>(out->exemplar_labels.size());
+      out->exemplars.push_back(x);
+    }
+    ++n;
+    if (view.samples.empty()) continue;
     HeadBatch::Series s;
     s.label_begin = static_cast<uint32_t>(out->labels.size());
     out->labels.insert(out->labels.end(), view.labels.begin(), view.labels.end());
@@ -42,10 +55,8 @@ absl::Status ParseWriteBatch(std::string_view batch, HeadBatch* out) {
     s.sample_begin = static_cast<uint32_t>(out->samples.size());
     out->samples.insert(out->samples.end(), view.samples.begin(), view.samples.end());
     s.sample_end = static_cast<uint32_t>(out->samples.size());
-    // Hashed here, outside every lock.
-    s.hash = SeriesHash(out->tenant, view.labels);
+    s.hash = hash;
     out->series.push_back(s);
-    ++n;
   }
   if (!reader->status().ok()) return absl::InvalidArgumentError(std::string(reader->status().message()));
   return absl::OkStatus();

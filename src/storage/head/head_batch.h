@@ -38,10 +38,22 @@ struct HeadBatch {
     bool define = false;
   };
 
+  // An exemplar of a 0x58 batch (write_batch.h). Exemplars bypass the head
+  // and the WAL: the engine writes them straight to RocksDB's exemplars
+  // column family, keyed by the series hash (rocks_store.h PutExemplars).
+  struct Exemplar {
+    uint64_t series_hash = 0;
+    uint32_t label_begin = 0, label_end = 0;  // into `exemplar_labels`
+    int64_t timestamp_ms = 0;
+    double value = 0;
+  };
+
   TenantId tenant;
   std::vector<LabelView> labels;
   std::vector<Sample> samples;
-  std::vector<Series> series;
+  std::vector<Series> series;  // the series with samples
+  std::vector<LabelView> exemplar_labels;
+  std::vector<Exemplar> exemplars;
   // Filled by Head::Resolve: series new to the node (AppendStats).
   uint64_t series_created = 0;
 
@@ -55,13 +67,16 @@ struct HeadBatch {
     labels.clear();
     samples.clear();
     series.clear();
+    exemplar_labels.clear();
+    exemplars.clear();
     series_created = 0;
   }
 };
 
 // Decodes and validates an encoded write batch (common/model/write_batch.h)
 // into `*out` (cleared first): every series has sorted, unique, non-empty
-// label names, non-empty values and at least one sample. InvalidArgument
+// label names, non-empty values and at least one sample or exemplar
+// (only series with samples enter `series`). InvalidArgument
 // naming the problem otherwise (ValidateWriteBatch's messages).
 absl::Status ParseWriteBatch(std::string_view batch, HeadBatch* out);
 

@@ -25,6 +25,7 @@
 #include <fmt/format.h>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -44,13 +45,27 @@ constexpr const char* kCfMeta = "meta";
 // delete_series and retention (docs/format/index.md).
 constexpr const char* kCfSeriesMaxTime = "series_max_time";
 constexpr const char* kCfDeletedSeries = "deleted_series";
+// Exemplars and metric metadata (rocks_exemplars.cc).
+constexpr const char* kCfExemplars = "exemplars";
+constexpr const char* kCfMetricMetadata = "metric_metadata";
 
 constexpr std::string_view kMetaNextSeriesId = "next_series_id";
 constexpr std::string_view kMetaWalCheckpoint = "wal_checkpoint";
 constexpr std::string_view kMetaChunkSeq = "chunk_seq";
 constexpr std::string_view kMetaMaxChunkSpan = "max_chunk_span_ms";
 
-enum Cf : size_t { kSeries = 0, kSeriesLabels, kPostings, kChunks15s, kMeta, kSeriesMaxTime, kDeletedSeries, kNumCfs };
+enum Cf : size_t {
+  kSeries = 0,
+  kSeriesLabels,
+  kPostings,
+  kChunks15s,
+  kMeta,
+  kSeriesMaxTime,
+  kDeletedSeries,
+  kExemplars,
+  kMetricMetadata,
+  kNumCfs
+};
 
 // Key and value encoders (docs/format/index.md has the diagrams).
 void PutBE32(std::string* out, uint32_t v);
@@ -135,6 +150,11 @@ struct RocksStore::Impl {
   absl::Status LoadDeletedSeries();
   // Meta values already persisted, to skip rewriting unchanged ones.
   uint32_t persisted_chunk_seq ABSL_GUARDED_BY(write_mu) = 0;
+  // Exemplars stored per (tenant, series hash), learned lazily from the
+  // column family: PutExemplars trims a series to its cap with one seek
+  // instead of counting its keys on every write (rocks_exemplars.cc).
+  absl::Mutex exemplar_mu;
+  absl::flat_hash_map<std::string, uint32_t> exemplar_counts ABSL_GUARDED_BY(exemplar_mu);
   int64_t persisted_max_span ABSL_GUARDED_BY(write_mu) = 0;
 
   ~Impl() {

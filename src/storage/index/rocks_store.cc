@@ -127,8 +127,8 @@ absl::StatusOr<std::unique_ptr<RocksStore>> RocksStore::Open(const RocksStoreOpt
   dbo.keep_log_file_num = 3;
   dbo.max_log_file_size = 8ull << 20;
 
-  const char* names[kNumCfs] = {kCfSeries, kCfSeriesLabels, kCfPostings,      kCfChunks15s,
-                                kCfMeta,   kCfSeriesMaxTime, kCfDeletedSeries};
+  const char* names[kNumCfs] = {kCfSeries,        kCfSeriesLabels,  kCfPostings,  kCfChunks15s,     kCfMeta,
+                                kCfSeriesMaxTime, kCfDeletedSeries, kCfExemplars, kCfMetricMetadata};
   auto impl = std::make_unique<Impl>();
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, make_cf_options(false));

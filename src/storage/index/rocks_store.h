@@ -99,7 +99,8 @@ class RocksStore {
 
   // Opens (creating when missing) the database with the column families
   // `series`, `series_labels`, `postings`, `chunks_15s`, `meta`,
-  // `series_max_time` and `deleted_series`; column
+  // `series_max_time`, `deleted_series`, `exemplars` and
+  // `metric_metadata`; column
   // families written by a newer version are opened too. Unavailable or
   // DataLoss (with the RocksDB message) when it cannot be opened.
   static absl::StatusOr<std::unique_ptr<RocksStore>> Open(const RocksStoreOptions& options);
@@ -179,6 +180,38 @@ class RocksStore {
   // nothing was ever deleted.
   bool IsDeleted(uint64_t id) const;
   size_t num_deleted() const;
+
+  // Exemplars (column family `exemplars`, docs/format/index.md): key
+  // tenant · series hash u64 BE · flipped timestamp u64 BE, value the
+  // value's bits u64 LE then the labels (label_count uvarint, length-prefixed
+  // name/value pairs). Keyed by SeriesHash rather than series id: exemplars
+  // often arrive in series of their own (no samples, so no id in the head),
+  // and the query side finds the series' labels first anyway. Like
+  // Prometheus's circular exemplar buffer, but persistent and per series:
+  // after the write a series keeps its newest `max_per_series` exemplars.
+  // An exemplar equal in (series, timestamp) to a stored one replaces it.
+  // Written with RocksDB's own log (synced with `sync`), so they survive a
+  // restart without Strata's WAL.
+  struct ExemplarToStore {
+    uint64_t series_hash = 0;
+    std::span<const LabelView> labels;
+    int64_t timestamp_ms = 0;
+    double value = 0;
+  };
+  absl::Status PutExemplars(TenantId tenant, std::span<const ExemplarToStore> exemplars, size_t max_per_series,
+                            bool sync);
+  // Appends the exemplars of the series in [mint, maxt] to `*out`, by time.
+  absl::Status ReadExemplars(TenantId tenant, uint64_t series_hash, int64_t mint, int64_t maxt,
+                             std::vector<Exemplar>* out) const;
+
+  // Metric metadata (column family `metric_metadata`): key tenant · metric
+  // family name, value type uvarint · help · unit (length-prefixed); the
+  // latest write wins.
+  absl::Status PutMetadata(TenantId tenant, std::span<const MetricMetadata> metadata, bool sync);
+  // The tenant's metadata by name (only `metric` when not empty), at most
+  // `limit` families when > 0.
+  absl::Status ReadMetadata(TenantId tenant, std::string_view metric, uint64_t limit,
+                            std::vector<MetricMetadata>* out) const;
 
   // Day partitions (time_partition.h) that hold chunks, ascending.
   std::vector<uint32_t> ChunkPartitions() const;

@@ -102,6 +102,29 @@ void InProcessStorage::TsdbStatus(const RequestContext& ctx, TsdbStatusRequest r
     return;
   }
   done(db_.TsdbStatus(request));
+void InProcessStorage::WriteMetadata(const RequestContext& ctx, TenantId tenant, std::vector<MetricMetadata> metadata,
+                                     WriteCallback done) {
+  if (Expired(ctx)) {
+    done(absl::DeadlineExceededError("cannot write metric metadata to local storage: deadline exceeded"));
+    return;
+  }
+  done(db_.WriteMetadata(tenant, metadata));
+}
+
+void InProcessStorage::Metadata(const RequestContext& ctx, MetadataRequest request, MetadataCallback done) {
+  if (Expired(ctx)) {
+    done(absl::DeadlineExceededError("cannot read metric metadata from local storage: deadline exceeded"));
+    return;
+  }
+  done(db_.Metadata(request));
+}
+
+void InProcessStorage::QueryExemplars(const RequestContext& ctx, ExemplarsRequest request, ExemplarsCallback done) {
+  if (Expired(ctx)) {
+    done(absl::DeadlineExceededError("cannot read exemplars from local storage: deadline exceeded"));
+    return;
+  }
+  done(db_.QueryExemplars(request));
 }
 
 }  // namespace strata::storage

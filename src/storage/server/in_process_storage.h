@@ -37,6 +37,11 @@ class InProcessStorage final : public StorageApi {
   void SeriesLabels(const RequestContext& ctx, LabelsRequest request, SeriesLabelsCallback done) override;
   // Db::TsdbStatus.
   void TsdbStatus(const RequestContext& ctx, TsdbStatusRequest request, TsdbStatusCallback done) override;
+  // Db::WriteMetadata / Metadata / QueryExemplars.
+  void WriteMetadata(const RequestContext& ctx, TenantId tenant, std::vector<MetricMetadata> metadata,
+                     WriteCallback done) override;
+  void Metadata(const RequestContext& ctx, MetadataRequest request, MetadataCallback done) override;
+  void QueryExemplars(const RequestContext& ctx, ExemplarsRequest request, ExemplarsCallback done) override;
   std::string Name() const override { return "local"; }
 
  private:

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include "common/prompb/remote_write_decoder.h"
 #include "common/prompb/remote_write_encoder.h"
@@ -270,6 +271,65 @@ TEST_CASE("remote_write answers 204 for a request without samples", "[insert][re
   HttpResponse r = h.Call(Post("/api/v1/write", Body({})));
   CHECK(r.status == 204);
   CHECK(HeaderOf(r, "X-Prometheus-Remote-Write-Samples-Written") == "0");
+}
+
+TEST_CASE("remote_write sends exemplars with their series to every replica and counts them",
+          "[insert][remote_write]") {
+  prometheus::WriteRequest req;
+  auto* with_sample = req.add_timeseries();
+  auto* l = with_sample->add_labels();
+  l->set_name("__name__");
+  l->set_value("req_total");
+  auto* s = with_sample->add_samples();
+  s->set_value(3);
+  s->set_timestamp(1000);
+  // Prometheus sends exemplars in series of their own, without samples.
+  auto* exemplar_only = req.add_timeseries();
+  *exemplar_only->mutable_labels() = with_sample->labels();
+  for (int i = 0; i < 2; ++i) {
+    auto* e = exemplar_only->add_exemplars();
+    auto* el = e->add_labels();
+    el->set_name("trace_id");
+    el->set_value(fmt::format("t{}", i));
+    e->set_value(0.5 + i);
+    e->set_timestamp(1000 + i);
+  }
+  std::string body;
+  SnappyCompress(req.SerializeAsString(), &body);
+  Harness h(3, 2);
+  HttpResponse r = h.Call(Post("/api/v1/write", body));
+  CHECK(r.status == 204);
+  CHECK(HeaderOf(r, "X-Prometheus-Remote-Write-Samples-Written") == "1");
+  CHECK(HeaderOf(r, "X-Prometheus-Remote-Write-Exemplars-Written") == "2");
+  // Both replicas of the series got the exemplars, in 0x58 batches.
+  size_t nodes_with_exemplars = 0;
+  for (auto& n : h.cluster.nodes) {
+    size_t exemplars = 0;
+    for (const std::string& b : n->batches()) {
+      auto reader = WriteBatchReader::Open(b);
+      REQUIRE(reader.ok());
+      CHECK(reader->with_exemplars());
+      SeriesView v;
+      while (reader->Next(&v)) {
+        for (const ExemplarView& e : v.exemplars) {
+          CHECK(e.labels_in(v.exemplar_labels)[0].value == fmt::format("t{}", exemplars));
+          CHECK(e.timestamp_ms == 1000 + static_cast<int64_t>(exemplars));
+          ++exemplars;
+        }
+      }
+    }
+    if (exemplars > 0) ++nodes_with_exemplars;
+    CHECK((exemplars == 0 || exemplars == 2));
+  }
+  CHECK(nodes_with_exemplars == 2);
+}
+
+TEST_CASE("remote_write without exemplars still sends 0x57 batches", "[insert][remote_write]") {
+  Harness h(1, 1);
+  HttpResponse r = h.Call(Post("/api/v1/write", Body({{{{"__name__", "up"}}, {{1, 1}}}})));
+  CHECK(r.status == 204);
+  REQUIRE(h.cluster.nodes[0]->batches().size() == 1);
+  CHECK(h.cluster.nodes[0]->batches()[0][0] == kWriteBatchMagic);
 }
 
 }  // namespace

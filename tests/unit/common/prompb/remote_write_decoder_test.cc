@@ -5,6 +5,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -22,14 +23,18 @@ namespace {
 struct OwnedSeries {
   std::vector<std::pair<std::string, std::string>> labels;
   std::vector<std::pair<int64_t, uint64_t>> samples;
-  size_t exemplars = 0;
+  // (labels, timestamp, value bits) per exemplar.
+  std::vector<std::tuple<std::vector<std::pair<std::string, std::string>>, int64_t, uint64_t>> exemplars;
   size_t histograms = 0;
   friend bool operator==(const OwnedSeries&, const OwnedSeries&) = default;
 };
 
+// (type, metric family name, help, unit).
+using OwnedMetadata = std::tuple<uint32_t, std::string, std::string, std::string>;
+
 struct Decoded {
   std::vector<OwnedSeries> series;
-  size_t metadata = 0;
+  std::vector<OwnedMetadata> metadata;
 };
 
 absl::StatusOr<Decoded> DecodeOurs(std::string_view request) {
@@ -40,12 +45,18 @@ absl::StatusOr<Decoded> DecodeOurs(std::string_view request) {
     OwnedSeries o;
     for (const LabelView& l : s.labels) o.labels.emplace_back(l.name, l.value);
     for (const Sample& x : s.samples) o.samples.emplace_back(x.timestamp_ms, std::bit_cast<uint64_t>(x.value));
-    o.exemplars = s.exemplar_count;
+    for (const ExemplarView& e : s.exemplars) {
+      std::vector<std::pair<std::string, std::string>> labels;
+      for (const LabelView& l : s.labels_of(e)) labels.emplace_back(l.name, l.value);
+      o.exemplars.emplace_back(std::move(labels), e.timestamp_ms, std::bit_cast<uint64_t>(e.value));
+    }
     o.histograms = s.histogram_count;
     out.series.push_back(std::move(o));
   }
   if (!reader.status().ok()) return reader.status();
-  out.metadata = reader.metadata_count();
+  for (const MetricMetadataView& m : reader.metadata()) {
+    out.metadata.emplace_back(m.type, m.metric_family_name, m.help, m.unit);
+  }
   return out;
 }
 
@@ -55,11 +66,17 @@ Decoded FromProto(const prometheus::WriteRequest& req) {
     OwnedSeries o;
     for (const auto& l : ts.labels()) o.labels.emplace_back(l.name(), l.value());
     for (const auto& x : ts.samples()) o.samples.emplace_back(x.timestamp(), std::bit_cast<uint64_t>(x.value()));
-    o.exemplars = static_cast<size_t>(ts.exemplars_size());
+    for (const auto& e : ts.exemplars()) {
+      std::vector<std::pair<std::string, std::string>> labels;
+      for (const auto& l : e.labels()) labels.emplace_back(l.name(), l.value());
+      o.exemplars.emplace_back(std::move(labels), e.timestamp(), std::bit_cast<uint64_t>(e.value()));
+    }
     o.histograms = static_cast<size_t>(ts.histograms_size());
     out.series.push_back(std::move(o));
   }
-  out.metadata = static_cast<size_t>(req.metadata_size());
+  for (const auto& m : req.metadata()) {
+    out.metadata.emplace_back(static_cast<uint32_t>(m.type()), m.metric_family_name(), m.help(), m.unit());
+  }
   return out;
 }
 
@@ -98,12 +115,15 @@ prometheus::WriteRequest RandomRequest(std::mt19937_64& rng) {
       s->set_timestamp(ts_ms);
       ts_ms += static_cast<int64_t>(rng() % 30000);
     }
-    if (rng() % 4 == 0) {
+    for (size_t k = rng() % 4 == 0 ? 1 + rng() % 3 : 0; k > 0; --k) {
       auto* e = ts->add_exemplars();
-      e->add_labels()->set_name("trace_id");
-      e->mutable_labels(0)->set_value(RandomAscii(rng, 16));
-      e->set_value(1.5);
-      e->set_timestamp(ts_ms);
+      for (size_t j = rng() % 3; j > 0; --j) {
+        auto* l = e->add_labels();
+        l->set_name(j == 1 ? "trace_id" : RandomAscii(rng, 10));
+        l->set_value(RandomAscii(rng, 16));
+      }
+      e->set_value(RandomValue(rng));
+      e->set_timestamp(ts_ms - static_cast<int64_t>(k));
     }
     if (rng() % 4 == 0) {
       auto* h = ts->add_histograms();
@@ -118,9 +138,10 @@ prometheus::WriteRequest RandomRequest(std::mt19937_64& rng) {
   size_t metadata = rng() % 3;
   for (size_t i = 0; i < metadata; ++i) {
     auto* m = req.add_metadata();
-    m->set_type(prometheus::MetricMetadata::COUNTER);
+    m->set_type(static_cast<prometheus::MetricMetadata::MetricType>(rng() % 8));
     m->set_metric_family_name(RandomAscii(rng, 20));
     m->set_help(RandomAscii(rng, 60));
+    if (rng() % 2 == 0) m->set_unit(RandomAscii(rng, 8));
   }
   return req;
 }

@@ -108,36 +108,95 @@ TEST_CASE("flags, config, rules and alerts answer Prometheus's shapes", "[select
   CHECK(api.Alerts(Get("")).response.body == R"({"status":"success","data":{"alerts":[]}})");
 }
 
-TEST_CASE("metadata answers an empty object and checks its limits", "[select][api][status][unit]") {
-  StatusApi api({});
-  CHECK(api.Metadata(Get("")).response.body == R"({"status":"success","data":{}})");
-  CHECK(api.Metadata(Get("metric=up&limit=5&limit_per_metric=-1")).response.status == 200);
-  ApiOutcome bad = api.Metadata(Get("limit=five"));
+// A storage node holding fixed metadata and exemplars; records the last
+// exemplar request. Answers inline.
+class MetaNode : public StorageApi {
+ public:
+  explicit MetaNode(std::string help) : help_(std::move(help)) {}
+  void Write(const RequestContext&, std::shared_ptr<const std::string>, WriteCallback done) override {
+    done(absl::OkStatus());
+  }
+  void Search(const RequestContext&, SearchRequest, SearchCallback done) override { done(SearchResult{}); }
+  void Metadata(const RequestContext&, MetadataRequest request, MetadataCallback done) override {
+    MetadataResult r;
+    for (MetricMetadata m : {MetricMetadata{"a_total", 1, "A.", ""}, MetricMetadata{"up", 2, help_, ""}}) {
+      if (request.metric.empty() || request.metric == m.metric_family_name) r.metadata.push_back(m);
+    }
+    done(std::move(r));
+  }
+  void QueryExemplars(const RequestContext&, ExemplarsRequest request, ExemplarsCallback done) override {
+    last = request;
+    ExemplarsResult r;
+    SeriesExemplars s{Labels::FromUnsorted({{"__name__", "up"}, {"job", "a"}}), {}};
+    s.exemplars.push_back(Exemplar{Labels::FromUnsorted({{"trace_id", "t1"}}), 1.5, 1'700'000'000'123});
+    s.exemplars.push_back(Exemplar{Labels::FromUnsorted({{"trace_id", help_}}), 2, 1'700'000'000'500});
+    r.series.push_back(std::move(s));
+    done(std::move(r));
+  }
+  std::string Name() const override { return "node-" + help_; }
+
+  ExemplarsRequest last;
+
+ private:
+  std::string help_;
+};
+
+TEST_CASE("metadata merges every node's families and applies metric, limit and limit_per_metric",
+          "[select][api][status][unit]") {
+  MetaNode a("Up."), b("Up, as b says.");
+  StatusApiOptions o;
+  o.storage_nodes = {&a, &b};
+  StatusApi api(o);
+  CHECK(api.Metadata(Get(""), TenantId{}).response.body ==
+        R"({"status":"success","data":{"a_total":[{"type":"counter","help":"A.","unit":""}],)"
+        R"("up":[{"type":"gauge","help":"Up.","unit":""},{"type":"gauge","help":"Up, as b says.","unit":""}]}})");
+  CHECK(api.Metadata(Get("metric=up&limit_per_metric=1"), TenantId{}).response.body ==
+        R"({"status":"success","data":{"up":[{"type":"gauge","help":"Up.","unit":""}]}})");
+  CHECK(api.Metadata(Get("limit=1"), TenantId{}).response.body ==
+        R"({"status":"success","data":{"a_total":[{"type":"counter","help":"A.","unit":""}]}})");
+  ApiOutcome bad = api.Metadata(Get("limit=five"), TenantId{});
   CHECK(bad.response.status == 400);
   CHECK(bad.response.body == R"({"status":"error","errorType":"bad_data","error":"limit must be a number"})");
-  CHECK(api.Metadata(Get("limit_per_metric=1.5")).response.body ==
+  CHECK(api.Metadata(Get("limit_per_metric=1.5"), TenantId{}).response.body ==
         R"({"status":"error","errorType":"bad_data","error":"limit_per_metric must be a number"})");
 }
 
-TEST_CASE("query_exemplars validates like Prometheus and has no exemplars", "[select][api][status][unit]") {
-  StatusApi api({});
-  // Grafana's probe: start/end in milliseconds, read as (far future) seconds.
-  ApiOutcome probe = api.QueryExemplars(Get("query=test&start=1700000000000&end=1700001800000"));
+TEST_CASE("query_exemplars asks every node for the query's selectors and merges replicas",
+          "[select][api][status][unit]") {
+  MetaNode a("x"), b("x");  // replicas: the same exemplars
+  StatusApiOptions o;
+  o.storage_nodes = {&a, &b};
+  StatusApi api(o);
+  const std::string want =
+      R"({"status":"success","data":[{"seriesLabels":{"__name__":"up","job":"a"},"exemplars":[)"
+      R"({"labels":{"trace_id":"t1"},"value":"1.5","timestamp":1700000000.123},)"
+      R"({"labels":{"trace_id":"x"},"value":"2","timestamp":1700000000.500}]}]})";
+  // Grafana's probe: start/end in milliseconds.
+  ApiOutcome probe = api.QueryExemplars(Get("query=up&start=1700000000000&end=1700001800000"), TenantId{});
   CHECK(probe.response.status == 200);
-  CHECK(probe.response.body == R"({"status":"success","data":[]})");
-  CHECK(api.QueryExemplars(Get("query=rate(x%5B5m%5D)")).response.body == R"({"status":"success","data":[]})");
+  CHECK(probe.response.body == want);
+  CHECK(a.last.min_time_ms == 1'700'000'000'000);
+  CHECK(a.last.max_time_ms == 1'700'001'800'000);
+  // Seconds, as Prometheus takes them; every selector of the expression.
+  CHECK(api.QueryExemplars(Get("query=rate(x%5B5m%5D)%2Bup&start=1700000000&end=1700001800.5"), TenantId{7, 1})
+            .response.body == want);
+  CHECK(b.last.tenant == TenantId{7, 1});
+  CHECK(b.last.min_time_ms == 1'700'000'000'000);
+  CHECK(b.last.max_time_ms == 1'700'001'800'500);
+  REQUIRE(b.last.selectors.size() == 2);
+  CHECK(b.last.selectors[0][0].ToString() == "__name__=\"x\"");
   // No selector: Prometheus answers 204 without a body.
-  ApiOutcome none = api.QueryExemplars(Get("query=1%2B1"));
+  ApiOutcome none = api.QueryExemplars(Get("query=1%2B1"), TenantId{});
   CHECK(none.response.status == 204);
   CHECK(none.response.body.empty());
 
-  ApiOutcome order = api.QueryExemplars(Get("query=up&start=20&end=10"));
+  ApiOutcome order = api.QueryExemplars(Get("query=up&start=20&end=10"), TenantId{});
   CHECK(order.response.status == 400);
   CHECK(order.response.body ==
         R"({"status":"error","errorType":"bad_data","error":"end timestamp must not be before start timestamp"})");
-  CHECK(api.QueryExemplars(Get("query=up&start=x")).response.body ==
+  CHECK(api.QueryExemplars(Get("query=up&start=x"), TenantId{}).response.body ==
         R"({"status":"error","errorType":"bad_data","error":"invalid parameter \"start\": Invalid time value for 'start': cannot parse \"x\" to a valid timestamp"})");
-  ApiOutcome syntax = api.QueryExemplars(Get("query=up%7B"));
+  ApiOutcome syntax = api.QueryExemplars(Get("query=up%7B"), TenantId{});
   CHECK(syntax.response.status == 400);
   CHECK(syntax.response.body.find(R"("error":"1:4: parse error: )") != std::string::npos);
 }
