@@ -8,6 +8,7 @@
 #include "common/encoding/json_string.h"
 #include "select/api/params.h"
 #include "select/fanout/fanout_labels.h"
+#include "select/promql/lexer.h"
 #include "select/promql/parser.h"
 #include "select/promql/go_format.h"
 
@@ -63,15 +64,34 @@ absl::StatusOr<int64_t> ParseTimeParam(const FormParams& params, std::string_vie
   return *ms;
 }
 
+// Prometheus reads match[] with parser.ParseMetricSelector: a metric name,
+// braces, or both, and nothing else. Whatever follows the selector is
+// "unexpected <token>" at that token (`sum(up)` fails at "(", `up[5m]` at
+// "["), and a selector whose matchers all match "" is refused by the API
+// (parseMatchersParam), not by the parser.
 absl::StatusOr<std::vector<Matcher>> ParseSelector(std::string_view s) {
-  auto expr = promql::ParseExpr(s);
-  if (!expr.ok()) return expr.status();
-  const promql::VectorSelector* vs = (*expr)->As<promql::VectorSelector>();
-  if (vs == nullptr || vs->offset_ms != 0 || vs->at != promql::AtModifier::kNone) {
-    return absl::InvalidArgumentError(fmt::format("{} is not a series selector", promql::GoQuote(s)));
+  using promql::TokenType;
+  promql::Lexer lexer(s);
+  promql::Token t = lexer.Next();
+  if (t.type == TokenType::kIdentifier || t.type == TokenType::kMetricIdentifier || t.IsKeyword()) t = lexer.Next();
+  if (t.type == TokenType::kLeftBrace) {
+    do {
+      t = lexer.Next();
+    } while (t.type != TokenType::kRightBrace && t.type != TokenType::kEof && t.type != TokenType::kError);
+    if (t.type == TokenType::kRightBrace) t = lexer.Next();
   }
-  // The parser already refuses selectors whose matchers all match the empty
-  // string, as Prometheus's parseMatchersParam does.
+  if (t.type != TokenType::kEof && t.type != TokenType::kError) {
+    return promql::ParseError(s, t.pos, fmt::format("unexpected {}", t.Describe()));
+  }
+  auto expr = promql::ParseExpr(s);
+  if (!expr.ok()) {
+    if (ToStd(expr.status().message()).ends_with("vector selector must contain at least one non-empty matcher")) {
+      return absl::InvalidArgumentError("match[] must contain at least one non-empty matcher");
+    }
+    return expr.status();
+  }
+  const promql::VectorSelector* vs = (*expr)->As<promql::VectorSelector>();
+  if (vs == nullptr) return absl::InvalidArgumentError(fmt::format("{} is not a series selector", promql::GoQuote(s)));
   return vs->matchers;
 }
 

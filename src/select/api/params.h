@@ -30,6 +30,11 @@ absl::StatusOr<int64_t> ParseTimeMs(std::string_view s);
 // or `cannot parse "<s>" to a valid duration` (`... It overflows int64`).
 absl::StatusOr<int64_t> ParseDurationNs(std::string_view s);
 
+// The parameters as Go's Request.FormValue sees them, which the query
+// endpoints of Prometheus use: a pair that fails to decode (`query=%zz`) is
+// left out rather than failing the request.
+FormParams ParseFormValues(const HttpRequest& request);
+
 struct InstantQueryParams {
   std::string query;
   int64_t time_ms = 0;
