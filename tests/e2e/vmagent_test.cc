@@ -70,20 +70,23 @@ TEST_CASE("every sample vmagent scrapes from a node exporter and itself reads ba
                     node.target()));
 
   // Let a few more scrapes through, then stop scraping and wait until
-  // vmagent's queue is empty and its counters no longer move.
+  // vmagent's queue is empty and its counter has not moved for 3 s (three
+  // scrape intervals: the reload takes effect asynchronously).
   std::this_thread::sleep_for(std::chrono::seconds(3));
   vmagent.StopScraping();
   std::string metrics;
   double pushed = -1;
+  int unchanged = 0;
   const bool settled = WaitFor(60, std::chrono::milliseconds(500), [&] {
     auto m = vmagent.Metrics();
     if (!m.ok()) return false;
     auto rows = SumExposedMetric(*m, "vmagent_remotewrite_rows_pushed_after_relabel_total");
     auto pending = SumExposedMetric(*m, "vmagent_remotewrite_pending_data_bytes");
     const bool same = rows.ok() && *rows == pushed && pending.ok() && *pending == 0;
+    unchanged = same ? unchanged + 1 : 0;
     pushed = rows.ok() ? *rows : -1;
     metrics = *m;
-    return same;
+    return unchanged >= 6;
   });
   REQUIRE(settled);
   REQUIRE(pushed > 1000);
