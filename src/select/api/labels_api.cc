@@ -8,8 +8,6 @@
 #include "common/encoding/json_string.h"
 #include "select/api/params.h"
 #include "select/fanout/fanout_labels.h"
-#include "select/promql/lexer.h"
-#include "select/promql/parser.h"
 #include "select/promql/go_format.h"
 
 namespace strata::select {
@@ -62,37 +60,6 @@ absl::StatusOr<int64_t> ParseTimeParam(const FormParams& params, std::string_vie
     return InvalidParam(fmt::format("Invalid time value for '{}': {}", name, ToStd(ms.status().message())), name);
   }
   return *ms;
-}
-
-// Prometheus reads match[] with parser.ParseMetricSelector: a metric name,
-// braces, or both, and nothing else. Whatever follows the selector is
-// "unexpected <token>" at that token (`sum(up)` fails at "(", `up[5m]` at
-// "["), and a selector whose matchers all match "" is refused by the API
-// (parseMatchersParam), not by the parser.
-absl::StatusOr<std::vector<Matcher>> ParseSelector(std::string_view s) {
-  using promql::TokenType;
-  promql::Lexer lexer(s);
-  promql::Token t = lexer.Next();
-  if (t.type == TokenType::kIdentifier || t.type == TokenType::kMetricIdentifier || t.IsKeyword()) t = lexer.Next();
-  if (t.type == TokenType::kLeftBrace) {
-    do {
-      t = lexer.Next();
-    } while (t.type != TokenType::kRightBrace && t.type != TokenType::kEof && t.type != TokenType::kError);
-    if (t.type == TokenType::kRightBrace) t = lexer.Next();
-  }
-  if (t.type != TokenType::kEof && t.type != TokenType::kError) {
-    return promql::ParseError(s, t.pos, fmt::format("unexpected {}", t.Describe()));
-  }
-  auto expr = promql::ParseExpr(s);
-  if (!expr.ok()) {
-    if (ToStd(expr.status().message()).ends_with("vector selector must contain at least one non-empty matcher")) {
-      return absl::InvalidArgumentError("match[] must contain at least one non-empty matcher");
-    }
-    return expr.status();
-  }
-  const promql::VectorSelector* vs = (*expr)->As<promql::VectorSelector>();
-  if (vs == nullptr) return absl::InvalidArgumentError(fmt::format("{} is not a series selector", promql::GoQuote(s)));
-  return vs->matchers;
 }
 
 int HexValue(char c) {
@@ -186,7 +153,7 @@ absl::StatusOr<MetadataParams> ParseMetadataParams(const FormParams& params, boo
   STRATA_ASSIGN_OR_RETURN(out.end_ms, ParseTimeParam(params, "end", kMaxTimeMs));
   out.selectors.reserve(matches.size());
   for (std::string_view m : matches) {
-    auto selector = ParseSelector(m);
+    auto selector = ParseSeriesSelector(m);
     if (!selector.ok()) {
       if (match_errors_as_param) return InvalidParam(ToStd(selector.status().message()), "match[]");
       return selector.status();

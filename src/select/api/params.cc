@@ -9,6 +9,7 @@
 
 #include "common/base/status.h"
 #include "select/promql/lexer.h"
+#include "select/promql/parser.h"
 #include "select/promql/go_format.h"
 
 namespace strata::select {
@@ -174,6 +175,32 @@ absl::Status ParseCommonOptions(const FormParams& params, promql::QueryOptions* 
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<Matcher>> ParseSeriesSelector(std::string_view s) {
+  using promql::TokenType;
+  promql::Lexer lexer(s);
+  promql::Token t = lexer.Next();
+  if (t.type == TokenType::kIdentifier || t.type == TokenType::kMetricIdentifier || t.IsKeyword()) t = lexer.Next();
+  if (t.type == TokenType::kLeftBrace) {
+    do {
+      t = lexer.Next();
+    } while (t.type != TokenType::kRightBrace && t.type != TokenType::kEof && t.type != TokenType::kError);
+    if (t.type == TokenType::kRightBrace) t = lexer.Next();
+  }
+  if (t.type != TokenType::kEof && t.type != TokenType::kError) {
+    return promql::ParseError(s, t.pos, fmt::format("unexpected {}", t.Describe()));
+  }
+  auto expr = promql::ParseExpr(s);
+  if (!expr.ok()) {
+    if (ToStd(expr.status().message()).ends_with("vector selector must contain at least one non-empty matcher")) {
+      return absl::InvalidArgumentError("match[] must contain at least one non-empty matcher");
+    }
+    return expr.status();
+  }
+  const promql::VectorSelector* vs = (*expr)->As<promql::VectorSelector>();
+  if (vs == nullptr) return absl::InvalidArgumentError(fmt::format("{} is not a series selector", promql::GoQuote(s)));
+  return vs->matchers;
+}
 
 FormParams ParseFormValues(const HttpRequest& request) {
   auto strict = FormParams::Parse(request);
