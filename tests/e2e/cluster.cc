@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "common/base/status.h"
+
 namespace strata::testing {
 
 StrataCluster::StrataCluster(ClusterOptions options) : options_(std::move(options)) {
@@ -66,10 +68,12 @@ void StrataCluster::StartInsert() {
 void StrataCluster::StartSelect() {
   std::string nodes;
   for (const auto& n : storage_) nodes += fmt::format("{}127.0.0.1:{}", nodes.empty() ? "" : ",", n.select_rpc);
+  std::vector<std::string> argv = {StrataBinary(), "select", fmt::format("-httpListenAddr=127.0.0.1:{}", select_http_),
+                                   "-storageNode=" + nodes,
+                                   fmt::format("-replicationFactor={}", options_.replication_factor)};
+  argv.insert(argv.end(), options_.select_args.begin(), options_.select_args.end());
   select_ = std::make_unique<ChildProcess>();
-  select_->Start({StrataBinary(), "select", fmt::format("-httpListenAddr=127.0.0.1:{}", select_http_),
-                  "-storageNode=" + nodes, fmt::format("-replicationFactor={}", options_.replication_factor)},
-                 dir_.path() + "/select.log");
+  select_->Start(argv, dir_.path() + "/select.log");
   WaitReady(select_http_, *select_);
 }
 
@@ -86,6 +90,13 @@ absl::StatusOr<HttpClientResponse> StrataCluster::RemoteWrite(std::string body, 
 
 absl::StatusOr<HttpClientResponse> StrataCluster::Select(const std::string& target) {
   return HttpClient::Get("127.0.0.1", select_http_, target);
+}
+
+absl::StatusOr<HttpClientResponse> StrataCluster::SelectRequest(std::string_view method, std::string_view target,
+                                                                std::string body, const HttpHeaders& headers) {
+  HttpConnection connection;
+  STRATA_RETURN_IF_ERROR(connection.Connect("127.0.0.1", select_http_));
+  return connection.Request(method, target, std::move(body), headers);
 }
 
 std::string StrataCluster::Logs() const {

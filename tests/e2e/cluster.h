@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -20,6 +21,8 @@ struct ClusterOptions {
   int storage_nodes = 3;
   int replication_factor = 2;
   std::string wal_fsync = "interval";
+  // Extra flags of the select node (e.g. -vmalert.proxyURL=...).
+  std::vector<std::string> select_args;
 };
 
 // Owns the processes; the destructor kills them all. Thread-compatible.
@@ -47,6 +50,9 @@ class StrataCluster {
                                                  std::string path = "/insert/0/prometheus/api/v1/write");
   // GETs `target` (path and query string) from the select node.
   absl::StatusOr<HttpClientResponse> Select(const std::string& target);
+  // Sends any request to the select node (Grafana's form POSTs, say).
+  absl::StatusOr<HttpClientResponse> SelectRequest(std::string_view method, std::string_view target,
+                                                   std::string body = {}, const HttpHeaders& headers = {});
 
   // The tails of every node's log, for failure messages.
   std::string Logs() const;

@@ -7,7 +7,9 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace strata::testing {
@@ -49,6 +51,15 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// Calls `ready` up to `attempts` times, `pause` apart, until it returns true.
+bool WaitFor(int attempts, std::chrono::milliseconds pause, const auto& ready) {
+  for (int i = 0; i < attempts; ++i) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(pause);
+  }
+  return false;
+}
 
 // Directory of the build tree's binaries (set by CMake as STRATA_BINARY).
 std::string StrataBinary();

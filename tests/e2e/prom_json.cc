@@ -1,8 +1,10 @@
 #include "e2e/prom_json.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
+#include <fmt/format.h>
 #include <simdjson.h>
 
 namespace strata::testing {
@@ -93,6 +95,18 @@ absl::StatusOr<QueryResponse> ParseQueryResponse(std::string_view body) {
   std::sort(r.series.begin(), r.series.end(),
             [](const QuerySeries& a, const QuerySeries& b) { return a.LabelsText() < b.LabelsText(); });
   return r;
+}
+
+std::string UrlEncode(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
 }
 
 }  // namespace strata::testing

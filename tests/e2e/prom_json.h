@@ -36,4 +36,8 @@ struct QueryResponse {
 
 absl::StatusOr<QueryResponse> ParseQueryResponse(std::string_view body);
 
+// Percent-encodes everything but unreserved characters (RFC 3986), for
+// query strings and form bodies.
+std::string UrlEncode(std::string_view s);
+
 }  // namespace strata::testing

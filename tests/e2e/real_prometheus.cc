@@ -17,14 +17,6 @@ namespace {
 constexpr const char* kPrometheusBinary = "/usr/bin/prometheus";
 constexpr const char* kNodeExporterBinary = "/usr/bin/prometheus-node-exporter";
 
-bool WaitFor(int attempts, std::chrono::milliseconds pause, const auto& ready) {
-  for (int i = 0; i < attempts; ++i) {
-    if (ready()) return true;
-    std::this_thread::sleep_for(pause);
-  }
-  return false;
-}
-
 }  // namespace
 
 RealPrometheus::RealPrometheus(std::string data_dir, uint16_t insert_port, std::vector<std::string> extra_targets,

@@ -5,7 +5,6 @@
 #include "common/base/logging.h"
 #include "common/base/status.h"
 #include "select/api/params.h"
-#include "select/promql/parser.h"
 
 namespace strata::select {
 namespace {
@@ -41,15 +40,9 @@ absl::StatusOr<std::vector<std::vector<Matcher>>> ParseDeleteSeriesParams(const 
   std::vector<std::vector<Matcher>> selectors;
   selectors.reserve(matches.size());
   for (std::string_view m : matches) {
-    auto expr = promql::ParseExpr(m);
-    if (!expr.ok()) return InvalidParam(expr.status(), "match[]");
-    const promql::VectorSelector* vs = (*expr)->As<promql::VectorSelector>();
-    if (vs == nullptr || vs->offset_ms != 0 || vs->at != promql::AtModifier::kNone) {
-      return InvalidParam(absl::InvalidArgumentError(fmt::format("\"{}\" is not a series selector", m)), "match[]");
-    }
-    // The parser already refuses selectors whose matchers all match the
-    // empty string (they would select every series of the tenant).
-    selectors.push_back(vs->matchers);
+    auto selector = ParseSeriesSelector(m);
+    if (!selector.ok()) return InvalidParam(selector.status(), "match[]");
+    selectors.push_back(*std::move(selector));
   }
   return selectors;
 }

@@ -9,7 +9,6 @@
 #include "select/api/json_writer.h"
 #include "select/api/params.h"
 #include "select/fanout/fanout_labels.h"
-#include "select/promql/parser.h"
 #include "select/promql/go_format.h"
 
 namespace strata::select {
@@ -62,18 +61,6 @@ absl::StatusOr<int64_t> ParseTimeParam(const FormParams& params, std::string_vie
     return InvalidParam(fmt::format("Invalid time value for '{}': {}", name, ToStd(ms.status().message())), name);
   }
   return *ms;
-}
-
-absl::StatusOr<std::vector<Matcher>> ParseSelector(std::string_view s) {
-  auto expr = promql::ParseExpr(s);
-  if (!expr.ok()) return expr.status();
-  const promql::VectorSelector* vs = (*expr)->As<promql::VectorSelector>();
-  if (vs == nullptr || vs->offset_ms != 0 || vs->at != promql::AtModifier::kNone) {
-    return absl::InvalidArgumentError(fmt::format("{} is not a series selector", promql::GoQuote(s)));
-  }
-  // The parser already refuses selectors whose matchers all match the empty
-  // string, as Prometheus's parseMatchersParam does.
-  return vs->matchers;
 }
 
 int HexValue(char c) {
@@ -154,7 +141,7 @@ absl::StatusOr<MetadataParams> ParseMetadataParams(const FormParams& params, boo
   STRATA_ASSIGN_OR_RETURN(out.end_ms, ParseTimeParam(params, "end", kMaxTimeMs));
   out.selectors.reserve(matches.size());
   for (std::string_view m : matches) {
-    auto selector = ParseSelector(m);
+    auto selector = ParseSeriesSelector(m);
     if (!selector.ok()) {
       if (match_errors_as_param) return InvalidParam(ToStd(selector.status().message()), "match[]");
       return selector.status();

@@ -1,5 +1,6 @@
 #include "select/api/params.h"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -8,6 +9,7 @@
 
 #include "common/base/status.h"
 #include "select/promql/lexer.h"
+#include "select/promql/parser.h"
 #include "select/promql/go_format.h"
 
 namespace strata::select {
@@ -15,9 +17,45 @@ namespace {
 
 constexpr int64_t kNanosPerSecond = 1'000'000'000;
 
-// strconv.ParseFloat(s, 64): decimal, hex (0x...p...), inf/infinity/nan in
-// any case, an optional sign; the whole string must be consumed.
+// Go's underscoreOK: `_` only between digits (a base prefix counts as a
+// digit), never first or last.
+bool GoUnderscoresOk(std::string_view s) {
+  char saw = '^';
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) s.remove_prefix(1);
+  bool hex = false;
+  size_t i = 0;
+  if (s.size() >= 2 && s[0] == '0' && std::string_view("bBoOxX").find(s[1]) != std::string_view::npos) {
+    i = 2;
+    saw = '0';
+    hex = s[1] == 'x' || s[1] == 'X';
+  }
+  for (; i < s.size(); ++i) {
+    const char c = s[i];
+    if ((c >= '0' && c <= '9') || (hex && std::isxdigit(static_cast<unsigned char>(c)))) {
+      saw = '0';
+    } else if (c == '_') {
+      if (saw != '0') return false;
+      saw = '_';
+    } else {
+      if (saw == '_') return false;
+      saw = '!';
+    }
+  }
+  return saw != '_';
+}
+
+// strconv.ParseFloat(s, 64): decimal, hex (0x...p..., the binary exponent
+// is required), inf/infinity/nan in any case, an optional sign, `_` digit
+// separators; the whole string must be consumed.
 bool GoParseFloat(std::string_view s, double* out) {
+  if (s.find('_') != std::string_view::npos) {
+    if (!GoUnderscoresOk(s)) return false;
+    std::string plain;
+    for (char c : s) {
+      if (c != '_') plain.push_back(c);
+    }
+    return GoParseFloat(plain, out);
+  }
   if (s.empty()) return false;
   bool negative = false;
   if (s[0] == '+' || s[0] == '-') {
@@ -28,6 +66,7 @@ bool GoParseFloat(std::string_view s, double* out) {
   double v = 0;
   std::from_chars_result r;
   if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    if (s.find_first_of("pP") == std::string_view::npos) return false;
     r = std::from_chars(s.data() + 2, s.data() + s.size(), v, std::chars_format::hex);
   } else {
     r = std::from_chars(s.data(), s.data() + s.size(), v, std::chars_format::general);
@@ -136,6 +175,54 @@ absl::Status ParseCommonOptions(const FormParams& params, promql::QueryOptions* 
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<Matcher>> ParseSeriesSelector(std::string_view s) {
+  using promql::TokenType;
+  promql::Lexer lexer(s);
+  promql::Token t = lexer.Next();
+  if (t.type == TokenType::kIdentifier || t.type == TokenType::kMetricIdentifier || t.IsKeyword()) t = lexer.Next();
+  if (t.type == TokenType::kLeftBrace) {
+    do {
+      t = lexer.Next();
+    } while (t.type != TokenType::kRightBrace && t.type != TokenType::kEof && t.type != TokenType::kError);
+    if (t.type == TokenType::kRightBrace) t = lexer.Next();
+  }
+  if (t.type != TokenType::kEof && t.type != TokenType::kError) {
+    return promql::ParseError(s, t.pos, fmt::format("unexpected {}", t.Describe()));
+  }
+  auto expr = promql::ParseExpr(s);
+  if (!expr.ok()) {
+    if (ToStd(expr.status().message()).ends_with("vector selector must contain at least one non-empty matcher")) {
+      return absl::InvalidArgumentError("match[] must contain at least one non-empty matcher");
+    }
+    return expr.status();
+  }
+  const promql::VectorSelector* vs = (*expr)->As<promql::VectorSelector>();
+  if (vs == nullptr) return absl::InvalidArgumentError(fmt::format("{} is not a series selector", promql::GoQuote(s)));
+  return vs->matchers;
+}
+
+FormParams ParseFormValues(const HttpRequest& request) {
+  auto strict = FormParams::Parse(request);
+  if (strict.ok()) return *std::move(strict);
+  const auto decodable = [](std::string_view s) {
+    std::string out;
+    while (!s.empty()) {
+      const size_t amp = s.find('&');
+      const std::string_view pair = s.substr(0, amp);
+      s = amp == std::string_view::npos ? std::string_view() : s.substr(amp + 1);
+      if (!FormParams::ParseQueryString(pair).ok()) continue;
+      if (!out.empty()) out.push_back('&');
+      out.append(pair);
+    }
+    return out;
+  };
+  HttpRequest clean = request;
+  clean.query = decodable(request.query);
+  clean.body = decodable(request.body);
+  auto lenient = FormParams::Parse(clean);
+  return lenient.ok() ? *std::move(lenient) : FormParams();
+}
 
 absl::StatusOr<int64_t> ParseTimeMs(std::string_view s) {
   double f = 0;

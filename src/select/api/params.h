@@ -14,8 +14,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/model/matcher.h"
 #include "common/net/http.h"
 #include "select/promql/engine.h"
 
@@ -29,6 +31,19 @@ absl::StatusOr<int64_t> ParseTimeMs(std::string_view s);
 // Float seconds, else a Prometheus duration (`1h30m`). Returns nanoseconds,
 // or `cannot parse "<s>" to a valid duration` (`... It overflows int64`).
 absl::StatusOr<int64_t> ParseDurationNs(std::string_view s);
+
+// One match[] selector, read as Prometheus's parser.ParseMetricSelector
+// and parseMatchersParam do: a metric name, braces, or both, and nothing
+// else. Whatever follows the selector is "unexpected <token>" at that token
+// (`sum(up)` fails at "(", `up[5m]` at "["); a selector whose matchers all
+// match "" is refused with "match[] must contain at least one non-empty
+// matcher". Errors are InvalidArgument, without the parameter name.
+absl::StatusOr<std::vector<Matcher>> ParseSeriesSelector(std::string_view s);
+
+// The parameters as Go's Request.FormValue sees them, which the query
+// endpoints of Prometheus use: a pair that fails to decode (`query=%zz`) is
+// left out rather than failing the request.
+FormParams ParseFormValues(const HttpRequest& request);
 
 struct InstantQueryParams {
   std::string query;

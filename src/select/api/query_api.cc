@@ -90,11 +90,10 @@ ApiOutcome QueryApi::Execute(const absl::StatusOr<promql::PreparedQuery>& query,
 
 ApiOutcome QueryApi::Query(const HttpRequest& request, const TenantId& tenant,
                            std::chrono::nanoseconds queue_wait) const {
-  auto form = FormParams::Parse(request);
-  if (!form.ok()) return ErrorOutcome(absl::InvalidArgumentError(std::string(ToStd(form.status().message()))));
-  auto params = ParseInstantQueryParams(*form, now_ms_());
+  const FormParams form = ParseFormValues(request);
+  auto params = ParseInstantQueryParams(form, now_ms_());
   if (!params.ok()) return ErrorOutcome(params.status());
-  StatsRequest stats{!form->Get("stats").empty(), queue_wait, {}};
+  StatsRequest stats{!form.Get("stats").empty(), queue_wait, {}};
   const auto started = std::chrono::steady_clock::now();
   auto prepared = engine_->NewInstantQuery(params->query, params->time_ms, params->options);
   stats.prepare = std::chrono::steady_clock::now() - started;
@@ -103,11 +102,10 @@ ApiOutcome QueryApi::Query(const HttpRequest& request, const TenantId& tenant,
 
 ApiOutcome QueryApi::QueryRange(const HttpRequest& request, const TenantId& tenant,
                                 std::chrono::nanoseconds queue_wait) const {
-  auto form = FormParams::Parse(request);
-  if (!form.ok()) return ErrorOutcome(absl::InvalidArgumentError(std::string(ToStd(form.status().message()))));
-  auto params = ParseRangeQueryParams(*form, engine_->options().max_points_per_series);
+  const FormParams form = ParseFormValues(request);
+  auto params = ParseRangeQueryParams(form, engine_->options().max_points_per_series);
   if (!params.ok()) return ErrorOutcome(params.status());
-  StatsRequest stats{!form->Get("stats").empty(), queue_wait, {}};
+  StatsRequest stats{!form.Get("stats").empty(), queue_wait, {}};
   const auto started = std::chrono::steady_clock::now();
   auto prepared =
       engine_->NewRangeQuery(params->query, params->start_ms, params->end_ms, params->step_ms, params->options);

@@ -172,6 +172,15 @@ ApiOutcome StatusApi::ProxyToVmalert(std::string_view path, const HttpRequest& r
   out.status = r->status;
   out.content_type = r->content_type.empty() ? "application/json" : r->content_type;
   out.body = std::move(r->body);
+  // vmalert (Go) writes a nil slice as null when there are no alerts or
+  // groups; Prometheus always writes an array, and clients index into it.
+  // The quoted key cannot occur inside a JSON string, where quotes are
+  // escaped.
+  for (std::string_view key : {std::string_view("\"alerts\":null"), std::string_view("\"groups\":null")}) {
+    for (size_t at = out.body.find(key); at != std::string::npos; at = out.body.find(key, at)) {
+      out.body.replace(at + key.size() - 4, 4, "[]");
+    }
+  }
   return ApiOutcome{std::move(out), r->status < 400 ? "success" : "vmalert_error"};
 }
 

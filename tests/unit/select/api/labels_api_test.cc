@@ -108,6 +108,14 @@ TEST_CASE("metadata parameters parse and fail with Prometheus's texts", "[select
   CHECK(!std::string(bad_labels.status().message()).starts_with("invalid parameter"));
   // Selectors that match every series are refused, as by Prometheus.
   CHECK(absl::IsInvalidArgument(parse("match[]=%7Bjob%3D~%22.*%22%7D").status()));
+  // Texts of Prometheus's ParseMetricSelector and parseMatchersParam.
+  CHECK(parse("match[]=%7Bjob%3D~%22.*%22%7D").status().message() ==
+        "match[] must contain at least one non-empty matcher");
+  CHECK(parse("match[]=sum(up)").status().message() == "1:4: parse error: unexpected \"(\"");
+  CHECK(parse("match[]=up%5B5m%5D").status().message() == "1:3: parse error: unexpected \"[\"");
+  CHECK(parse("match[]=up%7Bjob%3D%22a%22%7D%20offset%205m").status().message() ==
+        "1:13: parse error: unexpected <offset>");
+  CHECK(parse("match[]=%7B__name__%3D~%22up%7Cfoo%22%7D").ok());
 }
 
 TEST_CASE("labels answers sorted names, narrowed by match[], time range and tenant", "[select][api]") {

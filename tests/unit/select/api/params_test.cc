@@ -31,6 +31,33 @@ TEST_CASE("times parse as float seconds rounded to milliseconds", "[select][api]
   CHECK(*ParseTimeMs("1e3") == 1000000);
 }
 
+TEST_CASE("time and step floats follow Go's ParseFloat on hex and digit separators", "[select][api][params]") {
+  CHECK(*ParseTimeMs("0x1p4") == 16000);
+  CHECK_FALSE(ParseTimeMs("0x10").ok());  // a hex float needs its p exponent
+  CHECK(*ParseTimeMs("1_000") == 1000000);
+  CHECK(*ParseTimeMs("0x_1p4") == 16000);
+  CHECK_FALSE(ParseTimeMs("1__0").ok());
+  CHECK_FALSE(ParseTimeMs("_10").ok());
+  CHECK_FALSE(ParseTimeMs("10_").ok());
+  CHECK(*ParseDurationNs("1_0") == 10'000'000'000);
+}
+
+TEST_CASE("query parameters skip undecodable pairs as Go's FormValue does", "[select][api][params]") {
+  HttpRequest r;
+  r.method = "GET";
+  r.query = "query=%zz&time=10&x=%4";
+  FormParams f = ParseFormValues(r);
+  CHECK(f.Get("query").empty());
+  CHECK(f.Get("time") == "10");
+  r.method = "POST";
+  r.headers.emplace_back("content-type", "application/x-www-form-urlencoded");
+  r.body = "time=%q&query=up";
+  r.query = "time=20";
+  f = ParseFormValues(r);
+  CHECK(f.Get("query") == "up");
+  CHECK(f.Get("time") == "20");
+}
+
 TEST_CASE("times parse as RFC3339 and RFC3339Nano", "[select][api][params]") {
   CHECK(*ParseTimeMs("2015-07-01T20:10:51.781Z") == 1435781451781);
   CHECK(*ParseTimeMs("2015-07-01T20:10:51Z") == 1435781451000);

@@ -228,5 +228,21 @@ TEST_CASE("rules and alerts are proxied to vmalert when its URL is set", "[selec
                                             "http://vmalert:8880/api/v1/alerts"});
 }
 
+TEST_CASE("vmalert's null alert and group lists reach clients as empty arrays", "[select][api][status][unit]") {
+  StatusApiOptions o;
+  o.vmalert_proxy_url = "http://vmalert:8880";
+  o.fetch = [&](const std::string& url) -> absl::StatusOr<HttpResponse> {
+    if (url.find("alerts") != std::string::npos) {
+      return HttpResponse::Json(200, R"({"status":"success","data":{"alerts":null}})");
+    }
+    return HttpResponse::Json(
+        200, R"({"status":"success","data":{"groups":null,"x":"say \"alerts\":null","y":{"alerts":null}}})");
+  };
+  StatusApi api(o);
+  CHECK(api.Alerts(Get("")).response.body == R"({"status":"success","data":{"alerts":[]}})");
+  CHECK(api.Rules(Get("")).response.body ==
+        R"({"status":"success","data":{"groups":[],"x":"say \"alerts\":null","y":{"alerts":[]}}})");
+}
+
 }  // namespace
 }  // namespace strata::select
