@@ -166,6 +166,8 @@ struct TsdbStatusResult {
   // Sum over the label's values of len(value) * series with it
   // (Prometheus's memoryInBytesByLabelName).
   std::vector<TsdbStatEntry> memory_in_bytes_by_label_name;
+};
+
 // The metadata of one metric family, as Prometheus's remote_write sends it
 // (MetricMetadata) and its /api/v1/metadata serves it. `type` is the
 // remote_write MetricType number (common/model/metric_type.h names them).
@@ -297,6 +299,8 @@ class StorageApi {
     (void)ctx;
     (void)request;
     done(absl::UnimplementedError("storage node " + Name() + " does not support tsdb status"));
+  }
+
   // Metric metadata (Prometheus remote_write's MetricMetadata): WriteMetadata
   // stores the latest type/help/unit per (tenant, metric family); Metadata
   // reads them back. QueryExemplars reads the exemplars that came inside

@@ -104,6 +104,8 @@ void RpcStorageClient::TsdbStatus(const RequestContext& ctx, TsdbStatusRequest r
                  }
                  done(DecodeTsdbStatusResult(*reply));
                });
+}
+
 void RpcStorageClient::WriteMetadata(const RequestContext& ctx, TenantId tenant, std::vector<MetricMetadata> metadata,
                                      WriteCallback done) {
   client_.Call(kRpcMethodStorageWriteMetadata, EncodeWriteMetadataRequest(tenant, metadata), ctx.deadline,

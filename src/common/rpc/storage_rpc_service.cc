@@ -21,6 +21,7 @@ void StorageRpcService::RegisterOn(RpcServer& server) {
   });
   server.RegisterMethod(kRpcMethodStorageTsdbStatus, [this](std::string&& body, RpcReply reply) {
     HandleTsdbStatus(std::move(body), std::move(reply));
+  });
   server.RegisterMethod(kRpcMethodStorageWriteMetadata, [this](std::string&& body, RpcReply reply) {
     HandleWriteMetadata(std::move(body), std::move(reply));
   });
@@ -134,6 +135,21 @@ void StorageRpcService::HandleLabels(uint32_t method, std::string&& body, RpcRep
 
 void StorageRpcService::HandleTsdbStatus(std::string&& body, RpcReply reply) {
   auto request = DecodeTsdbStatusRequest(body);
+  if (!request.ok()) {
+    reply(request.status());
+    return;
+  }
+  RequestContext ctx{reply.deadline()};
+  storage_.TsdbStatus(ctx, std::move(*request),
+                      [reply = std::move(reply)](absl::StatusOr<TsdbStatusResult> result) mutable {
+                        if (!result.ok()) {
+                          reply(result.status());
+                          return;
+                        }
+                        reply(EncodeTsdbStatusResult(*result));
+                      });
+}
+
 namespace {
 
 // A callback that answers `reply` with encode(result), or the error.
@@ -157,14 +173,6 @@ void StorageRpcService::HandleWriteMetadata(std::string&& body, RpcReply reply) 
     return;
   }
   RequestContext ctx{reply.deadline()};
-  storage_.TsdbStatus(ctx, std::move(*request),
-                      [reply = std::move(reply)](absl::StatusOr<TsdbStatusResult> result) mutable {
-                        if (!result.ok()) {
-                          reply(result.status());
-                          return;
-                        }
-                        reply(EncodeTsdbStatusResult(*result));
-                      });
   storage_.WriteMetadata(ctx, request->tenant, std::move(request->metadata),
                          [reply = std::move(reply)](absl::Status status) mutable {
                            if (status.ok()) {

@@ -313,25 +313,6 @@ std::vector<TsdbStatEntry> DecodeStatEntries(google::protobuf::RepeatedPtrField<
   std::vector<TsdbStatEntry> out;
   out.reserve(static_cast<size_t>(in->size()));
   for (rpc::TsdbStatEntry& pe : *in) out.push_back(TsdbStatEntry{std::move(*pe.mutable_name()), pe.value()});
-void EncodeMetadataList(const std::vector<MetricMetadata>& in,
-                        google::protobuf::RepeatedPtrField<rpc::MetricMetadataProto>* out) {
-  out->Reserve(static_cast<int>(in.size()));
-  for (const MetricMetadata& m : in) {
-    rpc::MetricMetadataProto* mp = out->Add();
-    mp->set_metric_family_name(m.metric_family_name);
-    mp->set_type(m.type);
-    mp->set_help(m.help);
-    mp->set_unit(m.unit);
-  }
-}
-
-std::vector<MetricMetadata> DecodeMetadataList(google::protobuf::RepeatedPtrField<rpc::MetricMetadataProto>* in) {
-  std::vector<MetricMetadata> out;
-  out.reserve(static_cast<size_t>(in->size()));
-  for (rpc::MetricMetadataProto& mp : *in) {
-    out.push_back(MetricMetadata{std::move(*mp.mutable_metric_family_name()), mp.type(),
-                                 std::move(*mp.mutable_help()), std::move(*mp.mutable_unit())});
-  }
   return out;
 }
 
@@ -402,6 +383,34 @@ absl::StatusOr<TsdbStatusResult> DecodeTsdbStatusResult(std::string_view bytes) 
   r.label_value_count_by_label_name = DecodeStatEntries(pb.mutable_label_value_count_by_label_name());
   r.memory_in_bytes_by_label_name = DecodeStatEntries(pb.mutable_memory_in_bytes_by_label_name());
   return r;
+}
+
+namespace {
+
+void EncodeMetadataList(const std::vector<MetricMetadata>& in,
+                        google::protobuf::RepeatedPtrField<rpc::MetricMetadataProto>* out) {
+  out->Reserve(static_cast<int>(in.size()));
+  for (const MetricMetadata& m : in) {
+    rpc::MetricMetadataProto* mp = out->Add();
+    mp->set_metric_family_name(m.metric_family_name);
+    mp->set_type(m.type);
+    mp->set_help(m.help);
+    mp->set_unit(m.unit);
+  }
+}
+
+std::vector<MetricMetadata> DecodeMetadataList(google::protobuf::RepeatedPtrField<rpc::MetricMetadataProto>* in) {
+  std::vector<MetricMetadata> out;
+  out.reserve(static_cast<size_t>(in->size()));
+  for (rpc::MetricMetadataProto& mp : *in) {
+    out.push_back(MetricMetadata{std::move(*mp.mutable_metric_family_name()), mp.type(),
+                                 std::move(*mp.mutable_help()), std::move(*mp.mutable_unit())});
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string EncodeWriteMetadataRequest(TenantId tenant, const std::vector<MetricMetadata>& metadata) {
   rpc::WriteMetadataRequest pb;
   pb.set_account_id(tenant.account_id);

@@ -118,7 +118,6 @@ SelectService::SelectService(SelectServiceOptions options, std::vector<StorageAp
           },
           [] { return NowUnixMillis(); }, ExportApiOptions{options_.lookback, options_.query_timeout}),
       tsdb_status_api_(storage_nodes_, options_.replication_factor, options_.query_timeout),
-      status_api_(MakeStatusApiOptions(options_)),
       status_api_(MakeStatusApiOptions(options_, storage_nodes_)),
       limiter_(options_.max_concurrent_queries, options_.max_queue_duration) {
   if (registry != nullptr) metrics_ = std::make_unique<Metrics>(*registry);

@@ -115,9 +115,10 @@ class SelectService {
   struct Metrics;
 
   HttpResponse HandleDeleteSeries(const HttpRequest& request);
-  // The endpoints of api/status_api.h and api/format_api.h (no storage
-  // reads, no concurrency slot); nullopt for other endpoints.
-  std::optional<ApiOutcome> HandleInfo(std::string_view endpoint, const HttpRequest& request) const;
+  // The endpoints of api/status_api.h and api/format_api.h (no
+  // concurrency slot: only metadata and exemplars read storage, and those
+  // reads are small); nullopt for other endpoints.
+  std::optional<ApiOutcome> HandleInfo(std::string_view endpoint, const HttpRequest& request, TenantId tenant) const;
   // The metrics path of a storage-reading endpoint ("" when `endpoint` is
   // none) and its handler; the caller holds a concurrency slot.
   static std::string_view ReadMetricsPath(std::string_view endpoint);
@@ -125,7 +126,6 @@ class SelectService {
                         std::chrono::nanoseconds queue_wait);
   std::unique_ptr<promql::Querier> MakeQuerier(const TenantId& tenant,
                                                std::chrono::steady_clock::time_point deadline) const;
-  std::optional<ApiOutcome> HandleInfo(std::string_view endpoint, const HttpRequest& request, TenantId tenant) const;
 
   SelectServiceOptions options_;
   std::vector<StorageApi*> storage_nodes_;

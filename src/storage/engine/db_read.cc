@@ -26,14 +26,24 @@ struct Candidate {
   const Labels& labels_ref() const { return head != nullptr ? head->labels : labels; }
 };
 
-// Head series with data at or after `mint` (their newest sample bounds them;
-// older data of theirs is also in the index, which the caller merges).
+// Head series with in-memory chunks overlapping [mint, maxt], as
+// Prometheus's head block answers the series and labels APIs (older data of
+// theirs is also in the index, which the caller merges). The newest sample
+// decides cheaply for a range up to now; only a range ending before it needs
+// the chunks' bounds.
 std::vector<std::shared_ptr<const MemSeries>> HeadSeriesInRange(const Head& head, const RocksStore* store,
                                                                 TenantId tenant, std::span<const Matcher> matchers,
-                                                                int64_t mint) {
+                                                                int64_t mint, int64_t maxt) {
   std::vector<std::shared_ptr<const MemSeries>> out = head.SelectSeries(tenant, matchers);
+  std::vector<ChunkData> chunks;
   std::erase_if(out, [&](const std::shared_ptr<const MemSeries>& s) {
-    return (store != nullptr && store->IsDeleted(s->id)) || head.LastSampleTime(*s) < mint;
+    if (store != nullptr && store->IsDeleted(s->id)) return true;
+    const int64_t last = head.LastSampleTime(*s);
+    if (last < mint || mint > maxt) return true;
+    if (last <= maxt) return false;
+    chunks.clear();
+    // On a read error keep the series: listing one too many beats hiding it.
+    return head.ReadChunks(*s, mint, maxt, &chunks).ok() && chunks.empty();
   });
   return out;
 }
@@ -54,7 +64,7 @@ absl::StatusOr<std::vector<std::string>> Db::LabelNamesImpl(TenantId tenant, std
   if (index_ != nullptr) {
     STRATA_ASSIGN_OR_RETURN(names, index_->LabelNames(tenant, matchers, mint, maxt, 0));
   }
-  for (const auto& s : HeadSeriesInRange(*head_, store_.get(), tenant, matchers, mint)) {
+  for (const auto& s : HeadSeriesInRange(*head_, store_.get(), tenant, matchers, mint, maxt)) {
     for (const Label& l : s->labels) names.push_back(l.name);
   }
   SortUniqueLimit(&names, limit);
@@ -69,7 +79,7 @@ absl::StatusOr<std::vector<std::string>> Db::LabelValuesImpl(TenantId tenant, st
   if (index_ != nullptr) {
     STRATA_ASSIGN_OR_RETURN(values, index_->LabelValues(tenant, name, matchers, mint, maxt, 0));
   }
-  for (const auto& s : HeadSeriesInRange(*head_, store_.get(), tenant, matchers, mint)) {
+  for (const auto& s : HeadSeriesInRange(*head_, store_.get(), tenant, matchers, mint, maxt)) {
     std::string_view v = s->labels.Get(name);
     if (!v.empty()) values.emplace_back(v);
   }
@@ -84,7 +94,7 @@ absl::StatusOr<uint64_t> Db::CountSeriesImpl(TenantId tenant, std::span<const Ma
   if (index_ != nullptr) {
     STRATA_ASSIGN_OR_RETURN(ids, index_->SelectSeries(tenant, matchers, mint, maxt, 0));
   }
-  for (const auto& s : HeadSeriesInRange(*head_, store_.get(), tenant, matchers, mint)) ids.push_back(s->id);
+  for (const auto& s : HeadSeriesInRange(*head_, store_.get(), tenant, matchers, mint, maxt)) ids.push_back(s->id);
   SortUniqueLimit(&ids, 0);
   return ids.size();
 }
@@ -94,7 +104,7 @@ absl::StatusOr<std::vector<Labels>> Db::SeriesLabelsImpl(TenantId tenant, std::s
   if (closed_.load(std::memory_order_acquire)) return absl::UnavailableError("cannot read storage engine: it is shut down");
   std::vector<Labels> out;
   absl::flat_hash_set<uint64_t> in_head;
-  for (const auto& s : HeadSeriesInRange(*head_, store_.get(), tenant, matchers, mint)) {
+  for (const auto& s : HeadSeriesInRange(*head_, store_.get(), tenant, matchers, mint, maxt)) {
     in_head.insert(s->id);
     out.push_back(s->labels);
   }
@@ -120,7 +130,7 @@ absl::StatusOr<TsdbStatusResult> Db::TsdbStatusImpl(const TsdbStatusRequest& req
   absl::flat_hash_set<uint64_t> in_head;
   std::vector<ChunkData> chunks;
   for (const auto& s : HeadSeriesInRange(*head_, store_.get(), request.tenant, request.matchers,
-                                         request.min_time_ms)) {
+                                         request.min_time_ms, request.max_time_ms)) {
     chunks.clear();
     STRATA_RETURN_IF_ERROR(head_->ReadChunks(*s, request.min_time_ms, request.max_time_ms, &chunks));
     // A head series without in-memory data in the range counts only if the

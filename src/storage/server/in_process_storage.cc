@@ -102,6 +102,8 @@ void InProcessStorage::TsdbStatus(const RequestContext& ctx, TsdbStatusRequest r
     return;
   }
   done(db_.TsdbStatus(request));
+}
+
 void InProcessStorage::WriteMetadata(const RequestContext& ctx, TenantId tenant, std::vector<MetricMetadata> metadata,
                                      WriteCallback done) {
   if (Expired(ctx)) {

@@ -32,7 +32,7 @@ TEST_CASE("export values are spelled as VictoriaMetrics' quicktemplate writes fl
 }
 
 TEST_CASE("a series becomes one JSON line with labels, values and ms timestamps", "[select][api][export]") {
-  promql::SeriesSamples s{L({{"__name__", "up"}, {"job", "a\"b"}}), {{1000, 1}, {2000, 0.25}, {3500, 7}}};
+  promql::SeriesSamples s{L({{"__name__", "up"}, {"job", "a\"b"}}), {{1000, 1}, {2000, 0.25}, {3500, 7}}, {}};
   std::string out;
   AppendExportJsonLines(s, 0, &out);
   CHECK(out ==
@@ -41,7 +41,7 @@ TEST_CASE("a series becomes one JSON line with labels, values and ms timestamps"
 }
 
 TEST_CASE("max_rows_per_line splits a long series over several lines", "[select][api][export]") {
-  promql::SeriesSamples s{L({{"__name__", "x"}}), {{1, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 5}}};
+  promql::SeriesSamples s{L({{"__name__", "x"}}), {{1, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 5}}, {}};
   std::string out;
   AppendExportJsonLines(s, 2, &out);
   CHECK(out ==
@@ -49,14 +49,14 @@ TEST_CASE("max_rows_per_line splits a long series over several lines", "[select]
         "{\"metric\":{\"__name__\":\"x\"},\"values\":[3,4],\"timestamps\":[3,4]}\n"
         "{\"metric\":{\"__name__\":\"x\"},\"values\":[5],\"timestamps\":[5]}\n");
   std::string empty;
-  AppendExportJsonLines(promql::SeriesSamples{L({{"__name__", "x"}}), {}}, 0, &empty);
+  AppendExportJsonLines(promql::SeriesSamples{L({{"__name__", "x"}}), {}, {}}, 0, &empty);
   CHECK(empty.empty());
 }
 
 TEST_CASE("CSV export writes the columns the format names, one row per sample", "[select][api][export]") {
   auto columns = ParseCsvFormat("__name__,__value__,__timestamp__:unix_s,job,__timestamp__:rfc3339,missing");
   REQUIRE(columns.ok());
-  promql::SeriesSamples s{L({{"__name__", "up"}, {"job", "a,b"}}), {{1700000000123, 1.5}, {1700000060000, 2}}};
+  promql::SeriesSamples s{L({{"__name__", "up"}, {"job", "a,b"}}), {{1700000000123, 1.5}, {1700000060000, 2}}, {}};
   std::string out;
   AppendExportCsvRows(s, *columns, &out);
   CHECK(out ==

@@ -545,6 +545,24 @@ TEST_CASE("label names, values and series counts merge the head with the persist
   CHECK((*db)->LabelNames(TenantId{9, 9}, {}, INT64_MIN, INT64_MAX).value().empty());
 }
 
+TEST_CASE("series and label names of the head count only inside the asked time range",
+          "[storage][db][persist][unit]") {
+  TempDir dir;
+  auto db = Db::Open(PersistentOptions(dir.path()), nullptr);
+  REQUIRE(db.ok());
+  REQUIRE((*db)->Append(OneSeriesBatch(kTenant, {{"__name__", "later"}, {"zone", "a"}}, {{50'000, 1}, {60'000, 2}}))
+              .ok());
+  const std::vector<Matcher> any_name = {M(MatchType::kRegexMatch, "__name__", ".+")};
+  // Before the first sample, and an inverted range: nothing.
+  CHECK((*db)->SeriesLabels(kTenant, any_name, 10'000, 20'000).value().empty());
+  CHECK((*db)->LabelNames(kTenant, {}, 10'000, 20'000).value().empty());
+  CHECK((*db)->SeriesLabels(kTenant, any_name, 60'000, 50'000).value().empty());
+  // Overlapping the samples, or reaching past the newest: the series.
+  CHECK((*db)->SeriesLabels(kTenant, any_name, 10'000, 50'000).value().size() == 1);
+  CHECK((*db)->SeriesLabels(kTenant, any_name, 55'000, 100'000).value().size() == 1);
+  CHECK((*db)->CountSeries(kTenant, any_name, 60'001, 100'000).value() == 0);
+}
+
 }  // namespace
 }  // namespace strata::storage
 
