@@ -9,6 +9,7 @@
 
 #include "common/base/status.h"
 #include "common/model/labels.h"
+#include "insert/ingest/ingest_common.h"
 #include "insert/router/router.h"
 
 namespace strata::insert {
@@ -38,17 +39,7 @@ HttpResponse Reply(int status, std::string body, size_t samples_written) {
   return r;
 }
 
-int HttpStatusOf(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kOk: return 204;
-    case absl::StatusCode::kInvalidArgument: return 400;
-    case absl::StatusCode::kNotFound: return 404;
-    case absl::StatusCode::kResourceExhausted: return 429;
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDeadlineExceeded: return 503;
-    default: return 500;
-  }
-}
+int HttpStatusOf(const absl::Status& status) { return IngestHttpStatus(status, 204); }
 
 }  // namespace
 
@@ -113,20 +104,17 @@ void RemoteWriteHandler::CountRejected(const absl::Status& status) {
 
 absl::StatusOr<TenantId> RemoteWriteHandler::TenantFromPath(std::string_view path) {
   if (path == "/api/v1/write") return TenantId{};
-  constexpr std::string_view kInsert = "/insert/";
-  if (path.substr(0, kInsert.size()) != kInsert) {
+  std::string_view tenant, suffix;
+  if (!SplitInsertPath(path, &tenant, &suffix)) {
     return absl::NotFoundError(fmt::format("unsupported path \"{}\"", path));
   }
-  std::string_view rest = path.substr(kInsert.size());
-  size_t slash = rest.find('/');
-  std::string_view suffix = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
   if (suffix != "/prometheus" && suffix != "/prometheus/" && suffix != "/prometheus/api/v1/write" &&
       suffix != "/prometheus/api/v1/push") {
     return absl::NotFoundError(fmt::format(
         "unsupported path \"{}\": remote_write goes to /insert/<accountID>[:<projectID>]/prometheus/api/v1/write",
         path));
   }
-  return TenantId::Parse(rest.substr(0, slash));
+  return TenantId::Parse(tenant);
 }
 
 void RemoteWriteHandler::Handle(HttpRequest&& request, HttpResponder respond) {

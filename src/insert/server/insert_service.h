@@ -19,6 +19,7 @@
 #include "common/net/http.h"
 #include "common/prompb/remote_write_decoder.h"
 #include "common/rpc/storage_api.h"
+#include "insert/ingest/otlp_handler.h"
 #include "insert/ingest/remote_write_handler.h"
 #include "insert/router/router.h"
 
@@ -54,9 +55,11 @@ class InsertService {
   InsertService(const InsertService&) = delete;
   InsertService& operator=(const InsertService&) = delete;
 
-  // Registers the remote_write routes: the prefix "/insert/" (tenant in the
-  // path) and the exact path "/api/v1/write" (tenant 0:0). The service must
-  // outlive `mux`'s use.
+  // Registers the ingest routes: the prefix "/insert/" (tenant in the path;
+  // OTLP paths go to the OTLP handler, the rest to remote_write), the exact
+  // path "/api/v1/write" (remote_write, tenant 0:0) and the OTLP paths
+  // "/opentelemetry/v1/metrics" and "/otlp/v1/metrics" (tenant 0:0). The
+  // service must outlive `mux`'s use.
   void RegisterRoutes(HttpMux& mux);
 
   Router& router() { return router_; }
@@ -66,6 +69,7 @@ class InsertService {
   InsertServiceOptions options_;
   Router router_;
   RemoteWriteHandler remote_write_;
+  OtlpHandler otlp_;
 };
 
 }  // namespace strata::insert

@@ -76,7 +76,8 @@ TEST_CASE("insert service serves remote_write on its routes and exports metrics"
 
   CHECK(CounterValue(registry, "strata_insert_requests_total", {{"protocol", "promremotewrite"}, {"result", "ok"}}) ==
         2);
-  CHECK(CounterValue(registry, "strata_insert_requests_total", {{"result", "bad_request"}}) == 1);
+  CHECK(CounterValue(registry, "strata_insert_requests_total",
+                     {{"protocol", "promremotewrite"}, {"result", "bad_request"}}) == 1);
   CHECK(CounterValue(registry, "strata_insert_samples_total", {}) == 9);
   CHECK(CounterValue(registry, "strata_insert_series_rejected_total", {{"reason", "missing_metric_name"}}) == 1);
   CHECK(CounterValue(registry, "strata_insert_inflight_bytes", {}) == 0);

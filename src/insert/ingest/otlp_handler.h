@@ -1,0 +1,83 @@
+// File: insert/ingest/otlp_handler.h
+//
+// The HTTP endpoint for OpenTelemetry metrics (OTLP/HTTP, protobuf): it
+// converts an ExportMetricsServiceRequest to Prometheus series with
+// common/formats/otlp_metrics.h and hands them to the Router, like the
+// remote_write handler does.
+//
+// URLs (tenant = accountID[:projectID], as VictoriaMetrics cluster):
+//   /insert/<tenant>/opentelemetry/v1/metrics       (and .../opentelemetry/api/v1/push)
+//   /opentelemetry/v1/metrics                       tenant 0:0
+//   /otlp/v1/metrics                                tenant 0:0 (Prometheus 3's path)
+//
+// Body: Content-Type application/x-protobuf, optionally gzip-encoded (the
+// HTTP server inflates it). OTLP/JSON gets 415.
+//
+// Replies (OTLP/HTTP spec): 200 with a protobuf ExportMetricsServiceResponse
+// (empty, or partial_success counting the rejected points and naming the
+// first problem: delta temporality, exponential histograms, bad names);
+// errors carry a protobuf google.rpc.Status body:
+//   400 malformed protobuf (nothing stored);  405 not POST;  404 unknown path
+//   415 unsupported Content-Type or Content-Encoding
+//   429 the in-flight byte cap is reached (Retry-After);  503 too few storage
+//   nodes could take the data (the exporter retries)
+#pragma once
+
+#include <array>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "common/formats/otlp_metrics.h"
+#include "common/model/tenant.h"
+#include "common/net/http.h"
+
+namespace prometheus {
+class Registry;
+class Counter;
+}  // namespace prometheus
+
+namespace strata::insert {
+
+class Router;
+
+struct OtlpHandlerOptions {
+  // Seconds sent in Retry-After with a 429.
+  int retry_after_seconds = 1;
+};
+
+// Thread-safe: Handle runs concurrently on the WorkPool threads.
+class OtlpHandler {
+ public:
+  // `router` must outlive the handler and every request it is handling.
+  // `registry` may be null; when set the handler exports
+  // strata_insert_requests_total{protocol="opentelemetry",result},
+  // strata_insert_samples_total and
+  // strata_insert_otlp_points_rejected_total{reason}.
+  OtlpHandler(Router* router, OtlpHandlerOptions options, prometheus::Registry* registry = nullptr);
+
+  // True for the OTLP paths above (the tenant is not checked here).
+  static bool IsOtlpPath(std::string_view path);
+  // The tenant of an OTLP path: NotFound for other paths, InvalidArgument
+  // for a malformed tenant.
+  static absl::StatusOr<TenantId> TenantFromPath(std::string_view path);
+
+  // Serves one request. Calls `respond` exactly once, inline or after the
+  // storage nodes answer.
+  void Handle(HttpRequest&& request, HttpResponder respond);
+
+ private:
+  void CountRequest(int http_status);
+  void CountRejected(const OtlpConversion& conversion);
+
+  Router* router_;
+  OtlpHandlerOptions options_;
+  prometheus::Counter* requests_ok_ = nullptr;
+  prometheus::Counter* requests_bad_ = nullptr;
+  prometheus::Counter* requests_overloaded_ = nullptr;
+  prometheus::Counter* requests_unavailable_ = nullptr;
+  prometheus::Counter* requests_error_ = nullptr;
+  prometheus::Counter* samples_ = nullptr;
+  std::array<prometheus::Counter*, kOtlpRejectReasonCount> rejected_{};
+};
+
+}  // namespace strata::insert
