@@ -50,6 +50,14 @@ class TempDir {
   std::string path_;
 };
 
+struct CommandResult {
+  int exit_code = -1;   // -1 when the shell did not exit normally
+  std::string output;   // stdout and stderr
+};
+
+// Runs `command` with /bin/sh, capturing stdout and stderr together.
+CommandResult RunCommand(const std::string& command);
+
 // Directory of the build tree's binaries (set by CMake as STRATA_BINARY).
 std::string StrataBinary();
 

@@ -1,11 +1,25 @@
 #include "e2e/prom_json.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
+#include <fmt/format.h>
 #include <simdjson.h>
 
 namespace strata::testing {
+
+std::string UrlEncode(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
 
 std::string QuerySeries::LabelsText() const {
   std::string out = "{";

@@ -36,4 +36,7 @@ struct QueryResponse {
 
 absl::StatusOr<QueryResponse> ParseQueryResponse(std::string_view body);
 
+// Percent-encodes a query parameter value (everything but A-Za-z0-9-_.~).
+std::string UrlEncode(std::string_view s);
+
 }  // namespace strata::testing

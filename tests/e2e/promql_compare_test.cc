@@ -23,18 +23,6 @@
 namespace strata::testing {
 namespace {
 
-std::string UrlEncode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
 bool SameValue(const std::string& a, const std::string& b) {
   if (a == b) return true;
   const double x = std::strtod(a.c_str(), nullptr);
