@@ -74,41 +74,14 @@ HttpResponse ErrorReply(int http_status, std::string_view message, bool json) {
 }  // namespace
 
 OtlpHandler::OtlpHandler(Router* router, OtlpHandlerOptions options, prometheus::Registry* registry)
-    : router_(router), options_(options) {
+    : router_(router), options_(options), metrics_(registry, "opentelemetry", 200) {
   if (registry == nullptr) return;
-  auto& requests = prometheus::BuildCounter()
-                       .Name("strata_insert_requests_total")
-                       .Help("Insert requests by protocol and result")
-                       .Register(*registry);
-  auto req = [&](const char* result) {
-    return &requests.Add({{"protocol", "opentelemetry"}, {"result", result}});
-  };
-  requests_ok_ = req("ok");
-  requests_bad_ = req("bad_request");
-  requests_overloaded_ = req("overloaded");
-  requests_unavailable_ = req("unavailable");
-  requests_error_ = req("error");
-  samples_ = &prometheus::BuildCounter()
-                  .Name("strata_insert_samples_total")
-                  .Help("Samples acknowledged by every replica's storage node")
-                  .Register(*registry)
-                  .Add({});
   auto& rejected = prometheus::BuildCounter()
                        .Name("strata_insert_otlp_points_rejected_total")
                        .Help("OpenTelemetry data points not stored, by reason")
                        .Register(*registry);
   for (size_t i = 0; i < kOtlpRejectReasonCount; ++i) {
     rejected_[i] = &rejected.Add({{"reason", std::string(OtlpRejectReasonName(static_cast<OtlpRejectReason>(i)))}});
-  }
-}
-
-void OtlpHandler::CountRequest(int http_status) {
-  if (requests_ok_ == nullptr) return;
-  switch (http_status) {
-    case 200: requests_ok_->Increment(); break;
-    case 429: requests_overloaded_->Increment(); break;
-    case 503: requests_unavailable_->Increment(); break;
-    default: (http_status >= 400 && http_status < 500 ? requests_bad_ : requests_error_)->Increment();
   }
 }
 
@@ -141,7 +114,7 @@ void OtlpHandler::Handle(HttpRequest&& request, HttpResponder respond) {
   std::string media_type = MediaType(request.Header("content-type"));
   bool json = media_type == kJson;
   auto fail = [&](int code, std::string_view message) {
-    CountRequest(code);
+    metrics_.CountRequest(code);
     HttpResponse r = ErrorReply(code, message, json);
     if (code == 405) r.headers.emplace_back("Allow", "POST");
     respond(std::move(r));
@@ -179,14 +152,14 @@ void OtlpHandler::Handle(HttpRequest&& request, HttpResponder respond) {
   router_->Write(std::move(batch), [this, samples, body = std::move(body),
                                     respond = std::move(respond)](absl::Status status) mutable {
     int code = IngestHttpStatus(status, 200);
-    CountRequest(code);
+    metrics_.CountRequest(code);
     if (!status.ok()) {
       HttpResponse r = ErrorReply(code, ToStd(status.message()), /*json=*/false);
       if (code == 429) r.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_seconds));
       respond(std::move(r));
       return;
     }
-    if (samples_ != nullptr) samples_->Increment(static_cast<double>(samples));
+    metrics_.CountSamples(samples);
     HttpResponse r;
     r.status = 200;
     r.content_type = std::string(kProtobuf);

@@ -30,6 +30,7 @@
 #include "common/formats/otlp_metrics.h"
 #include "common/model/tenant.h"
 #include "common/net/http.h"
+#include "insert/ingest/ingest_metrics.h"
 
 namespace prometheus {
 class Registry;
@@ -66,17 +67,11 @@ class OtlpHandler {
   void Handle(HttpRequest&& request, HttpResponder respond);
 
  private:
-  void CountRequest(int http_status);
   void CountRejected(const OtlpConversion& conversion);
 
   Router* router_;
   OtlpHandlerOptions options_;
-  prometheus::Counter* requests_ok_ = nullptr;
-  prometheus::Counter* requests_bad_ = nullptr;
-  prometheus::Counter* requests_overloaded_ = nullptr;
-  prometheus::Counter* requests_unavailable_ = nullptr;
-  prometheus::Counter* requests_error_ = nullptr;
-  prometheus::Counter* samples_ = nullptr;
+  IngestMetrics metrics_;
   std::array<prometheus::Counter*, kOtlpRejectReasonCount> rejected_{};
 };
 

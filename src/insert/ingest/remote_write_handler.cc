@@ -45,25 +45,8 @@ int HttpStatusOf(const absl::Status& status) { return IngestHttpStatus(status, 2
 
 RemoteWriteHandler::RemoteWriteHandler(Router* router, RemoteWriteHandlerOptions options,
                                        prometheus::Registry* registry)
-    : router_(router), options_(options) {
+    : router_(router), options_(options), metrics_(registry, "promremotewrite", 204) {
   if (registry == nullptr) return;
-  auto& requests = prometheus::BuildCounter()
-                       .Name("strata_insert_requests_total")
-                       .Help("Insert requests by protocol and result")
-                       .Register(*registry);
-  auto req = [&](const char* result) {
-    return &requests.Add({{"protocol", "promremotewrite"}, {"result", result}});
-  };
-  requests_ok_ = req("ok");
-  requests_bad_ = req("bad_request");
-  requests_overloaded_ = req("overloaded");
-  requests_unavailable_ = req("unavailable");
-  requests_error_ = req("error");
-  samples_ = &prometheus::BuildCounter()
-                  .Name("strata_insert_samples_total")
-                  .Help("Samples acknowledged by every replica's storage node")
-                  .Register(*registry)
-                  .Add({});
   auto& rejected = prometheus::BuildCounter()
                        .Name("strata_insert_series_rejected_total")
                        .Help("Series rejected by validation, by reason")
@@ -73,16 +56,6 @@ RemoteWriteHandler::RemoteWriteHandler(Router* router, RemoteWriteHandlerOptions
   rejected_duplicate_ = &rejected.Add({{"reason", "duplicate_label_name"}});
   rejected_utf8_ = &rejected.Add({{"reason", "invalid_utf8"}});
   rejected_other_ = &rejected.Add({{"reason", "other"}});
-}
-
-void RemoteWriteHandler::CountRequest(int http_status) {
-  if (requests_ok_ == nullptr) return;
-  switch (http_status) {
-    case 204: requests_ok_->Increment(); break;
-    case 429: requests_overloaded_->Increment(); break;
-    case 503: requests_unavailable_->Increment(); break;
-    default: (http_status >= 400 && http_status < 500 ? requests_bad_ : requests_error_)->Increment();
-  }
 }
 
 void RemoteWriteHandler::CountRejected(const absl::Status& status) {
@@ -121,7 +94,7 @@ void RemoteWriteHandler::Handle(HttpRequest&& request, HttpResponder respond) {
   absl::StatusOr<TenantId> tenant = TenantFromPath(request.path);
   if (!tenant.ok()) {
     int code = HttpStatusOf(tenant.status());
-    CountRequest(code);
+    metrics_.CountRequest(code);
     respond(Reply(code, std::string(ToStd(tenant.status().message())), 0));
     return;
   }
@@ -130,7 +103,7 @@ void RemoteWriteHandler::Handle(HttpRequest&& request, HttpResponder respond) {
 
 void RemoteWriteHandler::HandleWrite(TenantId tenant, HttpRequest&& request, HttpResponder respond) {
   auto fail = [&](int code, std::string message) {
-    CountRequest(code);
+    metrics_.CountRequest(code);
     HttpResponse r = Reply(code, std::move(message), 0);
     if (code == 405) r.headers.emplace_back("Allow", "POST");
     respond(std::move(r));
@@ -190,14 +163,14 @@ void RemoteWriteHandler::HandleWrite(TenantId tenant, HttpRequest&& request, Htt
     int code = HttpStatusOf(status);
     HttpResponse r;
     if (status.ok()) {
-      if (samples_ != nullptr) samples_->Increment(static_cast<double>(samples));
+      metrics_.CountSamples(samples);
       r = problems.empty() ? Reply(204, "", samples) : Reply(400, std::move(problems), samples);
       code = r.status;
     } else {
       r = Reply(code, std::string(ToStd(status.message())), 0);
       if (code == 429) r.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_seconds));
     }
-    CountRequest(code);
+    metrics_.CountRequest(code);
     respond(std::move(r));
   });
 }

@@ -32,6 +32,7 @@
 #include "common/model/tenant.h"
 #include "common/net/http.h"
 #include "common/prompb/remote_write_decoder.h"
+#include "insert/ingest/ingest_metrics.h"
 
 namespace prometheus {
 class Registry;
@@ -71,19 +72,12 @@ class RemoteWriteHandler {
   static absl::StatusOr<TenantId> TenantFromPath(std::string_view path);
 
  private:
-  // Counts a finished request by its HTTP status.
-  void CountRequest(int http_status);
   // Counts a rejected series by the problem in `status`.
   void CountRejected(const absl::Status& status);
 
   Router* router_;
   RemoteWriteHandlerOptions options_;
-  prometheus::Counter* requests_ok_ = nullptr;
-  prometheus::Counter* requests_bad_ = nullptr;
-  prometheus::Counter* requests_overloaded_ = nullptr;
-  prometheus::Counter* requests_unavailable_ = nullptr;
-  prometheus::Counter* requests_error_ = nullptr;
-  prometheus::Counter* samples_ = nullptr;
+  IngestMetrics metrics_;
   prometheus::Counter* rejected_missing_name_ = nullptr;
   prometheus::Counter* rejected_empty_name_ = nullptr;
   prometheus::Counter* rejected_duplicate_ = nullptr;

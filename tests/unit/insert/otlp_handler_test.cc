@@ -12,6 +12,7 @@
 #include "insert/server/insert_service.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
 #include "unit/insert/fake_storage.h"
+#include "unit/insert/handler_harness.h"
 
 namespace strata::insert {
 namespace {
@@ -56,34 +57,9 @@ HttpRequest Post(std::string path, std::string body, std::string content_type = 
   return r;
 }
 
-class Harness {
+class Harness : public testing::HandlerHarness<OtlpHandler> {
  public:
-  Harness() : cluster(3), router(cluster.apis(), RouterOptions{}), handler(&router, {}, &registry) {}
-
-  HttpResponse Call(HttpRequest request) {
-    std::optional<HttpResponse> response;
-    int calls = 0;
-    handler.Handle(std::move(request), [&](HttpResponse r) {
-      ++calls;
-      response = std::move(r);
-    });
-    router.Drain();
-    REQUIRE(calls == 1);
-    return *response;
-  }
-
-  std::map<std::string, std::vector<Sample>> Stored() {
-    std::map<std::string, std::vector<Sample>> out;
-    for (auto& n : cluster.nodes) {
-      for (auto& [k, v] : n->Contents().series) out[k] = v;
-    }
-    return out;
-  }
-
-  prometheus::Registry registry;
-  FakeCluster cluster;
-  Router router;
-  OtlpHandler handler;
+  Harness() : HandlerHarness(3, RouterOptions{}, OtlpHandlerOptions{}) {}
 };
 
 std::string Canonical(std::vector<Label> labels) { return Labels::FromUnsorted(std::move(labels)).Canonical(); }
