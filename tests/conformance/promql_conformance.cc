@@ -145,13 +145,20 @@ class ScriptRunner {
   void Load(const LoadCommand& load) {
     for (const SeriesDescription& s : load.series) {
       std::vector<Sample> samples;
+      // Start timestamps are offsets from each sample's time; `_` is unknown (0).
+      std::vector<int64_t> starts;
       for (size_t i = 0; i < s.values.size(); ++i) {
         if (s.values[i].kind == SequenceValue::Kind::kFloat) {
-          samples.push_back({static_cast<int64_t>(i) * load.interval_ms, s.values[i].value});
+          const int64_t t = static_cast<int64_t>(i) * load.interval_ms;
+          samples.push_back({t, s.values[i].value});
+          if (!s.start_offsets.empty()) {
+            const bool known = i < s.start_offsets.size() && s.start_offsets[i].has_value();
+            starts.push_back(known ? t + *s.start_offsets[i] : 0);
+          }
         }
       }
       if (s.has_histogram) native_series_.push_back(s.labels);
-      if (!samples.empty()) querier_->Add(s.labels, std::move(samples));
+      if (!samples.empty()) querier_->Add(s.labels, std::move(samples), std::move(starts));
       if (load.with_nhcb) AddNhcbSeries(s.labels);
     }
   }
@@ -517,7 +524,6 @@ class ScriptRunner {
 std::string FileSkipReason(std::string_view file_name) {
   static const std::pair<std::string_view, std::string_view> kSkipped[] = {
       {"native_histograms.test", "native histograms"},
-      {"start_timestamps.test", "start timestamps"},
   };
   for (const auto& [name, reason] : kSkipped) {
     if (file_name == name) return std::string(reason);

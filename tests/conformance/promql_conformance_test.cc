@@ -79,7 +79,7 @@ eval instant at 0 m{
 
 TEST_CASE("whole files on unsupported features are skipped with a reason", "[conformance][unit]") {
   CHECK(FileSkipReason("native_histograms.test") == "native histograms");
-  CHECK(FileSkipReason("start_timestamps.test") == "start timestamps");
+  CHECK(FileSkipReason("start_timestamps.test").empty());
   CHECK(FileSkipReason("fill-modifier.test").empty());
   CHECK(FileSkipReason("extended_vectors.test").empty());
   CHECK(FileSkipReason("type_and_unit.test").empty());

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <re2/re2.h>
 
+
 #include "common/base/status.h"
 #include "common/model/sample.h"
 #include "select/promql/lexer.h"
@@ -417,6 +418,70 @@ absl::StatusOr<std::vector<SequenceValue>> ParseValueSequence(std::string_view t
   return out;
 }
 
+namespace {
+
+// A signed duration at the start of `s` (`-30s`, `+1m`, `0`, `1ms`); `*len`
+// is how many characters it took.
+absl::StatusOr<int64_t> SignedDurationPrefix(std::string_view s, size_t* len) {
+  size_t i = 0;
+  int64_t sign = 1;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+    if (s[i] == '-') sign = -1;
+    ++i;
+  }
+  const size_t begin = i;
+  while (i < s.size() && (IsDigit(s[i]) || std::string_view("ywdhms").find(s[i]) != std::string_view::npos)) ++i;
+  if (i == begin) return Error(fmt::format("expected a duration in {:?}", std::string(s)));
+  STRATA_ASSIGN_OR_RETURN(int64_t d, ParseDurationMs(s.substr(begin, i - begin)));
+  *len = i;
+  return sign * d;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::optional<int64_t>>> ParseStartOffsetSequence(std::string_view text) {
+  std::vector<std::optional<int64_t>> out;
+  size_t next = 0;
+  while (next < text.size()) {
+    if (IsSpace(text[next])) {
+      ++next;
+      continue;
+    }
+    const size_t begin = next;
+    while (next < text.size() && !IsSpace(text[next])) ++next;
+    const std::string_view item = text.substr(begin, next - begin);
+    if (item == "_") {
+      out.push_back(std::nullopt);
+      continue;
+    }
+    if (item.size() > 1 && item[0] == '_' && item[1] == 'x') {
+      STRATA_ASSIGN_OR_RETURN(uint64_t n, ParseCount(item.substr(2)));
+      out.insert(out.end(), n, std::nullopt);
+      continue;
+    }
+    size_t len = 0;
+    STRATA_ASSIGN_OR_RETURN(int64_t base, SignedDurationPrefix(item, &len));
+    std::string_view rest = item.substr(len);
+    int64_t step = 0;
+    if (!rest.empty() && (rest[0] == '+' || rest[0] == '-')) {
+      STRATA_ASSIGN_OR_RETURN(step, SignedDurationPrefix(rest, &len));
+      rest = rest.substr(len);
+      if (rest.empty() || rest[0] != 'x') {
+        return Error(fmt::format("expected xN after the step in start timestamp {:?}", std::string(item)));
+      }
+    }
+    uint64_t n = 0;
+    if (!rest.empty()) {
+      if (rest[0] != 'x') {
+        return Error(fmt::format("unexpected {:?} in start timestamp {:?}", std::string(rest), std::string(item)));
+      }
+      STRATA_ASSIGN_OR_RETURN(n, ParseCount(rest.substr(1)));
+    }
+    for (uint64_t k = 0; k <= n; ++k) out.push_back(base + static_cast<int64_t>(k) * step);
+  }
+  return out;
+}
+
 absl::StatusOr<SeriesDescription> ParseSeriesDescription(std::string_view line) {
   line = Trim(line);
   std::vector<Label> labels;
@@ -473,13 +538,21 @@ absl::StatusOr<SeriesDescription> ParseSeriesDescription(std::string_view line) 
   } else if (name.empty()) {
     return Error(fmt::format("invalid series description {:?}", std::string(line)));
   }
+  SeriesDescription out;
+  if (line.substr(i).starts_with("@st") && (i + 3 == line.size() || IsSpace(line[i + 3]))) {
+    out.is_start_timestamps = true;
+    i += 3;
+  }
   if (i < line.size() && !IsSpace(line[i])) {
     return Error(fmt::format("unexpected {:?} after series labels", std::string(line.substr(i))));
   }
   if (!name.empty()) labels.push_back({std::string(kMetricNameLabel), name});
-  SeriesDescription out;
   out.labels = Labels::FromUnsorted(std::move(labels));
   std::string_view values = line.substr(i);
+  if (out.is_start_timestamps) {
+    STRATA_ASSIGN_OR_RETURN(out.start_offsets, ParseStartOffsetSequence(values));
+    return out;
+  }
   out.has_histogram = values.find("{{") != std::string_view::npos;
   STRATA_ASSIGN_OR_RETURN(out.values, ParseValueSequence(values));
   return out;
@@ -558,6 +631,8 @@ absl::StatusOr<LoadCommand> ParseLoad(const std::vector<std::string_view>& lines
   }
   cmd.interval_ms = *interval;
   std::map<Labels, size_t> index;
+  // The `@st` line waiting for the sample line of its series, which follows it.
+  std::optional<SeriesDescription> pending_start;
   while (i + 1 < lines.size()) {
     ++i;
     std::string_view def = lines[i];
@@ -565,15 +640,25 @@ absl::StatusOr<LoadCommand> ParseLoad(const std::vector<std::string_view>& lines
       --i;
       break;
     }
-    // `metric{...}@st <offsets>`: start timestamps, which Strata does not
-    // store; only start_timestamps.test uses them and it is skipped.
-    size_t sp = def.find_first_of(" \t");
-    if (sp != std::string_view::npos && def.substr(0, sp).ends_with("@st")) continue;
     auto series = ParseSeriesDescription(def);
     if (!series.ok()) return Error(LineError(static_cast<int>(i + 1), ToStd(series.status().message())));
+    if (pending_start && pending_start->labels != series->labels) {
+      return Error(LineError(static_cast<int>(i + 1), "a start timestamp (@st) line must precede its series' line"));
+    }
+    if (series->is_start_timestamps) {
+      pending_start = *std::move(series);
+      continue;
+    }
+    if (pending_start) {
+      series->start_offsets = std::move(pending_start->start_offsets);
+      pending_start.reset();
+    }
     auto [it, inserted] = index.emplace(series->labels, cmd.series.size());
     if (inserted) cmd.series.push_back(*std::move(series));
     else cmd.series[it->second] = *std::move(series);
+  }
+  if (pending_start) {
+    return Error(LineError(static_cast<int>(i + 1), "a start timestamp (@st) line without its series"));
   }
   return cmd;
 }

@@ -32,10 +32,16 @@ struct SequenceValue {
 };
 
 // `name{l="v"} <values>`: a series of a `load` block or an expected result line.
+// In a `load` block, `name{l="v"}@st <offsets>` (FORMAT.md §2) gives the
+// start timestamps of the series on the next line instead: then
+// `is_start_timestamps` is set and `start_offsets` holds, per position, the
+// start timestamp relative to the sample's time (nullopt: `_`, unknown).
 struct SeriesDescription {
   Labels labels;
   std::vector<SequenceValue> values;
   bool has_histogram = false;  // some item is a `{{...}}` literal
+  bool is_start_timestamps = false;
+  std::vector<std::optional<int64_t>> start_offsets;
 };
 
 // Go's strconv-based number parsing of the upstream runner: ParseInt with
@@ -49,6 +55,11 @@ absl::StatusOr<int64_t> ParseDurationMs(std::string_view s);
 
 // Expands a value sequence (`1 2 _ stale 0+10x3 _x2 {{...}}`).
 absl::StatusOr<std::vector<SequenceValue>> ParseValueSequence(std::string_view text);
+
+// Expands a start-timestamp offset sequence (`_ _x2 -30s 0 +1m -1msx3
+// -30s-1mx2 1ms+1sx2`): signed durations, `<dur>xN` repeats, `<dur>±<dur>xN`
+// steps; nullopt for `_`. Milliseconds.
+absl::StatusOr<std::vector<std::optional<int64_t>>> ParseStartOffsetSequence(std::string_view text);
 
 // Parses `name{l="v",...} <values>`, `{__name__="x"} ...`, `{"utf8.name"} ...`,
 // `{} <values>`. Labels with an empty value are dropped (an absent label).

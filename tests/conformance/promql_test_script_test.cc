@@ -205,3 +205,46 @@ TEST_CASE("malformed scripts are rejected with the line", "[conformance][unit]")
 
 }  // namespace
 }  // namespace strata::promql::conformance
+
+namespace strata::promql::conformance {
+namespace {
+
+std::vector<int64_t> Offsets(std::string_view text) {
+  auto seq = ParseStartOffsetSequence(text);
+  INFO(seq.status().ToString());
+  REQUIRE(seq.ok());
+  std::vector<int64_t> out;
+  for (const std::optional<int64_t>& v : *seq) out.push_back(v.value_or(-12345));
+  return out;
+}
+
+TEST_CASE("start timestamp offsets expand signed durations, repeats and steps", "[conformance][unit]") {
+  CHECK(Offsets("_ _x2 -30s 0 +1m 1ms -0ms") == std::vector<int64_t>{-12345, -12345, -12345, -30000, 0, 60000, 1, 0});
+  CHECK(Offsets("-59999msx2") == std::vector<int64_t>{-59999, -59999, -59999});
+  CHECK(Offsets("-30s-1mx2") == std::vector<int64_t>{-30000, -90000, -150000});
+  CHECK(Offsets("0-1mx1 1ms+1sx1") == std::vector<int64_t>{0, -60000, 1, 1001});
+  CHECK_FALSE(ParseStartOffsetSequence("-30s-1m").ok());  // a step needs xN
+  CHECK_FALSE(ParseStartOffsetSequence("abc").ok());
+}
+
+TEST_CASE("an @st line gives the start timestamps of the series line after it", "[conformance][unit]") {
+  auto script = ParseScript("load 1m\n"
+                            "    c{type=\"a b\"}@st _ -30s\n"
+                            "    c{type=\"a b\"}    1 2\n"
+                            "    d               3\n");
+  INFO(script.status().ToString());
+  REQUIRE(script.ok());
+  const auto& load = std::get<LoadCommand>(script->commands[0]);
+  REQUIRE(load.series.size() == 2);
+  CHECK(load.series[0].labels.Get("type") == "a b");
+  REQUIRE(load.series[0].start_offsets.size() == 2);
+  CHECK_FALSE(load.series[0].start_offsets[0].has_value());
+  CHECK(load.series[0].start_offsets[1] == -30000);
+  CHECK(load.series[1].start_offsets.empty());
+  // The @st line must come right before its series.
+  CHECK_FALSE(ParseScript("load 1m\n    c@st -1m\n    d 1\n").ok());
+  CHECK_FALSE(ParseScript("load 1m\n    c@st -1m\n").ok());
+}
+
+}  // namespace
+}  // namespace strata::promql::conformance

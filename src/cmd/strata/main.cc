@@ -1,5 +1,7 @@
 // strata: the Strata server. One binary, one role per process:
 //   strata storage | insert | select | all  [-flag=value ...]
+#include <malloc.h>
+
 #include <cstdio>
 #include <cstring>
 #include <span>
@@ -31,6 +33,13 @@ int main(int argc, char** argv) {
   // (about 2% of ingest CPU); the lock order is reviewed, not checked at run
   // time.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  // A query allocates and frees sample vectors of megabytes. With glibc's
+  // defaults each of them is a fresh mmap (or a trimmed heap top) and is
+  // page-faulted in again on every query: about 15% of the CPU of 24 h
+  // dashboard queries (docs/benchmarks.md). Keep such blocks in the heap and
+  // return free heap memory to the kernel only past 128 MiB.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 128 << 20);
   std::string_view role = argv[1];
   std::span<char* const> args(argv + 2, static_cast<size_t>(argc - 2));
   if (role == "storage") return strata::RunStorage(args);

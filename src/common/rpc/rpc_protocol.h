@@ -38,11 +38,14 @@ enum RpcMethod : uint32_t {
   kRpcMethodStorageLabelValues = 5,
   // body: strata.rpc.LabelsRequest; reply: strata.rpc.SeriesLabelsResponse
   kRpcMethodStorageSeriesLabels = 6,
+  // 7-11 are taken by methods in review (tsdb status, metadata, exemplars).
+  // body: strata.rpc.SearchManyRequest; reply: strata.rpc.SearchManyResponse
+  kRpcMethodStorageSearchMany = 12,
 };
 
 // A short name for logs and metric labels ("write", "search",
-// "delete_series", "label_names", "label_values", "series_labels", or
-// "other").
+// "delete_series", "label_names", "label_values", "series_labels",
+// "search_many", or "other").
 inline const char* RpcMethodName(uint32_t method) {
   switch (method) {
     case kRpcMethodStorageWrite:
@@ -57,6 +60,8 @@ inline const char* RpcMethodName(uint32_t method) {
       return "label_values";
     case kRpcMethodStorageSeriesLabels:
       return "series_labels";
+    case kRpcMethodStorageSearchMany:
+      return "search_many";
     default:
       return "other";
   }

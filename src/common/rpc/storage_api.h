@@ -17,7 +17,9 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
@@ -125,6 +127,8 @@ class StorageApi {
  public:
   using WriteCallback = absl::AnyInvocable<void(absl::Status)>;
   using SearchCallback = absl::AnyInvocable<void(absl::StatusOr<SearchResult>)>;
+  // Gets one result per request, in request order.
+  using SearchManyCallback = absl::AnyInvocable<void(absl::StatusOr<std::vector<SearchResult>>)>;
   // Gets how many series the node deleted.
   using DeleteCallback = absl::AnyInvocable<void(absl::StatusOr<uint64_t>)>;
   using LabelsCallback = absl::AnyInvocable<void(absl::StatusOr<LabelsResult>)>;
@@ -142,6 +146,12 @@ class StorageApi {
 
   // Runs a search. Errors: Unavailable, DeadlineExceeded, InvalidArgument.
   virtual void Search(const RequestContext& ctx, SearchRequest request, SearchCallback done) = 0;
+
+  // Runs several searches as one call: the selectors of one PromQL query,
+  // so that a query costs one request and one answer per node. Fails whole
+  // when any search fails (errors as Search's). The default runs Search for
+  // each request and answers when all have answered.
+  virtual void SearchMany(const RequestContext& ctx, std::vector<SearchRequest> requests, SearchManyCallback done);
 
   // Deletes the series of `tenant` that every matcher accepts, with all
   // their samples (Prometheus's and VictoriaMetrics' delete_series: whole
@@ -188,5 +198,56 @@ class StorageApi {
   // and in reconnect backoff). Calls may still be attempted.
   virtual bool IsHealthy() const { return true; }
 };
+
+namespace storage_api_internal {
+
+// The answers of one SearchMany run as separate Searches; the last callback
+// to arrive delivers them.
+struct SearchManyJoin {
+  SearchManyJoin(size_t n, StorageApi::SearchManyCallback callback)
+      : pending(n), results(n), done(std::move(callback)) {}
+
+  void Answer(size_t i, absl::StatusOr<SearchResult> result) {
+    bool last = false;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (result.ok()) {
+        results[i] = *std::move(result);
+      } else if (first_error.ok()) {
+        first_error = result.status();
+      }
+      last = --pending == 0;
+    }
+    if (!last) return;
+    if (!first_error.ok()) {
+      done(first_error);
+      return;
+    }
+    done(std::move(results));
+  }
+
+  std::mutex mu;
+  size_t pending;
+  std::vector<SearchResult> results;
+  absl::Status first_error;
+  StorageApi::SearchManyCallback done;
+};
+
+}  // namespace storage_api_internal
+
+// Inline, so that StorageApi keeps no key function and every library that
+// implements or calls it needs no extra link dependency.
+inline void StorageApi::SearchMany(const RequestContext& ctx, std::vector<SearchRequest> requests,
+                                   SearchManyCallback done) {
+  if (requests.empty()) {
+    done(std::vector<SearchResult>());
+    return;
+  }
+  auto join = std::make_shared<storage_api_internal::SearchManyJoin>(requests.size(), std::move(done));
+  for (size_t i = 0; i < requests.size(); ++i) {
+    Search(ctx, std::move(requests[i]),
+           [join, i](absl::StatusOr<SearchResult> result) { join->Answer(i, std::move(result)); });
+  }
+}
 
 }  // namespace strata

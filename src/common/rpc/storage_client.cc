@@ -26,6 +26,30 @@ void RpcStorageClient::Search(const RequestContext& ctx, SearchRequest request, 
                });
 }
 
+void RpcStorageClient::SearchMany(const RequestContext& ctx, std::vector<SearchRequest> requests,
+                                  SearchManyCallback done) {
+  if (!search_many_supported_.load(std::memory_order_relaxed)) {
+    StorageApi::SearchMany(ctx, std::move(requests), std::move(done));
+    return;
+  }
+  std::string body = EncodeSearchManyRequest(requests);
+  const size_t expected = requests.size();
+  client_.Call(kRpcMethodStorageSearchMany, std::move(body), ctx.deadline,
+               [this, ctx, expected, requests = std::move(requests),
+                done = std::move(done)](absl::StatusOr<std::string> reply) mutable {
+                 if (!reply.ok() && reply.status().code() == absl::StatusCode::kUnimplemented) {
+                   search_many_supported_.store(false, std::memory_order_relaxed);
+                   StorageApi::SearchMany(ctx, std::move(requests), std::move(done));
+                   return;
+                 }
+                 if (!reply.ok()) {
+                   done(reply.status());
+                   return;
+                 }
+                 done(DecodeSearchManyResult(*reply, expected));
+               });
+}
+
 void RpcStorageClient::DeleteSeries(const RequestContext& ctx, TenantId tenant, std::vector<Matcher> matchers,
                                     DeleteCallback done) {
   client_.Call(kRpcMethodStorageDeleteSeries, EncodeDeleteSeriesRequest(tenant, matchers), ctx.deadline,

@@ -5,6 +5,7 @@
 // the storage node's insert port) and select nodes (to its select port).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -29,6 +30,11 @@ class RpcStorageClient : public StorageApi {
   // Sends a SearchRequest (method kRpcMethodStorageSearch) and decodes the
   // SearchResponse on the network thread.
   void Search(const RequestContext& ctx, SearchRequest request, SearchCallback done) override;
+  // Sends every request in one SearchManyRequest (method
+  // kRpcMethodStorageSearchMany). A node that predates the method answers
+  // Unimplemented; the client then remembers that and sends separate
+  // Searches (StorageApi's default), to that node from then on.
+  void SearchMany(const RequestContext& ctx, std::vector<SearchRequest> requests, SearchManyCallback done) override;
   // Sends a DeleteSeriesRequest (method kRpcMethodStorageDeleteSeries). A
   // node that predates the method answers Unimplemented.
   void DeleteSeries(const RequestContext& ctx, TenantId tenant, std::vector<Matcher> matchers,
@@ -47,6 +53,9 @@ class RpcStorageClient : public StorageApi {
   RpcClient& rpc_client() { return client_; }
 
  private:
+  // False once the node answered SearchMany with Unimplemented. Declared
+  // before client_ so that it outlives the callbacks client_ runs on close.
+  std::atomic<bool> search_many_supported_{true};
   RpcClient client_;
 };
 

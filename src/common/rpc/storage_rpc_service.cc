@@ -13,6 +13,9 @@ void StorageRpcService::RegisterOn(RpcServer& server) {
   server.RegisterMethod(kRpcMethodStorageSearch, [this](std::string&& body, RpcReply reply) {
     HandleSearch(std::move(body), std::move(reply));
   });
+  server.RegisterMethod(kRpcMethodStorageSearchMany, [this](std::string&& body, RpcReply reply) {
+    HandleSearchMany(std::move(body), std::move(reply));
+  });
   server.RegisterMethod(kRpcMethodStorageDeleteSeries, [this](std::string&& body, RpcReply reply) {
     HandleDeleteSeries(std::move(body), std::move(reply));
   });
@@ -50,6 +53,23 @@ void StorageRpcService::HandleSearch(std::string&& body, RpcReply reply) {
     }
     reply(EncodeSearchResult(*result));
   });
+}
+
+void StorageRpcService::HandleSearchMany(std::string&& body, RpcReply reply) {
+  auto requests = DecodeSearchManyRequest(body);
+  if (!requests.ok()) {
+    reply(requests.status());
+    return;
+  }
+  RequestContext ctx{reply.deadline()};
+  storage_.SearchMany(ctx, std::move(*requests),
+                      [reply = std::move(reply)](absl::StatusOr<std::vector<SearchResult>> results) mutable {
+                        if (!results.ok()) {
+                          reply(results.status());
+                          return;
+                        }
+                        reply(EncodeSearchManyResult(*results));
+                      });
 }
 
 void StorageRpcService::HandleDeleteSeries(std::string&& body, RpcReply reply) {

@@ -31,6 +31,7 @@ class StorageRpcService {
  private:
   void HandleWrite(std::string&& body, RpcReply reply);
   void HandleSearch(std::string&& body, RpcReply reply);
+  void HandleSearchMany(std::string&& body, RpcReply reply);
   void HandleDeleteSeries(std::string&& body, RpcReply reply);
   // kRpcMethodStorageLabelNames / LabelValues / SeriesLabels.
   void HandleLabels(uint32_t method, std::string&& body, RpcReply reply);

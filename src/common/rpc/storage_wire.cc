@@ -52,22 +52,18 @@ Labels DecodeLabelPairs(google::protobuf::RepeatedPtrField<rpc::LabelPair>* in) 
 
 }  // namespace
 
-std::string EncodeSearchRequest(const SearchRequest& request) {
-  rpc::SearchRequest pb;
-  pb.set_account_id(request.tenant.account_id);
-  pb.set_project_id(request.tenant.project_id);
-  EncodeMatchers(request.matchers, pb.mutable_matchers());
-  pb.set_min_time_ms(request.min_time_ms);
-  pb.set_max_time_ms(request.max_time_ms);
-  pb.set_max_series(request.max_series);
-  return pb.SerializeAsString();
+namespace {
+
+void ToProto(const SearchRequest& request, rpc::SearchRequest* pb) {
+  pb->set_account_id(request.tenant.account_id);
+  pb->set_project_id(request.tenant.project_id);
+  EncodeMatchers(request.matchers, pb->mutable_matchers());
+  pb->set_min_time_ms(request.min_time_ms);
+  pb->set_max_time_ms(request.max_time_ms);
+  pb->set_max_series(request.max_series);
 }
 
-absl::StatusOr<SearchRequest> DecodeSearchRequest(std::string_view bytes) {
-  rpc::SearchRequest pb;
-  if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return absl::InvalidArgumentError("cannot parse search request");
-  }
+absl::StatusOr<SearchRequest> FromProto(rpc::SearchRequest& pb) {
   SearchRequest request;
   request.tenant = TenantId{pb.account_id(), pb.project_id()};
   request.min_time_ms = pb.min_time_ms();
@@ -78,12 +74,11 @@ absl::StatusOr<SearchRequest> DecodeSearchRequest(std::string_view bytes) {
   return request;
 }
 
-std::string EncodeSearchResult(const SearchResult& result) {
-  rpc::SearchResponse pb;
-  pb.set_truncated(result.truncated);
-  pb.mutable_series()->Reserve(static_cast<int>(result.series.size()));
+void ToProto(const SearchResult& result, rpc::SearchResponse* pb) {
+  pb->set_truncated(result.truncated);
+  pb->mutable_series()->Reserve(static_cast<int>(result.series.size()));
   for (const SeriesChunks& s : result.series) {
-    rpc::SeriesProto* sp = pb.add_series();
+    rpc::SeriesProto* sp = pb->add_series();
     EncodeLabelPairs(s.labels, sp->mutable_labels());
     for (const ChunkData& c : s.chunks) {
       rpc::ChunkProto* cp = sp->add_chunks();
@@ -93,14 +88,9 @@ std::string EncodeSearchResult(const SearchResult& result) {
       cp->set_data(c.data);
     }
   }
-  return pb.SerializeAsString();
 }
 
-absl::StatusOr<SearchResult> DecodeSearchResult(std::string_view bytes) {
-  rpc::SearchResponse pb;
-  if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return absl::DataLossError("cannot parse search response");
-  }
+absl::StatusOr<SearchResult> FromProto(rpc::SearchResponse& pb) {
   SearchResult result;
   result.truncated = pb.truncated();
   result.series.reserve(static_cast<size_t>(pb.series_size()));
@@ -122,6 +112,84 @@ absl::StatusOr<SearchResult> DecodeSearchResult(std::string_view bytes) {
     result.series.push_back(std::move(series));
   }
   return result;
+}
+
+}  // namespace
+
+std::string EncodeSearchRequest(const SearchRequest& request) {
+  rpc::SearchRequest pb;
+  ToProto(request, &pb);
+  return pb.SerializeAsString();
+}
+
+absl::StatusOr<SearchRequest> DecodeSearchRequest(std::string_view bytes) {
+  rpc::SearchRequest pb;
+  if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError("cannot parse search request");
+  }
+  return FromProto(pb);
+}
+
+std::string EncodeSearchResult(const SearchResult& result) {
+  rpc::SearchResponse pb;
+  ToProto(result, &pb);
+  return pb.SerializeAsString();
+}
+
+absl::StatusOr<SearchResult> DecodeSearchResult(std::string_view bytes) {
+  rpc::SearchResponse pb;
+  if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError("cannot parse search response");
+  }
+  return FromProto(pb);
+}
+
+std::string EncodeSearchManyRequest(const std::vector<SearchRequest>& requests) {
+  rpc::SearchManyRequest pb;
+  pb.mutable_requests()->Reserve(static_cast<int>(requests.size()));
+  for (const SearchRequest& r : requests) ToProto(r, pb.add_requests());
+  return pb.SerializeAsString();
+}
+
+absl::StatusOr<std::vector<SearchRequest>> DecodeSearchManyRequest(std::string_view bytes) {
+  rpc::SearchManyRequest pb;
+  if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError("cannot parse search_many request");
+  }
+  std::vector<SearchRequest> requests;
+  requests.reserve(static_cast<size_t>(pb.requests_size()));
+  for (rpc::SearchRequest& r : *pb.mutable_requests()) {
+    absl::StatusOr<SearchRequest> request = FromProto(r);
+    if (!request.ok()) return request.status();
+    requests.push_back(*std::move(request));
+  }
+  return requests;
+}
+
+std::string EncodeSearchManyResult(const std::vector<SearchResult>& results) {
+  rpc::SearchManyResponse pb;
+  pb.mutable_responses()->Reserve(static_cast<int>(results.size()));
+  for (const SearchResult& r : results) ToProto(r, pb.add_responses());
+  return pb.SerializeAsString();
+}
+
+absl::StatusOr<std::vector<SearchResult>> DecodeSearchManyResult(std::string_view bytes, size_t expected) {
+  rpc::SearchManyResponse pb;
+  if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError("cannot parse search_many response");
+  }
+  if (static_cast<size_t>(pb.responses_size()) != expected) {
+    return absl::DataLossError(
+        fmt::format("search_many response has {} results for {} requests", pb.responses_size(), expected));
+  }
+  std::vector<SearchResult> results;
+  results.reserve(expected);
+  for (rpc::SearchResponse& r : *pb.mutable_responses()) {
+    absl::StatusOr<SearchResult> result = FromProto(r);
+    if (!result.ok()) return result.status();
+    results.push_back(*std::move(result));
+  }
+  return results;
 }
 
 std::string EncodeDeleteSeriesRequest(TenantId tenant, const std::vector<Matcher>& matchers) {

@@ -2,8 +2,9 @@
 //
 // Conversion between the StorageApi search, delete and labels types
 // (storage_api.h) and their protobuf wire form (strata.rpc.SearchRequest /
-// SearchResponse / DeleteSeriesRequest / DeleteSeriesResponse /
-// LabelsRequest / LabelsResponse / SeriesLabelsResponse in
+// SearchResponse / SearchManyRequest / SearchManyResponse /
+// DeleteSeriesRequest / DeleteSeriesResponse / LabelsRequest /
+// LabelsResponse / SeriesLabelsResponse in
 // src/common/proto/strata/rpc.proto). Shared by RpcStorageClient and
 // StorageRpcService; protobuf headers stay in the .cc. Pure functions,
 // thread-safe.
@@ -26,6 +27,14 @@ std::string EncodeSearchResult(const SearchResult& result);
 // DataLoss for a message that does not parse; InvalidArgument for an
 // unknown chunk encoding.
 absl::StatusOr<SearchResult> DecodeSearchResult(std::string_view bytes);
+
+// The SearchMany forms (strata.rpc.SearchManyRequest / SearchManyResponse):
+// errors as the single forms'. DecodeSearchManyResult also answers DataLoss
+// when the response does not hold `expected` results.
+std::string EncodeSearchManyRequest(const std::vector<SearchRequest>& requests);
+absl::StatusOr<std::vector<SearchRequest>> DecodeSearchManyRequest(std::string_view bytes);
+std::string EncodeSearchManyResult(const std::vector<SearchResult>& results);
+absl::StatusOr<std::vector<SearchResult>> DecodeSearchManyResult(std::string_view bytes, size_t expected);
 
 // The arguments of StorageApi::DeleteSeries.
 struct DeleteSeriesRequest {

@@ -6,13 +6,12 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <prometheus/counter.h>
-#include <prometheus/registry.h>
 
 #include "common/base/clock.h"
 #include "common/base/status.h"
 #include "common/encoding/json_string.h"
-#include "insert/ingest/ingest_common.h"
+#include "common/formats/otlp_metrics.h"
+#include "insert/ingest/series_collector.h"
 #include "insert/router/router.h"
 
 namespace strata::insert {
@@ -74,43 +73,9 @@ HttpResponse ErrorReply(int http_status, std::string_view message, bool json) {
 }  // namespace
 
 OtlpHandler::OtlpHandler(Router* router, OtlpHandlerOptions options, prometheus::Registry* registry)
-    : router_(router), options_(options), metrics_(registry, "opentelemetry", 200) {
-  if (registry == nullptr) return;
-  auto& rejected = prometheus::BuildCounter()
-                       .Name("strata_insert_otlp_points_rejected_total")
-                       .Help("OpenTelemetry data points not stored, by reason")
-                       .Register(*registry);
-  for (size_t i = 0; i < kOtlpRejectReasonCount; ++i) {
-    rejected_[i] = &rejected.Add({{"reason", std::string(OtlpRejectReasonName(static_cast<OtlpRejectReason>(i)))}});
-  }
-}
+    : router_(router), options_(options), metrics_(registry, "opentelemetry") {}
 
-void OtlpHandler::CountRejected(const OtlpConversion& conversion) {
-  if (rejected_[0] == nullptr) return;
-  for (size_t i = 0; i < kOtlpRejectReasonCount; ++i) {
-    if (conversion.rejected_by_reason[i] > 0) rejected_[i]->Increment(static_cast<double>(conversion.rejected_by_reason[i]));
-  }
-}
-
-bool OtlpHandler::IsOtlpPath(std::string_view path) {
-  if (path == "/opentelemetry/v1/metrics" || path == "/otlp/v1/metrics") return true;
-  std::string_view tenant, suffix;
-  return SplitInsertPath(path, &tenant, &suffix) &&
-         (suffix == "/opentelemetry/v1/metrics" || suffix == "/opentelemetry/api/v1/push");
-}
-
-absl::StatusOr<TenantId> OtlpHandler::TenantFromPath(std::string_view path) {
-  if (!IsOtlpPath(path)) {
-    return absl::NotFoundError(fmt::format(
-        "unsupported path \"{}\": OTLP metrics go to /insert/<accountID>[:<projectID>]/opentelemetry/v1/metrics",
-        path));
-  }
-  std::string_view tenant, suffix;
-  if (!SplitInsertPath(path, &tenant, &suffix)) return TenantId{};
-  return TenantId::Parse(tenant);
-}
-
-void OtlpHandler::Handle(HttpRequest&& request, HttpResponder respond) {
+void OtlpHandler::Handle(TenantId tenant, HttpRequest&& request, HttpResponder respond) {
   std::string media_type = MediaType(request.Header("content-type"));
   bool json = media_type == kJson;
   auto fail = [&](int code, std::string_view message) {
@@ -119,8 +84,6 @@ void OtlpHandler::Handle(HttpRequest&& request, HttpResponder respond) {
     if (code == 405) r.headers.emplace_back("Allow", "POST");
     respond(std::move(r));
   };
-  absl::StatusOr<TenantId> tenant = TenantFromPath(request.path);
-  if (!tenant.ok()) return fail(IngestHttpStatus(tenant.status(), 200), ToStd(tenant.status().message()));
   if (request.method != "POST") return fail(405, fmt::format("OTLP export needs POST, not {}", request.method));
   if (json) {
     return fail(415, "OTLP/JSON is not supported: export OTLP/HTTP with protobuf (Content-Type: application/x-protobuf)");
@@ -138,34 +101,36 @@ void OtlpHandler::Handle(HttpRequest&& request, HttpResponder respond) {
   absl::StatusOr<OtlpConversion> conversion =
       ConvertOtlpMetrics(request.body, OtlpConvertOptions{.now_ms = NowUnixMillis()});
   if (!conversion.ok()) return fail(400, ToStd(conversion.status().message()));
-  CountRejected(*conversion);
+  for (size_t i = 0; i < kOtlpRejectReasonCount; ++i) {
+    metrics_.CountRejected(OtlpRejectReasonName(static_cast<OtlpRejectReason>(i)),
+                           static_cast<size_t>(conversion->rejected_by_reason[i]));
+  }
 
-  SeriesBatch batch(*tenant);
+  SeriesCollector collector(tenant, {}, &metrics_);
   std::vector<LabelView> views;
   for (const OtlpSeries& s : conversion->series) {
     views.clear();
     for (const Label& l : s.labels) views.push_back(LabelView{l.name, l.value});
-    batch.AddSeries(views, s.samples);
+    collector.Add(&views, s.samples, 0);
   }
-  size_t samples = batch.sample_count();
-  std::string body = EncodeOtlpMetricsResponse(conversion->points_rejected, conversion->first_problem);
-  router_->Write(std::move(batch), [this, samples, body = std::move(body),
-                                    respond = std::move(respond)](absl::Status status) mutable {
-    int code = IngestHttpStatus(status, 200);
-    metrics_.CountRequest(code);
-    if (!status.ok()) {
-      HttpResponse r = ErrorReply(code, ToStd(status.message()), /*json=*/false);
-      if (code == 429) r.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_seconds));
-      respond(std::move(r));
-      return;
-    }
-    metrics_.CountSamples(samples);
+  // OTLP answers a partial write with 200 and partial_success, not 400: the
+  // problems go into the response body and WriteAndReply gets none, so its
+  // 204 ("all stored") becomes that 200. The converter validates labels, so
+  // the collector rejecting a series would be a converter bug; still counted.
+  int64_t rejected = conversion->points_rejected + static_cast<int64_t>(collector.rejected());
+  std::string problem =
+      conversion->first_problem.empty() ? collector.Problems("series") : std::move(conversion->first_problem);
+  ReplyBuilder build = [success = EncodeOtlpMetricsResponse(rejected, problem)](int status, std::string message,
+                                                                                 size_t) mutable {
+    if (status != 204) return ErrorReply(status, message, /*json=*/false);
     HttpResponse r;
     r.status = 200;
     r.content_type = std::string(kProtobuf);
-    r.body = std::move(body);
-    respond(std::move(r));
-  });
+    r.body = std::move(success);
+    return r;
+  };
+  WriteAndReply(*router_, std::move(collector.batch()), /*problems=*/"", metrics_, options_.retry_after_seconds,
+                std::move(build), std::move(respond));
 }
 
 }  // namespace strata::insert

@@ -2,10 +2,10 @@
 //
 // The HTTP endpoint for OpenTelemetry metrics (OTLP/HTTP, protobuf): it
 // converts an ExportMetricsServiceRequest to Prometheus series with
-// common/formats/otlp_metrics.h and hands them to the Router, like the
-// remote_write handler does.
+// common/formats/otlp_metrics.h and stores them through the shared ingest
+// pipeline (SeriesCollector, WriteAndReply), like every other format.
 //
-// URLs (tenant = accountID[:projectID], as VictoriaMetrics cluster):
+// URLs (ingest_paths.h; tenant = accountID[:projectID], as VictoriaMetrics cluster):
 //   /insert/<tenant>/opentelemetry/v1/metrics       (and .../opentelemetry/api/v1/push)
 //   /opentelemetry/v1/metrics                       tenant 0:0
 //   /otlp/v1/metrics                                tenant 0:0 (Prometheus 3's path)
@@ -17,24 +17,18 @@
 // (empty, or partial_success counting the rejected points and naming the
 // first problem: delta temporality, exponential histograms, bad names);
 // errors carry a protobuf google.rpc.Status body:
-//   400 malformed protobuf (nothing stored);  405 not POST;  404 unknown path
+//   400 malformed protobuf (nothing stored);  405 not POST
 //   415 unsupported Content-Type or Content-Encoding
 //   429 the in-flight byte cap is reached (Retry-After);  503 too few storage
 //   nodes could take the data (the exporter retries)
 #pragma once
 
-#include <array>
-#include <string_view>
-
-#include "absl/status/statusor.h"
-#include "common/formats/otlp_metrics.h"
 #include "common/model/tenant.h"
 #include "common/net/http.h"
 #include "insert/ingest/ingest_metrics.h"
 
 namespace prometheus {
 class Registry;
-class Counter;
 }  // namespace prometheus
 
 namespace strata::insert {
@@ -52,27 +46,18 @@ class OtlpHandler {
   // `router` must outlive the handler and every request it is handling.
   // `registry` may be null; when set the handler exports
   // strata_insert_requests_total{protocol="opentelemetry",result},
-  // strata_insert_samples_total and
-  // strata_insert_otlp_points_rejected_total{reason}.
+  // strata_insert_samples_total and, per rejected data point,
+  // strata_insert_series_rejected_total{reason} (reasons: OtlpRejectReasonName).
   OtlpHandler(Router* router, OtlpHandlerOptions options, prometheus::Registry* registry = nullptr);
 
-  // True for the OTLP paths above (the tenant is not checked here).
-  static bool IsOtlpPath(std::string_view path);
-  // The tenant of an OTLP path: NotFound for other paths, InvalidArgument
-  // for a malformed tenant.
-  static absl::StatusOr<TenantId> TenantFromPath(std::string_view path);
-
-  // Serves one request. Calls `respond` exactly once, inline or after the
-  // storage nodes answer.
-  void Handle(HttpRequest&& request, HttpResponder respond);
+  // Serves one export for `tenant` (path already resolved). Calls `respond`
+  // exactly once, inline or after the storage nodes answer.
+  void Handle(TenantId tenant, HttpRequest&& request, HttpResponder respond);
 
  private:
-  void CountRejected(const OtlpConversion& conversion);
-
   Router* router_;
   OtlpHandlerOptions options_;
   IngestMetrics metrics_;
-  std::array<prometheus::Counter*, kOtlpRejectReasonCount> rejected_{};
 };
 
 }  // namespace strata::insert

@@ -4,12 +4,10 @@
 #include <utility>
 
 #include <fmt/format.h>
-#include <prometheus/counter.h>
-#include <prometheus/registry.h>
 
 #include "common/base/status.h"
 #include "common/model/labels.h"
-#include "insert/ingest/ingest_common.h"
+#include "insert/ingest/series_collector.h"
 #include "insert/router/router.h"
 
 namespace strata::insert {
@@ -39,55 +37,28 @@ HttpResponse Reply(int status, std::string body, size_t samples_written) {
   return r;
 }
 
-int HttpStatusOf(const absl::Status& status) { return IngestHttpStatus(status, 204); }
-
 }  // namespace
 
 RemoteWriteHandler::RemoteWriteHandler(Router* router, RemoteWriteHandlerOptions options,
                                        prometheus::Registry* registry)
-    : router_(router), options_(options), metrics_(registry, "promremotewrite", 204) {
-  if (registry == nullptr) return;
-  auto& rejected = prometheus::BuildCounter()
-                       .Name("strata_insert_series_rejected_total")
-                       .Help("Series rejected by validation, by reason")
-                       .Register(*registry);
-  rejected_missing_name_ = &rejected.Add({{"reason", "missing_metric_name"}});
-  rejected_empty_name_ = &rejected.Add({{"reason", "empty_label_name"}});
-  rejected_duplicate_ = &rejected.Add({{"reason", "duplicate_label_name"}});
-  rejected_utf8_ = &rejected.Add({{"reason", "invalid_utf8"}});
-  rejected_other_ = &rejected.Add({{"reason", "other"}});
-}
-
-void RemoteWriteHandler::CountRejected(const absl::Status& status) {
-  if (rejected_other_ == nullptr) return;
-  // ValidateAndSortLabels' messages are the only classification it offers.
-  std::string_view m = ToStd(status.message());
-  if (m.find("missing metric name") != std::string_view::npos) {
-    rejected_missing_name_->Increment();
-  } else if (m.find("empty name") != std::string_view::npos) {
-    rejected_empty_name_->Increment();
-  } else if (m.find("duplicate label name") != std::string_view::npos) {
-    rejected_duplicate_->Increment();
-  } else if (m.find("UTF-8") != std::string_view::npos) {
-    rejected_utf8_->Increment();
-  } else {
-    rejected_other_->Increment();
-  }
-}
+    : router_(router), options_(options), metrics_(registry, "promremotewrite") {}
 
 absl::StatusOr<TenantId> RemoteWriteHandler::TenantFromPath(std::string_view path) {
   if (path == "/api/v1/write") return TenantId{};
-  std::string_view tenant, suffix;
-  if (!SplitInsertPath(path, &tenant, &suffix)) {
+  constexpr std::string_view kInsert = "/insert/";
+  if (path.substr(0, kInsert.size()) != kInsert) {
     return absl::NotFoundError(fmt::format("unsupported path \"{}\"", path));
   }
+  std::string_view rest = path.substr(kInsert.size());
+  size_t slash = rest.find('/');
+  std::string_view suffix = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
   if (suffix != "/prometheus" && suffix != "/prometheus/" && suffix != "/prometheus/api/v1/write" &&
       suffix != "/prometheus/api/v1/push") {
     return absl::NotFoundError(fmt::format(
         "unsupported path \"{}\": remote_write goes to /insert/<accountID>[:<projectID>]/prometheus/api/v1/write",
         path));
   }
-  return TenantId::Parse(tenant);
+  return TenantId::Parse(rest.substr(0, slash));
 }
 
 void RemoteWriteHandler::Handle(HttpRequest&& request, HttpResponder respond) {
@@ -128,51 +99,23 @@ void RemoteWriteHandler::HandleWrite(TenantId tenant, HttpRequest&& request, Htt
   absl::StatusOr<WriteRequestReader> reader = decoder.Decompress(request.body);
   if (!reader.ok()) return fail(400, std::string(ToStd(reader.status().message())));
 
-  SeriesBatch batch(tenant);
-  size_t total_series = 0, rejected = 0, histograms = 0;
-  absl::Status first_problem;
+  SeriesCollector collector(tenant, {}, &metrics_);
+  size_t histograms = 0;
   while (reader->Next(&series)) {
-    ++total_series;
     histograms += series.histogram_count;
-    if (series.samples.empty()) continue;  // nothing to store (e.g. histogram-only series)
-    absl::Status valid = ValidateAndSortLabels(&series.labels);
-    if (!valid.ok()) {
-      ++rejected;
-      CountRejected(valid);
-      if (first_problem.ok()) first_problem = std::move(valid);
-      continue;
-    }
-    batch.AddSeries(series.labels, series.samples);
+    collector.Add(&series.labels, series.samples, 0);
   }
   // A malformed request is rejected whole: nothing has been sent yet.
   if (!reader->status().ok()) return fail(400, std::string(ToStd(reader->status().message())));
 
-  std::string problems;
-  if (rejected > 0) {
-    problems = fmt::format("rejected {} of {} series; the first: {}", rejected, total_series,
-                           ToStd(first_problem.message()));
-  }
+  std::string problems = collector.Problems("series");
   if (histograms > 0) {
     if (!problems.empty()) problems.append("; ");
     problems.append(fmt::format("{} native histogram samples were not stored: native histograms are not supported",
                                 histograms));
   }
-  size_t samples = batch.sample_count();
-  router_->Write(std::move(batch), [this, samples, problems = std::move(problems),
-                                    respond = std::move(respond)](absl::Status status) mutable {
-    int code = HttpStatusOf(status);
-    HttpResponse r;
-    if (status.ok()) {
-      metrics_.CountSamples(samples);
-      r = problems.empty() ? Reply(204, "", samples) : Reply(400, std::move(problems), samples);
-      code = r.status;
-    } else {
-      r = Reply(code, std::string(ToStd(status.message())), 0);
-      if (code == 429) r.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_seconds));
-    }
-    metrics_.CountRequest(code);
-    respond(std::move(r));
-  });
+  WriteAndReply(*router_, std::move(collector.batch()), std::move(problems), metrics_, options_.retry_after_seconds,
+                Reply, std::move(respond));
 }
 
 }  // namespace strata::insert

@@ -36,7 +36,6 @@
 
 namespace prometheus {
 class Registry;
-class Counter;
 }  // namespace prometheus
 
 namespace strata::insert {
@@ -72,17 +71,9 @@ class RemoteWriteHandler {
   static absl::StatusOr<TenantId> TenantFromPath(std::string_view path);
 
  private:
-  // Counts a rejected series by the problem in `status`.
-  void CountRejected(const absl::Status& status);
-
   Router* router_;
   RemoteWriteHandlerOptions options_;
   IngestMetrics metrics_;
-  prometheus::Counter* rejected_missing_name_ = nullptr;
-  prometheus::Counter* rejected_empty_name_ = nullptr;
-  prometheus::Counter* rejected_duplicate_ = nullptr;
-  prometheus::Counter* rejected_utf8_ = nullptr;
-  prometheus::Counter* rejected_other_ = nullptr;
 };
 
 }  // namespace strata::insert

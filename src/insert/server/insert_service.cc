@@ -1,6 +1,9 @@
 #include "insert/server/insert_service.h"
 
+#include <string>
 #include <utility>
+
+#include "common/base/status.h"
 
 namespace strata::insert {
 namespace {
@@ -21,19 +24,28 @@ InsertService::InsertService(InsertServiceOptions options, std::vector<StorageAp
     : options_(options),
       router_(std::move(storage_nodes), ToRouterOptions(options_), registry),
       remote_write_(&router_, RemoteWriteHandlerOptions{.max_request_bytes = options_.max_request_bytes}, registry),
+      import_(&router_, ImportHandlerOptions{}, registry),
       otlp_(&router_, OtlpHandlerOptions{}, registry) {}
 
 InsertService::~InsertService() { router_.Drain(); }
 
 void InsertService::RegisterRoutes(HttpMux& mux) {
   auto handler = [this](HttpRequest&& request, HttpResponder respond) {
-    if (OtlpHandler::IsOtlpPath(request.path)) return otlp_.Handle(std::move(request), std::move(respond));
-    remote_write_.Handle(std::move(request), std::move(respond));
+    absl::StatusOr<IngestRoute> route = ResolveIngestPath(request.path);
+    if (!route.ok()) {
+      int code = route.status().code() == absl::StatusCode::kNotFound ? 404 : 400;
+      return respond(HttpResponse::Text(code, std::string(ToStd(route.status().message())) + "\n"));
+    }
+    if (route->endpoint == IngestEndpoint::kRemoteWrite) {
+      return remote_write_.HandleWrite(route->tenant, std::move(request), std::move(respond));
+    }
+    if (route->endpoint == IngestEndpoint::kOtlpMetrics) {
+      return otlp_.Handle(route->tenant, std::move(request), std::move(respond));
+    }
+    import_.Handle(route->tenant, route->endpoint, std::move(request), std::move(respond));
   };
   mux.HandlePrefix("/insert/", handler);
-  mux.HandleExact("/api/v1/write", handler);
-  mux.HandleExact("/opentelemetry/v1/metrics", handler);
-  mux.HandleExact("/otlp/v1/metrics", handler);
+  for (std::string_view path : kTenantZeroIngestPaths) mux.HandleExact(std::string(path), handler);
 }
 
 }  // namespace strata::insert

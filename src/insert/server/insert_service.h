@@ -19,6 +19,7 @@
 #include "common/net/http.h"
 #include "common/prompb/remote_write_decoder.h"
 #include "common/rpc/storage_api.h"
+#include "insert/ingest/import_handler.h"
 #include "insert/ingest/otlp_handler.h"
 #include "insert/ingest/remote_write_handler.h"
 #include "insert/router/router.h"
@@ -55,20 +56,21 @@ class InsertService {
   InsertService(const InsertService&) = delete;
   InsertService& operator=(const InsertService&) = delete;
 
-  // Registers the ingest routes: the prefix "/insert/" (tenant in the path;
-  // OTLP paths go to the OTLP handler, the rest to remote_write), the exact
-  // path "/api/v1/write" (remote_write, tenant 0:0) and the OTLP paths
-  // "/opentelemetry/v1/metrics" and "/otlp/v1/metrics" (tenant 0:0). The
+  // Registers the ingest routes (insert/ingest/ingest_paths.h): the prefix
+  // "/insert/" (tenant in the path) and the tenant-0:0 exact paths. The
   // service must outlive `mux`'s use.
   void RegisterRoutes(HttpMux& mux);
 
   Router& router() { return router_; }
   RemoteWriteHandler& remote_write_handler() { return remote_write_; }
+  ImportHandler& import_handler() { return import_; }
+  OtlpHandler& otlp_handler() { return otlp_; }
 
  private:
   InsertServiceOptions options_;
   Router router_;
   RemoteWriteHandler remote_write_;
+  ImportHandler import_;
   OtlpHandler otlp_;
 };
 

@@ -19,12 +19,12 @@ constexpr auto kDeadlineGrace = std::chrono::milliseconds(500);
 
 }  // namespace
 
-// One request's answers from every node. Outlives Collect when a node
+// One SearchMany's answers from every node. Outlives Wait when a node
 // answers late: owned jointly by the querier and every pending callback.
 struct FanoutQuerier::Pending {
   absl::Mutex mu;
   size_t pending ABSL_GUARDED_BY(mu) = 0;
-  std::vector<std::optional<absl::StatusOr<SearchResult>>> results ABSL_GUARDED_BY(mu);
+  std::vector<std::optional<absl::StatusOr<std::vector<SearchResult>>>> results ABSL_GUARDED_BY(mu);
 };
 
 FanoutQuerier::FanoutQuerier(std::vector<StorageApi*> nodes, FanoutOptions options)
@@ -38,7 +38,7 @@ absl::StatusOr<std::vector<promql::SeriesSamples>> MergeSearchResults(std::vecto
   for (SearchResult& result : results) {
     for (SeriesChunks& series : result.series) {
       auto [it, inserted] = index.try_emplace(series.labels, out.size());
-      if (inserted) out.push_back(promql::SeriesSamples{std::move(series.labels), {}});
+      if (inserted) out.push_back(promql::SeriesSamples{std::move(series.labels), {}, {}});
       std::vector<Sample>& samples = out[it->second].samples;
       for (const ChunkData& chunk : series.chunks) {
         if (chunk.max_time_ms < min_time_ms || chunk.min_time_ms > max_time_ms) continue;
@@ -86,37 +86,50 @@ absl::StatusOr<promql::SeriesSet> FanoutQuerier::Select(const promql::SelectHint
 absl::StatusOr<std::vector<promql::SeriesSet>> FanoutQuerier::SelectMany(
     std::span<const promql::SelectRequest> requests) {
   if (nodes_.empty()) return absl::UnavailableError("cannot select: no storage nodes configured");
-  std::vector<std::shared_ptr<Pending>> pending;
-  pending.reserve(requests.size());
-  for (const promql::SelectRequest& r : requests) pending.push_back(Send(r));
   std::vector<promql::SeriesSet> out;
+  if (requests.empty()) return out;
+  std::shared_ptr<Pending> pending = Send(requests);
+  std::vector<absl::StatusOr<std::vector<SearchResult>>> answers = Wait(*pending);
   out.reserve(requests.size());
   for (size_t i = 0; i < requests.size(); ++i) {
-    STRATA_ASSIGN_OR_RETURN(promql::SeriesSet set, Collect(*pending[i], requests[i].hints));
+    std::vector<absl::StatusOr<SearchResult>> results;
+    results.reserve(answers.size());
+    for (absl::StatusOr<std::vector<SearchResult>>& node : answers) {
+      results.push_back(node.ok() ? absl::StatusOr<SearchResult>(std::move((*node)[i]))
+                                  : absl::StatusOr<SearchResult>(node.status()));
+    }
+    STRATA_ASSIGN_OR_RETURN(promql::SeriesSet set, Merge(std::move(results), requests[i].hints));
     out.push_back(std::move(set));
   }
   return out;
 }
 
-std::shared_ptr<FanoutQuerier::Pending> FanoutQuerier::Send(const promql::SelectRequest& r) {
+std::shared_ptr<FanoutQuerier::Pending> FanoutQuerier::Send(std::span<const promql::SelectRequest> requests) {
   auto state = std::make_shared<Pending>();
   {
     absl::MutexLock lock(&state->mu);
     state->pending = nodes_.size();
     state->results.resize(nodes_.size());
   }
-  const RequestContext ctx{options_.deadline};
-  for (size_t i = 0; i < nodes_.size(); ++i) {
+  // One more than the query may still load, so a node's answer shows
+  // whether the limit is exceeded.
+  const uint64_t max_series =
+      options_.max_series == 0 ? 0 : options_.max_series - std::min(series_loaded_, options_.max_series) + 1;
+  std::vector<SearchRequest> search;
+  search.reserve(requests.size());
+  for (const promql::SelectRequest& r : requests) {
     SearchRequest request;
     request.tenant = options_.tenant;
     request.matchers.assign(r.matchers.begin(), r.matchers.end());
     request.min_time_ms = r.hints.min_time_ms;
     request.max_time_ms = r.hints.max_time_ms;
-    // One more than the query may still load, so a node's answer shows
-    // whether the limit is exceeded.
-    request.max_series =
-        options_.max_series == 0 ? 0 : options_.max_series - std::min(series_loaded_, options_.max_series) + 1;
-    nodes_[i]->Search(ctx, std::move(request), [state, i](absl::StatusOr<SearchResult> result) {
+    request.max_series = max_series;
+    search.push_back(std::move(request));
+  }
+  const RequestContext ctx{options_.deadline};
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    std::vector<SearchRequest> copy = i + 1 < nodes_.size() ? search : std::move(search);
+    nodes_[i]->SearchMany(ctx, std::move(copy), [state, i](absl::StatusOr<std::vector<SearchResult>> result) {
       absl::MutexLock lock(&state->mu);
       state->results[i] = std::move(result);
       --state->pending;
@@ -125,23 +138,25 @@ std::shared_ptr<FanoutQuerier::Pending> FanoutQuerier::Send(const promql::Select
   return state;
 }
 
-absl::StatusOr<promql::SeriesSet> FanoutQuerier::Collect(Pending& pending, const promql::SelectHints& hints) {
+std::vector<absl::StatusOr<std::vector<SearchResult>>> FanoutQuerier::Wait(Pending& pending) {
   Pending* state = &pending;
-  std::vector<absl::StatusOr<SearchResult>> results;
-  {
-    absl::MutexLock lock(&state->mu);
-    const auto wait_until = options_.deadline + kDeadlineGrace;
-    const absl::Duration wait = absl::FromChrono(wait_until - std::chrono::steady_clock::now());
-    auto done = [&state]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state->mu) { return state->pending == 0; };
-    state->mu.AwaitWithTimeout(absl::Condition(&done), wait);
-    results.reserve(nodes_.size());
-    for (auto& r : state->results) {
-      results.push_back(r.has_value() ? std::move(*r)
-                                      : absl::StatusOr<SearchResult>(absl::DeadlineExceededError(
-                                            "no answer before the query deadline")));
-    }
+  std::vector<absl::StatusOr<std::vector<SearchResult>>> results;
+  absl::MutexLock lock(&state->mu);
+  const auto wait_until = options_.deadline + kDeadlineGrace;
+  const absl::Duration wait = absl::FromChrono(wait_until - std::chrono::steady_clock::now());
+  auto done = [&state]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state->mu) { return state->pending == 0; };
+  state->mu.AwaitWithTimeout(absl::Condition(&done), wait);
+  results.reserve(nodes_.size());
+  for (auto& r : state->results) {
+    results.push_back(r.has_value() ? std::move(*r)
+                                    : absl::StatusOr<std::vector<SearchResult>>(
+                                          absl::DeadlineExceededError("no answer before the query deadline")));
   }
+  return results;
+}
 
+absl::StatusOr<promql::SeriesSet> FanoutQuerier::Merge(std::vector<absl::StatusOr<SearchResult>> results,
+                                                       const promql::SelectHints& hints) {
   promql::SeriesSet set;
   std::vector<SearchResult> answered;
   int failed = 0;

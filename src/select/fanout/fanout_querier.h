@@ -1,8 +1,9 @@
 // File: select/fanout/fanout_querier.h
 //
-// The select node's Querier: it sends one SearchRequest to every storage
-// node in parallel, decodes the returned chunks here (storage nodes never
-// decode, DESIGN.md "Between the nodes"), and merges series with equal
+// The select node's Querier: it sends one SearchMany request, holding every
+// selector of the query, to every storage node in parallel, decodes the
+// returned chunks here (storage nodes never decode, DESIGN.md "Between the
+// nodes"), and merges series with equal
 // labels from different nodes into one, dropping samples with equal
 // timestamps (replicas hold identical copies). Model: VictoriaMetrics
 // cluster app/vmselect/netstorage/netstorage.go.
@@ -51,16 +52,21 @@ class FanoutQuerier : public promql::Querier {
   // node answered.
   absl::StatusOr<promql::SeriesSet> Select(const promql::SelectHints& hints,
                                            std::span<const Matcher> matchers) override;
-  // Sends every request to every node before waiting for any answer (the
-  // RPC connections pipeline them), then merges each request's answers as
-  // Select does.
+  // Sends every request to every node in ONE SearchMany call per node, so a
+  // query costs one request and one answer per node however many selectors
+  // it has; then merges each request's answers as Select does.
   absl::StatusOr<std::vector<promql::SeriesSet>> SelectMany(
       std::span<const promql::SelectRequest> requests) override;
 
  private:
   struct Pending;
-  std::shared_ptr<Pending> Send(const promql::SelectRequest& request);
-  absl::StatusOr<promql::SeriesSet> Collect(Pending& pending, const promql::SelectHints& hints);
+  // Sends `requests` to every node; the answers arrive in the Pending.
+  std::shared_ptr<Pending> Send(std::span<const promql::SelectRequest> requests);
+  // Waits for every node (or the deadline): per node, one result per request.
+  std::vector<absl::StatusOr<std::vector<SearchResult>>> Wait(Pending& pending);
+  // The SeriesSet of one request from the nodes' answers to it.
+  absl::StatusOr<promql::SeriesSet> Merge(std::vector<absl::StatusOr<SearchResult>> results,
+                                          const promql::SelectHints& hints);
   absl::Status SeriesLimitError() const;
 
   std::vector<StorageApi*> nodes_;

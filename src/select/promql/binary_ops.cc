@@ -225,8 +225,16 @@ absl::Status VectorScalarBinop(const Vector& vec, double scalar, bool scalar_is_
   return absl::OkStatus();
 }
 
-absl::Status VectorVectorBinop(const Vector& lhs_in, const Vector& rhs_in, const BinaryContext& ctx, Vector& out) {
+std::pair<double, bool> ApplyMatchedPair(const BinaryExpr& expr, double lhs, double rhs) {
+  auto [v, keep] = ElemBinop(expr.op, lhs, rhs);
+  if (expr.return_bool) return {keep ? 1 : 0, true};
+  return {v, keep};
+}
+
+absl::Status VectorVectorBinop(const Vector& lhs_in, const Vector& rhs_in, const BinaryContext& ctx, Vector& out,
+                               std::vector<MatchedPair>* pairs, bool* recorded) {
   const BinaryExpr& e = *ctx.expr;
+  if (recorded != nullptr) *recorded = false;
   if (!e.matching.has_value()) return absl::InternalError("vector binary operation without vector matching");
   const VectorMatching& m = *e.matching;
   if (IsSetOp(e.op)) return SetOperation(lhs_in, rhs_in, ctx, out);
@@ -234,6 +242,8 @@ absl::Status VectorVectorBinop(const Vector& lhs_in, const Vector& rhs_in, const
     return absl::InternalError("many-to-many only allowed for set operators");
   }
   const bool fill = m.fill_lhs.has_value() || m.fill_rhs.has_value();
+  if (fill) pairs = nullptr;
+  if (pairs != nullptr) pairs->clear();
   if (lhs_in.empty() && rhs_in.empty()) return absl::OkStatus();
   if ((lhs_in.empty() || rhs_in.empty()) && !fill) return absl::OkStatus();
 
@@ -268,13 +278,15 @@ absl::Status VectorVectorBinop(const Vector& lhs_in, const Vector& rhs_in, const
   absl::flat_hash_map<std::string_view, absl::flat_hash_set<std::string>> matched;
   // One pair: `ls` from the "many" side, `rs` from the "one" side (either
   // may be a fill sample), `sig` their match group.
+  // `many_index`/`one_index` are positions in the operands, kNoIndex for a
+  // fill sample.
+  constexpr size_t kNoIndex = ~size_t{0};
   auto binop = [&](const Labels& l_labels, double l_f, bool l_drop_name, const Labels& r_labels, double r_f,
-                   std::string_view sig) -> absl::Status {
+                   std::string_view sig, size_t many_index, size_t one_index) -> absl::Status {
     double fl = l_f;
     double fr = r_f;
     if (swapped) std::swap(fl, fr);
-    auto [v, keep] = ElemBinop(e.op, fl, fr);
-    if (e.return_bool) v = keep ? 1 : 0;
+    auto [v, keep] = ApplyMatchedPair(e, fl, fr);
 
     Labels metric = ResultMetric(l_labels, r_labels, e.op, m);
     if (e.return_bool && !ctx.delayed_name_removal) metric = DropMetricName(metric);
@@ -290,14 +302,24 @@ absl::Status VectorVectorBinop(const Vector& lhs_in, const Vector& rhs_in, const
     } else if (!group->second.insert(metric.Canonical()).second) {
       return absl::InvalidArgumentError("multiple matches for labels: grouping labels must ensure unique matches");
     }
-    if (!keep && !e.return_bool) return absl::OkStatus();
+    // A name still marked for removal on the "many" side stays marked.
+    const bool drop_name =
+        ctx.delayed_name_removal && (e.return_bool || (l_drop_name && metric.Has(kMetricNameLabel)));
+    if (pairs != nullptr && many_index != kNoIndex && one_index != kNoIndex) {
+      MatchedPair p;
+      p.lhs = static_cast<uint32_t>(swapped ? one_index : many_index);
+      p.rhs = static_cast<uint32_t>(swapped ? many_index : one_index);
+      p.metric = metric;
+      p.drop_name = drop_name;
+      pairs->push_back(std::move(p));
+    }
+    if (!keep) return absl::OkStatus();
 
     VectorSample o;
     o.labels = std::move(metric);
     o.f = v;
     o.t = ctx.t_ms;
-    // A name still marked for removal on the "many" side stays marked.
-    o.drop_name = ctx.delayed_name_removal && (e.return_bool || (l_drop_name && o.labels.Has(kMetricNameLabel)));
+    o.drop_name = drop_name;
     out.push_back(std::move(o));
     return absl::OkStatus();
   };
@@ -307,11 +329,11 @@ absl::Status VectorVectorBinop(const Vector& lhs_in, const Vector& rhs_in, const
     auto found = one_by_sig.find(std::string_view(many_sigs[i]));
     if (found != one_by_sig.end()) {
       const VectorSample& rs = one[found->second];
-      STRATA_RETURN_IF_ERROR(binop(ls.labels, ls.f, ls.drop_name, rs.labels, rs.f, found->first));
+      STRATA_RETURN_IF_ERROR(binop(ls.labels, ls.f, ls.drop_name, rs.labels, rs.f, found->first, i, found->second));
     } else if (m.fill_rhs) {
       // fill_right: the missing "one" sample carries the match group's labels.
-      STRATA_RETURN_IF_ERROR(
-          binop(ls.labels, ls.f, ls.drop_name, MatchLabels(ls.labels, m), *m.fill_rhs, many_sigs[i]));
+      STRATA_RETURN_IF_ERROR(binop(ls.labels, ls.f, ls.drop_name, MatchLabels(ls.labels, m), *m.fill_rhs,
+                                   many_sigs[i], i, kNoIndex));
     }
   }
   if (m.fill_lhs) {
@@ -321,9 +343,11 @@ absl::Status VectorVectorBinop(const Vector& lhs_in, const Vector& rhs_in, const
     for (size_t i = 0; i < one.size(); ++i) {
       if (matched.contains(std::string_view(one_sigs[i]))) continue;
       const VectorSample& rs = one[i];
-      STRATA_RETURN_IF_ERROR(binop(MatchLabels(rs.labels, m), *m.fill_lhs, false, rs.labels, rs.f, one_sigs[i]));
+      STRATA_RETURN_IF_ERROR(
+          binop(MatchLabels(rs.labels, m), *m.fill_lhs, false, rs.labels, rs.f, one_sigs[i], kNoIndex, i));
     }
   }
+  if (recorded != nullptr) *recorded = pairs != nullptr;
   return absl::OkStatus();
 }
 

@@ -11,6 +11,8 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "select/promql/annotations.h"
@@ -34,7 +36,29 @@ double ScalarBinop(BinaryOp op, double lhs, double rhs);
 absl::Status VectorScalarBinop(const Vector& vec, double scalar, bool scalar_is_lhs, const BinaryContext& ctx,
                                Vector& out);
 
+// A pair of samples that vector matching joined at one step: where they sit
+// in the operands, and the result's labels. Recorded for reuse: while both
+// operands hold the same series in the same order, later steps join the same
+// pairs with the same labels, and only the values need computing.
+struct MatchedPair {
+  uint32_t lhs = 0;  // index into the left operand
+  uint32_t rhs = 0;  // index into the right operand
+  Labels metric;
+  bool drop_name = false;
+  // Free for the caller (the evaluator keeps its output series here).
+  uint32_t hint = ~uint32_t{0};
+};
+
 // vector <op> vector under ctx.expr->matching (always set for these).
-absl::Status VectorVectorBinop(const Vector& lhs, const Vector& rhs, const BinaryContext& ctx, Vector& out);
+// With `pairs` set, an arithmetic or comparison operation without fill
+// modifiers also records every pair it matched (kept by the comparison or
+// not) and returns true in `*recorded`; ApplyMatchedPair then evaluates a
+// pair at a later step. Set operations and fills record nothing.
+absl::Status VectorVectorBinop(const Vector& lhs, const Vector& rhs, const BinaryContext& ctx, Vector& out,
+                               std::vector<MatchedPair>* pairs = nullptr, bool* recorded = nullptr);
+
+// The value of a recorded pair for operand values `lhs` and `rhs`, and
+// whether the operation keeps it (a filtering comparison may drop it).
+std::pair<double, bool> ApplyMatchedPair(const BinaryExpr& expr, double lhs, double rhs);
 
 }  // namespace strata::promql

@@ -116,13 +116,17 @@ absl::StatusOr<EvalValue> Evaluator::EvalCall(const Expr& e, const Call& call, c
   }
 
   // Every argument over all steps. timestamp(<selector>) needs the samples'
-  // own times, which ordinary evaluation replaces by the step time.
+  // own times, which ordinary evaluation replaces by the step time, and
+  // start_timestamp(<selector>) their start timestamps (of any other
+  // expression it has none, and returns nothing).
   std::vector<EvalValue> vals(call.args.size());
   for (size_t i = 0; i < call.args.size(); ++i) {
     const Expr& arg = UnwrapParens(*call.args[i]);
     const auto* vs = arg.As<VectorSelector>();
     if (name == "timestamp" && vs != nullptr) {
-      STRATA_ASSIGN_OR_RETURN(vals[i], EvalVectorSelector(*vs, r, /*record_sample_times=*/true));
+      STRATA_ASSIGN_OR_RETURN(vals[i], EvalVectorSelector(*vs, r, PointTimes::kSampleTime));
+    } else if (name == "start_timestamp" && vs != nullptr) {
+      STRATA_ASSIGN_OR_RETURN(vals[i], EvalVectorSelector(*vs, r, PointTimes::kStartTime));
     } else {
       STRATA_ASSIGN_OR_RETURN(vals[i], Eval(arg, r));
     }
@@ -154,6 +158,7 @@ absl::StatusOr<EvalValue> Evaluator::EvalCall(const Expr& e, const Call& call, c
     for (size_t i = 0; i < vals.size(); ++i) {
       if (gatherers[i] != nullptr) {
         args[i].vector = &gatherers[i]->At(t);
+        args[i].start_timestamps = gatherers[i]->start_times();
       } else if (vals[i].type == ValueType::kScalar) {
         args[i].scalar = vals[i].scalars[step];
       }
@@ -201,6 +206,7 @@ absl::StatusOr<EvalValue> Evaluator::EvalRangeCall(const Expr& e, const Call& ca
   for (const RangeSeries& s : range.series) {
     STRATA_RETURN_IF_ERROR(CheckDeadline());
     window.labels = *s.labels;
+    const std::span<const int64_t> starts = s.start_times;
     WindowCursor cursor;
     bool produced = false;
     uint32_t hint = SeriesAssembler::kNoHint;
@@ -223,6 +229,7 @@ absl::StatusOr<EvalValue> Evaluator::EvalRangeCall(const Expr& e, const Call& ca
       ReleaseSamples(size);
       window.floats.assign(s.points.begin() + static_cast<ptrdiff_t>(lo),
                            s.points.begin() + static_cast<ptrdiff_t>(hi));
+      args[matrix_index].start_timestamps = starts.empty() ? starts : starts.subspan(lo, hi - lo);
       for (size_t i = 0; i < vals.size(); ++i) {
         if (i != matrix_index && vals[i].type == ValueType::kScalar) args[i].scalar = vals[i].scalars[step];
       }

@@ -101,11 +101,14 @@ const Vector& StepGatherer::At(int64_t t) {
     present_.swap(next_present_);
   }
   const bool sample_times = !value_.sample_times.empty();
+  const bool start_times = !value_.start_times.empty();
+  start_times_.resize(start_times ? present_.size() : 0);
   for (size_t j = 0; j < present_.size(); ++j) {
     const uint32_t i = present_[j];
     size_t& c = cursor_[i];
     vec_[j].f = series[i].floats[c].f;
     vec_[j].t = sample_times ? value_.sample_times[i][c] : t;
+    if (start_times) start_times_[j] = value_.start_times[i][c];
     ++c;
   }
   return vec_;
@@ -218,7 +221,7 @@ absl::StatusOr<EvalValue> Evaluator::Eval(const Expr& e, const StepRange& r) {
     v.str = s->value;
     return v;
   }
-  if (const auto* vs = e.As<VectorSelector>()) return EvalVectorSelector(*vs, r, /*record_sample_times=*/false);
+  if (const auto* vs = e.As<VectorSelector>()) return EvalVectorSelector(*vs, r, PointTimes::kNone);
   if (const auto* ms = e.As<MatrixSelector>()) return EvalMatrixSelector(*ms, r);
   if (const auto* sq = e.As<SubqueryExpr>()) return EvalSubqueryValue(*sq, r);
   if (const auto* p = e.As<ParenExpr>()) return Eval(*p->expr, r);
@@ -266,12 +269,35 @@ absl::StatusOr<EvalValue> Evaluator::EvalBinary(const Expr& e, const BinaryExpr&
   if (lhs.type == ValueType::kVector && rhs.type == ValueType::kVector) {
     StepGatherer lg(lhs);
     StepGatherer rg(rhs);
+    // The pairs matched at an earlier step stay valid while both operands
+    // hold the same series: then only values are computed, and each result
+    // goes straight to its output series (no labels hashed or copied).
+    std::vector<MatchedPair> pairs;
+    bool pairs_valid = false;
     for (size_t i = 0; i < steps; ++i) {
       STRATA_RETURN_IF_ERROR(CheckDeadline());
       const int64_t t = r.Time(i);
       ctx.t_ms = t;
+      const Vector& lv = lg.At(t);
+      const Vector& rv = rg.At(t);
+      if (pairs_valid && lg.same_series() && rg.same_series()) {
+        int64_t added = 0;
+        for (MatchedPair& p : pairs) {
+          auto [f, keep] = ApplyMatchedPair(b, lv[p.lhs].f, rv[p.rhs].f);
+          if (!keep) continue;
+          ++added;
+          if (p.hint == SeriesAssembler::kNoHint) {
+            VectorSample sample{p.metric, f, t, p.drop_name};
+            STRATA_RETURN_IF_ERROR(assembler.AddOne(t, sample, p.hint));
+          } else {
+            STRATA_RETURN_IF_ERROR(assembler.AddToHint(t, f, p.hint));
+          }
+        }
+        STRATA_RETURN_IF_ERROR(AddSamples(added));
+        continue;
+      }
       out.clear();
-      STRATA_RETURN_IF_ERROR(VectorVectorBinop(lg.At(t), rg.At(t), ctx, out));
+      STRATA_RETURN_IF_ERROR(VectorVectorBinop(lv, rv, ctx, out, &pairs, &pairs_valid));
       STRATA_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(out.size())));
       STRATA_RETURN_IF_ERROR(assembler.Add(t, out));
     }

@@ -57,14 +57,21 @@ struct EvalValue {
   std::string str;  // kString
   // timestamp(<selector>) only: per series, the sample time behind each point.
   std::vector<std::vector<int64_t>> sample_times;
+  // start_timestamp(<selector>) only: per series, the start timestamp of the
+  // sample behind each point (0: unknown).
+  std::vector<std::vector<int64_t>> start_times;
 
   int64_t TotalPoints() const;
 };
 
 // One series of a range-vector argument: raw points without stale markers.
+// `start_times` holds the points' start timestamps when the argument is a
+// matrix selector over a series that has them (querier.h SeriesSamples);
+// otherwise, as for every subquery, it is empty.
 struct RangeSeries {
   const Labels* labels = nullptr;
   std::vector<FPoint> points;
+  std::vector<int64_t> start_times;  // empty, or one per point
 };
 
 // Where the window of a range-vector argument lies at each step: (eff - range, eff]
@@ -126,8 +133,10 @@ class Evaluator {
   // Takes a Querier answer's partial flag, warnings and sample count.
   std::vector<SeriesSamples> Absorb(SeriesSet& set);
   std::vector<SeriesSamples> TakeData(const VectorSelector& vs);
-  absl::StatusOr<EvalValue> EvalVectorSelector(const VectorSelector& vs, const StepRange& r,
-                                               bool record_sample_times);
+  // What EvalVectorSelector records beside each point, for the functions
+  // that read more than the value: timestamp() and start_timestamp().
+  enum class PointTimes : uint8_t { kNone, kSampleTime, kStartTime };
+  absl::StatusOr<EvalValue> EvalVectorSelector(const VectorSelector& vs, const StepRange& r, PointTimes record);
   absl::StatusOr<EvalValue> EvalMatrixSelector(const MatrixSelector& ms, const StepRange& r);
   absl::StatusOr<EvalValue> EvalSubqueryValue(const SubqueryExpr& sq, const StepRange& r);
   // The subquery's inner evaluation for every window of the steps of `r`.
@@ -214,6 +223,9 @@ class StepGatherer {
   // Whether the last At returned the same series, in the same order, as
   // the call before it (only the values changed).
   bool same_series() const { return same_series_; }
+  // The start timestamps of the samples of the last At, in its order; empty
+  // unless the value carries them (EvalValue::start_times).
+  const std::vector<int64_t>& start_times() const { return start_times_; }
 
  private:
   const EvalValue& value_;
@@ -221,6 +233,7 @@ class StepGatherer {
   std::vector<uint32_t> present_;
   std::vector<uint32_t> next_present_;
   Vector vec_;
+  std::vector<int64_t> start_times_;
   bool same_series_ = false;
   bool first_ = true;
 };

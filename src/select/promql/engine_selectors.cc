@@ -144,7 +144,7 @@ absl::Status Evaluator::Load(const VectorSelector& vs, int64_t min_t, int64_t ma
 }
 
 absl::StatusOr<EvalValue> Evaluator::EvalVectorSelector(const VectorSelector& vs, const StepRange& r,
-                                                        bool record_sample_times) {
+                                                        PointTimes record) {
   EvalValue out;
   out.type = ValueType::kVector;
   std::vector<SeriesSamples> data = TakeData(vs);
@@ -155,6 +155,7 @@ absl::StatusOr<EvalValue> Evaluator::EvalVectorSelector(const VectorSelector& vs
   for (SeriesSamples& s : data) {
     STRATA_RETURN_IF_ERROR(CheckDeadline());
     const std::vector<Sample>& samples = s.samples;
+    const bool has_start_times = !s.start_timestamps.empty();
     Series res;
     std::vector<int64_t> times;
     size_t next = 0;  // first sample after the current reference time
@@ -172,14 +173,16 @@ absl::StatusOr<EvalValue> Evaluator::EvalVectorSelector(const VectorSelector& vs
         value = Interpolate(latest, samples[next], ref);
       }
       res.floats.push_back(FPoint{t, value});
-      if (record_sample_times) times.push_back(latest.timestamp_ms);
+      if (record == PointTimes::kSampleTime) times.push_back(latest.timestamp_ms);
+      if (record == PointTimes::kStartTime) times.push_back(has_start_times ? s.start_timestamps[next - 1] : 0);
     }
     std::vector<Sample>().swap(s.samples);
     if (res.floats.empty()) continue;
     STRATA_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(res.floats.size())));
     res.labels = std::move(s.labels);
     out.series.push_back(std::move(res));
-    if (record_sample_times) out.sample_times.push_back(std::move(times));
+    if (record == PointTimes::kSampleTime) out.sample_times.push_back(std::move(times));
+    if (record == PointTimes::kStartTime) out.start_times.push_back(std::move(times));
   }
   return out;
 }
@@ -266,8 +269,19 @@ absl::StatusOr<RangeArg> Evaluator::EvalRangeArg(const Expr& arg, const StepRang
     for (SeriesSamples& s : data) {
       RangeSeries rs;
       rs.points.reserve(s.samples.size());
-      for (const Sample& p : s.samples) {
-        if (!IsStaleNaN(p.value)) rs.points.push_back(FPoint{p.timestamp_ms, p.value});
+      if (s.start_timestamps.empty()) {
+        for (const Sample& p : s.samples) {
+          if (!IsStaleNaN(p.value)) rs.points.push_back(FPoint{p.timestamp_ms, p.value});
+        }
+      } else {
+        rs.start_times.reserve(s.samples.size());
+        for (size_t i = 0; i < s.samples.size(); ++i) {
+          const Sample& p = s.samples[i];
+          if (IsStaleNaN(p.value)) continue;
+          rs.points.push_back(FPoint{p.timestamp_ms, p.value});
+          rs.start_times.push_back(s.start_timestamps[i]);
+        }
+        std::vector<int64_t>().swap(s.start_timestamps);
       }
       std::vector<Sample>().swap(s.samples);
       if (rs.points.empty()) continue;

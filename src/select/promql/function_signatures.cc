@@ -94,6 +94,7 @@ const std::vector<FunctionSignature>& Table() {
         {"sort_desc", {V}, 0, V, false},
         {"sqrt", {V}, 0, V, false},
         {"start", {}, 0, S, true},
+        {"start_timestamp", {V}, 0, V, true},
         {"step", {}, 0, S, true},
         {"stddev_over_time", {M}, 0, V, false},
         {"stdvar_over_time", {M}, 0, V, false},

@@ -13,7 +13,7 @@
 // once); everything else is in the implementation files:
 //   functions_range.cc      functions over range vectors
 //   functions_instant.cc    math, clamp, round, time and date, sort, vector,
-//                           scalar, timestamp, absent
+//                           scalar, timestamp, start_timestamp, absent
 //   functions_labels.cc     label_replace, label_join
 //   functions_histogram.cc  histogram_quantile over classic `le` buckets
 //
@@ -42,6 +42,12 @@ struct FunctionArg {
   double scalar = 0;               // scalar argument
   std::string_view str;            // string argument
   const Series* window = nullptr;  // range vector argument: one series
+  // Start ("created") timestamps in ms, 0 where unknown (querier.h
+  // SeriesSamples). For `window`: empty, or one per window->floats point.
+  // For `vector`: empty, or one per element; only the direct argument of
+  // start_timestamp() gets them. Prometheus keeps them only where a plain
+  // selector is read: subqueries and other expressions drop them.
+  std::span<const int64_t> start_timestamps;
 };
 
 struct FunctionCallContext {

@@ -1,5 +1,6 @@
 // Instant-vector and scalar functions, after Prometheus promql/functions.go:
-// math, clamp, round, time and date, sort, vector, scalar, timestamp, absent.
+// math, clamp, round, time and date, sort, vector, scalar, timestamp,
+// start_timestamp, absent.
 //
 // Scalar-returning functions (time, pi, scalar) append exactly one sample
 // with empty labels; the engine turns it into the scalar value.
@@ -152,6 +153,24 @@ absl::Status FuncTimestamp(std::span<const FunctionArg> args, const FunctionCall
     VectorSample o;
     o.labels = ResultLabels(s.labels, ctx, &o.drop_name);
     o.f = static_cast<double>(s.t) / 1000;
+    o.t = ctx.t_ms;
+    out.push_back(std::move(o));
+  }
+  return absl::OkStatus();
+}
+
+// The start ("created") timestamp of each sample in seconds (Prometheus
+// funcStartTimestamp), 0 where it is unknown. Only a plain selector
+// argument carries start timestamps (functions.h FunctionArg); of any other
+// expression the result is empty.
+absl::Status FuncStartTimestamp(std::span<const FunctionArg> args, const FunctionCallContext& ctx, Vector& out) {
+  const Vector& in = *args[0].vector;
+  const std::span<const int64_t> starts = args[0].start_timestamps;
+  if (starts.size() != in.size()) return absl::OkStatus();
+  for (size_t i = 0; i < in.size(); ++i) {
+    VectorSample o;
+    o.labels = ResultLabels(in[i].labels, ctx, &o.drop_name);
+    o.f = static_cast<double>(starts[i]) / 1000;
     o.t = ctx.t_ms;
     out.push_back(std::move(o));
   }
@@ -429,6 +448,7 @@ void RegisterInstantFunctions(std::vector<FunctionImplEntry>& out) {
                             {"tan", MathFunc<Tan>},
                             {"tanh", MathFunc<Tanh>},
                             {"time", FuncTime},
+                            {"start_timestamp", FuncStartTimestamp},
                             {"timestamp", FuncTimestamp},
                             {"vector", FuncVector},
                             {"year", DateFunc<Year>},

@@ -122,6 +122,30 @@ void MaybeNonCounterInfo(const Series& window, const FunctionCallContext& ctx) {
            fmt::format("metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"{}\"", name));
 }
 
+// Whether a sample's start timestamp says the counter restarted since the
+// previous sample (Prometheus isStartTimestampReset). 0 is unknown, a start
+// at or after the sample itself is invalid (or OpenTelemetry's "unknown
+// start", ST == T), a start before the previous sample is the same run of
+// the counter and one after it a new run. A start exactly at the previous
+// sample is a delta sample (a reset) when the previous sample had a known,
+// valid start of its own, and a cumulative series with unknown start
+// otherwise.
+bool IsStartTimestampReset(int64_t prev_st, int64_t prev_t, int64_t cur_st, int64_t cur_t) {
+  if (cur_st == 0 || cur_st >= cur_t) return false;
+  if (cur_st < prev_t) return false;
+  if (cur_st > prev_t) return true;
+  if (prev_st > prev_t) return false;
+  return prev_st != 0 && prev_st != prev_t;
+}
+
+// A start timestamp before the previous sample that is not the previous
+// sample's own start: the two samples claim overlapping intervals
+// (Prometheus checkStartTimeOverlap). Deltas (start = previous time) and
+// cumulative samples (same start) do not overlap.
+bool StartTimeOverlaps(int64_t prev_st, int64_t prev_t, int64_t cur_st) {
+  return cur_st != 0 && cur_st < prev_t && cur_st != prev_st;
+}
+
 // rate, increase and delta over an anchored or smoothed window (Prometheus
 // extendedRate). The window holds the last sample at or before the start
 // (and, smoothed, the first after the end): the result is the difference
@@ -156,42 +180,78 @@ absl::Status ExtendedRate(const Series& w, const FunctionCallContext& ctx, Vecto
   return absl::OkStatus();
 }
 
+// Adds the counter resets of `w` to `result` for rate and increase: the
+// value before each drop and, with start timestamps `st`, before each start
+// after the previous sample. One addition at a time, in Prometheus's order,
+// so that the rounding is the same. Warns once on overlapping starts.
+void AddCounterResets(const Series& w, std::span<const int64_t> st, const FunctionCallContext& ctx, double& result) {
+  const std::vector<FPoint>& f = w.floats;
+  if (st.empty()) {
+    for (size_t i = 1; i < f.size(); ++i) {
+      if (f[i].f < f[i - 1].f) result += f[i - 1].f;
+    }
+    return;
+  }
+  bool overlap = false;
+  for (size_t i = 1; i < f.size(); ++i) {
+    if (!overlap && StartTimeOverlaps(st[i - 1], f[i - 1].t, st[i])) {
+      overlap = true;
+      Annotate(ctx, AnnotationKind::kWarning, ArgPos(ctx, 0),
+               fmt::format("sample has start time that overlaps with previous sample timestamp for metric {}",
+                           GoQuote(w.labels.MetricName())));
+    }
+    if (f[i].f < f[i - 1].f || IsStartTimestampReset(st[i - 1], f[i - 1].t, st[i], f[i].t)) result += f[i - 1].f;
+  }
+}
+
 // rate, increase and delta (Prometheus extrapolatedRate): the difference
 // between the first and last sample (plus counter-reset corrections),
 // extrapolated towards the window boundaries when the samples come close
 // enough to them (within 1.1 average intervals), otherwise by half an
-// average interval; a counter is never extrapolated below zero.
+// average interval; a counter is never extrapolated below zero. When the
+// samples carry start timestamps (functions.h FunctionArg), a counter whose
+// first sample starts inside the window rises from 0 at that start instead
+// of being extrapolated to the left, so one sample is then enough.
 absl::Status ExtrapolatedRate(std::span<const FunctionArg> args, const FunctionCallContext& ctx, Vector& out,
                               bool is_counter, bool is_rate) {
   const Series* w = Window(args, 0);
   if (w != nullptr && (ctx.anchored || ctx.smoothed)) return ExtendedRate(*w, ctx, out, is_counter, is_rate);
-  if (w == nullptr || w->floats.size() < 2) return absl::OkStatus();
+  if (w == nullptr || w->floats.empty()) return absl::OkStatus();
+  const std::span<const int64_t> st = is_counter ? args[0].start_timestamps : std::span<const int64_t>();
+  if (w->floats.size() < 2 && st.empty()) return absl::OkStatus();
   const std::vector<FPoint>& f = w->floats;
   const size_t n_minus_one = f.size() - 1;
   const int64_t first_t = f.front().t;
   const int64_t last_t = f.back().t;
   double result = f.back().f - f.front().f;
-  if (is_counter) {
-    for (size_t i = 1; i < f.size(); ++i) {
-      if (f[i].f < f[i - 1].f) result += f[i - 1].f;
-    }
-  }
+  if (is_counter) AddCounterResets(*w, st, ctx, result);
 
   double duration_to_start = static_cast<double>(first_t - ctx.range_start_ms) / 1000;
   double duration_to_end = static_cast<double>(ctx.range_end_ms - last_t) / 1000;
-  const double sampled_interval = static_cast<double>(last_t - first_t) / 1000;
-  const double avg_between = sampled_interval / static_cast<double>(n_minus_one);
+  double sampled_interval = static_cast<double>(last_t - first_t) / 1000;
+  const double avg_between = n_minus_one > 0 ? sampled_interval / static_cast<double>(n_minus_one) : 0;
   const double threshold = avg_between * 1.1;
 
-  if (duration_to_start >= threshold) duration_to_start = avg_between / 2;
-  if (is_counter) {
-    double duration_to_zero = duration_to_start;
-    if (result > 0 && f.front().f >= 0) duration_to_zero = sampled_interval * (f.front().f / result);
-    if (duration_to_zero < duration_to_start) duration_to_start = duration_to_zero;
+  // The range start is exclusive: a start timestamp on it is outside.
+  if (!st.empty() && st[0] != 0 && st[0] > ctx.range_start_ms && st[0] < first_t) {
+    duration_to_start = 0;
+    sampled_interval = static_cast<double>(last_t - st[0]) / 1000;
+    result += f.front().f;
+  } else if (n_minus_one == 0) {
+    return absl::OkStatus();  // one sample and no usable start: no rate
+  } else {
+    if (duration_to_start >= threshold) duration_to_start = avg_between / 2;
+    if (is_counter) {
+      double duration_to_zero = duration_to_start;
+      if (result > 0 && f.front().f >= 0) duration_to_zero = sampled_interval * (f.front().f / result);
+      if (duration_to_zero < duration_to_start) duration_to_start = duration_to_zero;
+    }
   }
+  // With one sample the threshold is 0: no extrapolation to the right either.
   if (duration_to_end >= threshold) duration_to_end = avg_between / 2;
 
-  double factor = (sampled_interval + duration_to_start + duration_to_end) / sampled_interval;
+  double factor = 1;
+  if (sampled_interval != 0) factor = (sampled_interval + duration_to_start + duration_to_end) / sampled_interval;
   if (is_rate) factor /= static_cast<double>(ctx.range_end_ms - ctx.range_start_ms) / 1000;
   result *= factor;
   Emit(*w, result, ctx, out);
@@ -219,9 +279,13 @@ absl::Status InstantValue(std::span<const FunctionArg> args, const FunctionCallC
   const int64_t interval_ms = last.t - prev.t;
   if (interval_ms == 0) return absl::OkStatus();
   // A counter reset leaves the last value as the increase; NaN compares
-  // false and so takes the difference path, as in Prometheus.
+  // false and so takes the difference path, as in Prometheus. A start
+  // timestamp after the previous sample is a reset too.
+  const std::span<const int64_t> st = args[0].start_timestamps;
+  const size_t n = w->floats.size();
+  const bool reset = last.f < prev.f || (!st.empty() && IsStartTimestampReset(st[n - 2], prev.t, st[n - 1], last.t));
   double result = last.f;
-  if (!is_rate || !(last.f < prev.f)) result = last.f - prev.f;
+  if (!is_rate || !reset) result = last.f - prev.f;
   if (is_rate) result /= static_cast<double>(interval_ms) / 1000;
   Emit(*w, result, ctx, out);
   return absl::OkStatus();
@@ -297,8 +361,16 @@ absl::Status FuncResets(std::span<const FunctionArg> args, const FunctionCallCon
   const Series* w = Window(args, 0);
   if (w == nullptr || w->floats.empty()) return absl::OkStatus();
   int resets = 0;
-  for (size_t i = 1; i < w->floats.size(); ++i) {
-    if (w->floats[i].f < w->floats[i - 1].f) ++resets;
+  const std::vector<FPoint>& f = w->floats;
+  const std::span<const int64_t> st = args[0].start_timestamps;
+  if (st.empty()) {
+    for (size_t i = 1; i < f.size(); ++i) {
+      if (f[i].f < f[i - 1].f) ++resets;
+    }
+  } else {
+    for (size_t i = 1; i < f.size(); ++i) {
+      if (f[i].f < f[i - 1].f || IsStartTimestampReset(st[i - 1], f[i - 1].t, st[i], f[i].t)) ++resets;
+    }
   }
   Emit(*w, resets, ctx, out);
   return absl::OkStatus();

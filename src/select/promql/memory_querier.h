@@ -4,6 +4,7 @@
 // for the PromQL conformance runner (which `load`s series and evaluates).
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "select/promql/querier.h"
@@ -18,6 +19,10 @@ class MemoryQuerier : public Querier {
   // merged by timestamp; a later sample replaces an earlier one with the
   // same timestamp.
   void Add(const Labels& labels, std::vector<Sample> samples);
+  // The same with the samples' start timestamps (querier.h SeriesSamples):
+  // `start_timestamps` is empty or has one entry per sample (0: unknown).
+  // Samples added without them get 0 once the series has some.
+  void Add(const Labels& labels, std::vector<Sample> samples, std::vector<int64_t> start_timestamps);
 
   absl::StatusOr<SeriesSet> Select(const SelectHints& hints, std::span<const Matcher> matchers) override;
 

@@ -29,9 +29,16 @@ struct SelectHints {
 
 // One series with its decoded float samples, sorted by timestamp with unique
 // timestamps. Stale markers (IsStaleNaN) are included: the engine needs them.
+//
+// `start_timestamps` are the samples' start ("created") timestamps in ms, as
+// OpenTelemetry and Prometheus 3 carry them: empty when the source has none
+// (storage does not keep them yet), otherwise one per sample, 0 meaning
+// unknown. They live beside `samples` rather than in Sample so that the
+// common series without them costs nothing.
 struct SeriesSamples {
   Labels labels;
   std::vector<Sample> samples;
+  std::vector<int64_t> start_timestamps;  // empty, or samples.size() entries
 };
 
 struct SeriesSet {

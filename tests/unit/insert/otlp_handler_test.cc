@@ -1,17 +1,12 @@
 #include "insert/ingest/otlp_handler.h"
 
-#include <map>
-#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
-#include <prometheus/registry.h>
 
-#include "insert/router/router.h"
-#include "insert/server/insert_service.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
-#include "unit/insert/fake_storage.h"
 #include "unit/insert/handler_harness.h"
 
 namespace strata::insert {
@@ -19,7 +14,6 @@ namespace {
 
 namespace otlp_metrics = opentelemetry::proto::metrics::v1;
 namespace otlp_collector = opentelemetry::proto::collector::metrics::v1;
-using testing::FakeCluster;
 
 constexpr uint64_t kT1 = 1'700'000'000'000'000'000;
 
@@ -57,10 +51,8 @@ HttpRequest Post(std::string path, std::string body, std::string content_type = 
   return r;
 }
 
-class Harness : public testing::HandlerHarness<OtlpHandler> {
- public:
-  Harness() : HandlerHarness(3, RouterOptions{}, OtlpHandlerOptions{}) {}
-};
+// The OTLP handler behind the insert service's routes (ingest_paths.h).
+using Harness = testing::ServiceHarness;
 
 std::string Canonical(std::vector<Label> labels) { return Labels::FromUnsorted(std::move(labels)).Canonical(); }
 
@@ -86,16 +78,12 @@ TEST_CASE("OTLP export stores the converted series and answers 200 with an empty
   CHECK(r.status == 200);
   CHECK(r.content_type == "application/x-protobuf");
   CHECK(r.body.empty());
-  auto stored = h.Stored();
+  CHECK(h.Stored().empty());  // nothing for tenant 0:0
+  auto stored = h.Stored(TenantId{7, 3});
   REQUIRE(stored.size() == 1);
   auto samples = stored.at(Canonical({{"__name__", "jobs_done_total"}, {"job", "worker"}}));
   REQUIRE(samples.size() == 1);
   CHECK(SameBits(samples[0], Sample{1'700'000'000'000, 5.0}));
-  bool saw_tenant = false;
-  for (auto& n : h.cluster.nodes) {
-    for (TenantId t : n->Contents().tenants) saw_tenant |= t.account_id == 7 && t.project_id == 3;
-  }
-  CHECK(saw_tenant);
 }
 
 TEST_CASE("OTLP export reports rejected points as partial success and stores the rest", "[insert][otlp]") {
@@ -150,46 +138,20 @@ TEST_CASE("OTLP export answers 503 when the storage nodes cannot take the data",
 }
 
 TEST_CASE("The insert service routes OTLP paths to the OTLP handler and counts the requests", "[insert][otlp]") {
-  FakeCluster cluster(2);
-  prometheus::Registry registry;
-  InsertService service(InsertServiceOptions{}, cluster.apis(), &registry);
-  HttpMux mux;
-  service.RegisterRoutes(mux);
-  for (const char* path : {"/opentelemetry/v1/metrics", "/otlp/v1/metrics", "/insert/5/opentelemetry/v1/metrics",
-                           "/insert/5/opentelemetry/api/v1/push"}) {
-    const HttpHandler* handler = mux.Find(path);
-    REQUIRE(handler != nullptr);
-    std::optional<HttpResponse> response;
-    (*handler)(Post(path, Body(true)), [&](HttpResponse r) { response = std::move(r); });
-    service.router().Drain();
-    REQUIRE(response.has_value());
+  Harness h(2);
+  for (const char* path : {"/opentelemetry/v1/metrics", "/otlp/v1/metrics", "/insert/0/opentelemetry/v1/metrics",
+                           "/insert/0/opentelemetry/api/v1/push"}) {
     INFO(path);
-    CHECK(response->status == 200);
+    CHECK(h.Call(Post(path, Body(true))).status == 200);
   }
-  size_t stored_samples = 0;
-  for (auto& n : cluster.nodes) {
-    for (const auto& [key, samples] : n->Contents().series) stored_samples += samples.size();
-  }
-  CHECK(stored_samples == 4);  // the counter's one sample per request
-  bool found_ok = false, found_rejected = false;
-  for (const auto& family : registry.Collect()) {
-    for (const auto& m : family.metric) {
-      auto has = [&](const char* k, const char* v) {
-        for (const auto& l : m.label) {
-          if (l.name == k && l.value == v) return true;
-        }
-        return false;
-      };
-      if (family.name == "strata_insert_requests_total" && has("protocol", "opentelemetry") && has("result", "ok")) {
-        found_ok = m.counter.value == 4;
-      }
-      if (family.name == "strata_insert_otlp_points_rejected_total" && has("reason", "delta_temporality")) {
-        found_rejected = m.counter.value == 4;
-      }
-    }
-  }
-  CHECK(found_ok);
-  CHECK(found_rejected);
+  auto stored = h.Stored();
+  REQUIRE(stored.size() == 1);
+  CHECK(stored.begin()->second.size() == 4);  // the counter's one sample per request
+  CHECK(h.Counter("strata_insert_requests_total", {{"protocol", "opentelemetry"}, {"result", "ok"}}) == 4);
+  CHECK(h.Counter("strata_insert_samples_total", {}) == 4);
+  CHECK(h.Counter("strata_insert_series_rejected_total", {{"reason", "delta_temporality"}}) == 4);
+  // An OTLP path under another protocol's prefix is no route.
+  CHECK(h.Call(Post("/insert/0/prometheus/opentelemetry/v1/metrics", Body())).status == 404);
 }
 
 }  // namespace

@@ -87,9 +87,18 @@ class FakeStorage : public StorageApi {
     }).detach();
   }
 
+  void SearchMany(const RequestContext& ctx, std::vector<SearchRequest> requests, SearchManyCallback done) override {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      ++search_many_calls;
+    }
+    StorageApi::SearchMany(ctx, std::move(requests), std::move(done));
+  }
+
   std::string Name() const override { return "fake"; }
 
   std::mutex mu;
+  int search_many_calls = 0;
   TenantId last_delete_tenant;
   std::vector<Matcher> last_delete_matchers;
   std::vector<std::string> batches;
@@ -128,6 +137,15 @@ struct StorageFixture {
     std::promise<absl::StatusOr<SearchResult>> p;
     client->Search(RequestContext::WithTimeout(10s), std::move(request),
                    [&p](absl::StatusOr<SearchResult> r) { p.set_value(std::move(r)); });
+    auto f = p.get_future();
+    REQUIRE(f.wait_for(20s) == std::future_status::ready);
+    return f.get();
+  }
+
+  absl::StatusOr<std::vector<SearchResult>> SearchManySync(std::vector<SearchRequest> requests) {
+    std::promise<absl::StatusOr<std::vector<SearchResult>>> p;
+    client->SearchMany(RequestContext::WithTimeout(10s), std::move(requests),
+                       [&p](absl::StatusOr<std::vector<SearchResult>> r) { p.set_value(std::move(r)); });
     auto f = p.get_future();
     REQUIRE(f.wait_for(20s) == std::future_status::ready);
     return f.get();
@@ -228,6 +246,80 @@ TEST_CASE("rpc storage search round trips matchers, series and chunk bytes", "[c
   REQUIRE(limited.ok());
   CHECK(limited->truncated);
   CHECK(limited->series.size() == 1);
+}
+
+TEST_CASE("rpc storage search_many answers every request in one call, in request order",
+          "[common][rpc][storage][unit]") {
+  StorageFixture f;
+  auto results = f.SearchManySync({MakeSearch(1), MakeSearch(0), MakeSearch(1)});
+  REQUIRE(results.ok());
+  REQUIRE(results->size() == 3);
+  // The fake truncates to one series exactly when max_series is 1.
+  CHECK((*results)[0].truncated);
+  CHECK((*results)[0].series.size() == 1);
+  CHECK_FALSE((*results)[1].truncated);
+  REQUIRE((*results)[1].series.size() == 2);
+  CHECK((*results)[1].series[0].chunks[0].data == ChunkBytesWithNaN());
+  CHECK((*results)[2].truncated);
+  std::lock_guard<std::mutex> l(f.storage.mu);
+  CHECK(f.storage.search_many_calls == 1);
+}
+
+TEST_CASE("rpc storage search_many to a node without the method falls back to separate searches",
+          "[common][rpc][storage][unit]") {
+  // A node that predates the method: it serves Search only, and the server
+  // answers the unknown method number itself.
+  IoPool io{2};
+  WorkPool work{2};
+  FakeStorage storage;
+  std::atomic<int> searches{0};
+  RpcServerOptions so;
+  so.listen_address = "127.0.0.1:0";
+  RpcServer server(io, work, so);
+  server.RegisterMethod(kRpcMethodStorageSearch, [&](std::string&& body, RpcReply reply) {
+    ++searches;
+    auto request = DecodeSearchRequest(body);
+    REQUIRE(request.ok());
+    storage.Search(RequestContext{reply.deadline()}, std::move(*request),
+                   [reply = std::move(reply)](absl::StatusOr<SearchResult> r) mutable {
+                     reply(EncodeSearchResult(*r));
+                   });
+  });
+  REQUIRE(server.Start().ok());
+  RpcClientOptions co;
+  co.address = fmt::format("127.0.0.1:{}", server.port());
+  RpcStorageClient client(io, co);
+  for (int round = 0; round < 2; ++round) {
+    std::promise<absl::StatusOr<std::vector<SearchResult>>> p;
+    client.SearchMany(RequestContext::WithTimeout(10s), {MakeSearch(0), MakeSearch(1)},
+                      [&p](absl::StatusOr<std::vector<SearchResult>> r) { p.set_value(std::move(r)); });
+    auto results = p.get_future().get();
+    REQUIRE(results.ok());
+    REQUIRE(results->size() == 2);
+    CHECK((*results)[0].series.size() == 2);
+    CHECK((*results)[1].truncated);
+  }
+  CHECK(searches == 4);
+  server.Stop();
+  std::this_thread::sleep_for(50ms);
+}
+
+TEST_CASE("rpc storage search_many fails whole when one request is bad", "[common][rpc][storage][unit]") {
+  StorageFixture f;
+  rpc::SearchManyRequest pb;
+  pb.add_requests();
+  rpc::MatcherProto* m = pb.add_requests()->add_matchers();
+  m->set_type(static_cast<uint32_t>(MatchType::kRegexMatch));
+  m->set_name("job");
+  m->set_value("(unclosed");
+  RpcClientOptions co;
+  co.address = fmt::format("127.0.0.1:{}", f.server->port());
+  RpcClient raw(f.io, co);
+  std::promise<absl::StatusOr<std::string>> p;
+  raw.Call(kRpcMethodStorageSearchMany, pb.SerializeAsString(), std::chrono::steady_clock::now() + 10s,
+           [&p](absl::StatusOr<std::string> r) { p.set_value(std::move(r)); });
+  CHECK(absl::IsInvalidArgument(p.get_future().get().status()));
+  CHECK(absl::IsDataLoss(DecodeSearchManyResult(EncodeSearchManyResult({SearchResult{}}), 2).status()));
 }
 
 TEST_CASE("rpc storage search refuses a matcher that does not compile", "[common][rpc][storage][unit]") {

@@ -293,6 +293,41 @@ TEST_CASE("every selector of a query is sent before the querier waits for answer
   CHECK_FALSE((*sets)[0].partial);
 }
 
+// Counts the SearchMany calls it gets and the requests in them.
+class CountingNode : public FakeNode {
+ public:
+  using FakeNode::FakeNode;
+  void SearchMany(const RequestContext& ctx, std::vector<SearchRequest> requests, SearchManyCallback done) override {
+    ++search_many_calls;
+    for (const SearchRequest& r : requests) ranges.emplace_back(r.min_time_ms, r.max_time_ms);
+    StorageApi::SearchMany(ctx, std::move(requests), std::move(done));
+  }
+  int search_many_calls = 0;
+  std::vector<std::pair<int64_t, int64_t>> ranges;
+};
+
+TEST_CASE("every selector of a query reaches each node in one request", "[select][fanout]") {
+  const SearchResult answer = OneSeries(L({{"__name__", "m"}}), {Chunk({{1000, 1}, {6000, 2}})});
+  CountingNode a("a", answer);
+  CountingNode b("b", answer);
+  FanoutQuerier q({&a, &b}, Options(2));
+  auto m1 = NameMatcher("m");
+  auto m2 = NameMatcher("m");
+  const promql::SelectRequest requests[] = {{promql::SelectHints{0, 10000}, m1}, {promql::SelectHints{0, 5000}, m2}};
+  auto sets = q.SelectMany(requests);
+  REQUIRE(sets.ok());
+  for (const CountingNode* node : {&a, &b}) {
+    CHECK(node->search_many_calls == 1);
+    CHECK(node->ranges == std::vector<std::pair<int64_t, int64_t>>{{0, 10000}, {0, 5000}});
+  }
+  // Each answer is clipped to its own request's range.
+  REQUIRE(sets->size() == 2);
+  REQUIRE((*sets)[0].series.size() == 1);
+  CHECK((*sets)[0].series[0].samples.size() == 2);
+  REQUIRE((*sets)[1].series.size() == 1);
+  CHECK((*sets)[1].series[0].samples.size() == 1);
+}
+
 TEST_CASE("a query selecting more series than -search.maxSeries fails instead of answering partly",
           "[select][fanout]") {
   SearchResult truncated = OneSeries(L({{"__name__", "m"}}), {Chunk({{1000, 1}})});

@@ -340,5 +340,49 @@ TEST_CASE("thousands separators match Prometheus's message", "[select][promql][e
   CHECK(FormatWithThousands(1234567) == "1,234,567");
 }
 
+TEST_CASE("a range binary operation gives the same answer at every step as at an instant",
+          "[select][promql][engine]") {
+  // The evaluator reuses the matched pairs of the previous step while both
+  // operands hold the same series; a comparison filters steps in and out,
+  // and a series that stops and comes back changes the operands' series.
+  MemoryQuerier q;
+  std::vector<Sample> a1, a2, b1;
+  for (int i = 0; i <= 20; ++i) {
+    const int64_t t = i * kMinute;
+    a1.push_back({t, static_cast<double>(i % 4)});
+    if (i < 8 || i > 12) a2.push_back({t, static_cast<double>(10 - i)});
+    b1.push_back({t, 1.5});
+  }
+  q.Add(L({{"__name__", "a"}, {"k", "1"}, {"g", "x"}}), a1);
+  q.Add(L({{"__name__", "a"}, {"k", "2"}, {"g", "x"}}), a2);
+  q.Add(L({{"__name__", "b"}, {"g", "x"}}), b1);
+  EngineOptions options;
+  options.lookback_delta_ms = 30'000;
+  Engine engine(options);
+  for (const char* query : {"a > on (g) group_left b", "a - on (g) group_left b", "a >= bool on (g) group_left b",
+                            "b < on (g) group_right a", "a * ignoring (k) group_left b"}) {
+    INFO(query);
+    QueryResult range = MustRange(engine, q, query, 0, 20 * kMinute, kMinute);
+    size_t points = 0;
+    for (const SeriesResult& s : range.series) {
+      for (const Sample& p : s.samples) {
+        QueryResult instant = MustInstant(engine, q, query, p.timestamp_ms);
+        const SeriesResult* match = nullptr;
+        for (const SeriesResult& i : instant.series) {
+          if (i.labels == s.labels) match = &i;
+        }
+        REQUIRE(match != nullptr);
+        CHECK(match->samples[0].value == p.value);
+        ++points;
+      }
+    }
+    // Every instant answer is in the range answer too.
+    size_t instant_points = 0;
+    for (int i = 0; i <= 20; ++i) instant_points += MustInstant(engine, q, query, i * kMinute).series.size();
+    CHECK(points == instant_points);
+    CHECK(points > 0);
+  }
+}
+
 }  // namespace
 }  // namespace strata::promql

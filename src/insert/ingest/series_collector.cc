@@ -1,0 +1,77 @@
+#include "insert/ingest/series_collector.h"
+
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "common/base/status.h"
+
+namespace strata::insert {
+
+SeriesCollector::SeriesCollector(TenantId tenant, std::span<const Label> extra_labels, IngestMetrics* metrics)
+    : batch_(tenant), extra_labels_(extra_labels), metrics_(metrics) {}
+
+void SeriesCollector::Reject(size_t line, std::string message) {
+  ++rejected_;
+  if (first_problem_.empty()) {
+    first_problem_ = line == 0 ? std::move(message) : fmt::format("line {}: {}", line, message);
+  }
+}
+
+void SeriesCollector::Add(std::vector<LabelView>* labels, std::span<const Sample> samples, size_t line) {
+  ++total_;
+  if (samples.empty()) return;  // nothing to store (e.g. a histogram-only remote_write series)
+  for (const Label& extra : extra_labels_) {
+    bool replaced = false;
+    for (LabelView& l : *labels) {
+      if (l.name == extra.name) {
+        l.value = extra.value;
+        replaced = true;
+      }
+    }
+    if (!replaced) labels->push_back({extra.name, extra.value});
+  }
+  absl::Status valid = ValidateAndSortLabels(labels);
+  if (!valid.ok()) {
+    if (metrics_ != nullptr) metrics_->CountInvalidSeries(valid);
+    Reject(line, std::string(ToStd(valid.message())));
+    return;
+  }
+  batch_.AddSeries(*labels, samples);
+}
+
+void SeriesCollector::OnError(formats::ParseError error) {
+  ++total_;
+  if (metrics_ != nullptr) metrics_->CountRejected("parse_error");
+  Reject(error.line, std::move(error.message));
+}
+
+void SeriesCollector::OnSkippedValue(size_t, std::string_view reason) {
+  ++skipped_values_;
+  if (metrics_ != nullptr) metrics_->CountRejected(reason);
+}
+
+std::string SeriesCollector::Problems(std::string_view unit) const {
+  if (rejected_ == 0) return {};
+  return fmt::format("rejected {} of {} {}; the first: {}", rejected_, total_, unit, first_problem_);
+}
+
+void WriteAndReply(Router& router, SeriesBatch batch, std::string problems, IngestMetrics& metrics,
+                   int retry_after_seconds, ReplyBuilder build, HttpResponder respond) {
+  size_t samples = batch.sample_count();
+  router.Write(std::move(batch), [&metrics, samples, retry_after_seconds, problems = std::move(problems),
+                                  build = std::move(build), respond = std::move(respond)](absl::Status status) mutable {
+    HttpResponse r;
+    if (status.ok()) {
+      metrics.AddSamples(samples);
+      r = problems.empty() ? build(204, "", samples) : build(400, std::move(problems), samples);
+    } else {
+      r = build(HttpStatusOf(status), std::string(ToStd(status.message())), 0);
+      if (r.status == 429) r.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds));
+    }
+    metrics.CountRequest(r.status);
+    respond(std::move(r));
+  });
+}
+
+}  // namespace strata::insert

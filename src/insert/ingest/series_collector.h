@@ -1,0 +1,70 @@
+// File: insert/ingest/series_collector.h
+//
+// The part every ingest handler shares between decoding a body and routing
+// it: each decoded series gets the request's extra labels, is validated and
+// sorted (ValidateAndSortLabels), and goes into one SeriesBatch; every series
+// or line that cannot be stored is counted by reason and the first problem
+// kept for the reply (nothing is dropped silently). WriteAndReply then sends
+// the batch through the Router and answers the HTTP request.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/formats/import_sink.h"
+#include "common/model/labels.h"
+#include "common/model/tenant.h"
+#include "common/net/http.h"
+#include "insert/ingest/ingest_metrics.h"
+#include "insert/router/router.h"
+
+namespace strata::insert {
+
+// Collects one request's series. Thread-compatible (one per request).
+class SeriesCollector : public formats::ImportSink {
+ public:
+  // `extra_labels` (VictoriaMetrics' extra_label=name=value) are set on every
+  // series, replacing a label of the same name. `metrics` may be null; both
+  // must outlive the collector.
+  SeriesCollector(TenantId tenant, std::span<const Label> extra_labels, IngestMetrics* metrics);
+
+  // Validates and adds one series; `line` 0 when the format has no lines.
+  void Add(std::vector<LabelView>* labels, std::span<const Sample> samples, size_t line);
+
+  void OnSeries(formats::ParsedSeries& series) override { Add(&series.labels, series.samples, series.line); }
+  void OnError(formats::ParseError error) override;
+  void OnSkippedValue(size_t line, std::string_view reason) override;
+
+  // "" when everything decoded was stored; otherwise a sentence with the
+  // counts and the first problem, e.g. "rejected 1 of 3 lines; the first:
+  // line 2: cannot parse value \"x\"".
+  std::string Problems(std::string_view unit) const;
+  size_t rejected() const { return rejected_; }
+  SeriesBatch& batch() { return batch_; }
+
+ private:
+  void Reject(size_t line, std::string message);
+
+  SeriesBatch batch_;
+  std::span<const Label> extra_labels_;
+  IngestMetrics* metrics_;
+  size_t total_ = 0;
+  size_t rejected_ = 0;
+  size_t skipped_values_ = 0;
+  std::string first_problem_;
+};
+
+// Builds the response of a finished request: `status`, a human-readable body
+// ("" for 204), and the samples stored.
+using ReplyBuilder = absl::AnyInvocable<HttpResponse(int status, std::string body, size_t samples_written)>;
+
+// Sends `batch` through `router`; answers 204 when all of it is stored and
+// `problems` is empty, 400 with `problems` when some input was rejected (the
+// valid part IS stored), and the Router's failure otherwise (429 with
+// Retry-After, 503, 400, 500). Counts the request and the samples.
+void WriteAndReply(Router& router, SeriesBatch batch, std::string problems, IngestMetrics& metrics,
+                   int retry_after_seconds, ReplyBuilder build, HttpResponder respond);
+
+}  // namespace strata::insert
