@@ -21,6 +21,7 @@ build_packages=(
 test_packages=(
   prometheus victoria-metrics prometheus-alertmanager prometheus-node-exporter
   curl procps clang-14 libclang-rt-14-dev
+  nodejs npm
 )
 
 wanted=("${build_packages[@]}")

@@ -1,39 +1,20 @@
 // End-to-end tests of the metadata endpoints (/api/v1/series,
 // /api/v1/labels, /api/v1/label/<name>/values) on a real cluster (3 storage
 // nodes, replicationFactor 2), read by Debian's promtool as a client.
-#include <sys/wait.h>
-
 #include <algorithm>
-#include <cstdio>
 #include <sstream>
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
 #include "e2e/cluster.h"
+#include "e2e/process.h"
 #include "e2e/test_data.h"
 
 namespace strata::testing {
 namespace {
 
 constexpr const char* kPromtool = "/usr/bin/promtool";
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-CommandResult Run(const std::string& command) {
-  CommandResult r;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) r.output.append(buf, n);
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
 
 std::vector<std::string> Lines(const std::string& s) {
   std::vector<std::string> out;
@@ -53,13 +34,13 @@ TEST_CASE("promtool reads series, label names and label values from the select n
   const std::string url = fmt::format("http://127.0.0.1:{}/select/0/prometheus", cluster.select_port());
 
   // One series, though it lives on two storage nodes.
-  CommandResult r = Run(fmt::format("{} query series --match='e2e_roundtrip_3' {}", kPromtool, url));
+  CommandResult r = RunCommand(fmt::format("{} query series --match='e2e_roundtrip_3' {}", kPromtool, url));
   INFO(r.output << cluster.Logs());
   REQUIRE(r.exit_code == 0);
   CHECK(Lines(r.output) == std::vector<std::string>{R"({__name__="e2e_roundtrip_3", instance="host-3", job="e2e"})"});
 
   // Every series once, from the union of two selectors.
-  r = Run(fmt::format(
+  r = RunCommand(fmt::format(
       "{} query series --match='{{job=\"e2e\",instance=~\"host-[0-3]\"}}' --match='{{instance=\"host-4\"}}' {}",
       kPromtool, url));
   REQUIRE(r.exit_code == 0);
@@ -70,12 +51,12 @@ TEST_CASE("promtool reads series, label names and label values from the select n
   }
   CHECK(Lines(r.output).size() == expected);
 
-  r = Run(fmt::format("{} query labels {} instance", kPromtool, url));
+  r = RunCommand(fmt::format("{} query labels {} instance", kPromtool, url));
   REQUIRE(r.exit_code == 0);
   CHECK(Lines(r.output) ==
         std::vector<std::string>{"host-0", "host-1", "host-2", "host-3", "host-4", "host-5", "host-6"});
 
-  r = Run(fmt::format("{} query labels {} __name__", kPromtool, url));
+  r = RunCommand(fmt::format("{} query labels {} __name__", kPromtool, url));
   REQUIRE(r.exit_code == 0);
   std::vector<std::string> names;
   for (const auto& s : data) names.emplace_back(s.labels.MetricName());
@@ -98,7 +79,7 @@ TEST_CASE("promtool reads series, label names and label values from the select n
 
   // One node down: replication still gives complete answers.
   cluster.KillStorage(0);
-  r = Run(fmt::format("{} query labels {} instance", kPromtool, url));
+  r = RunCommand(fmt::format("{} query labels {} instance", kPromtool, url));
   REQUIRE(r.exit_code == 0);
   CHECK(Lines(r.output).size() == 7);
   http = cluster.Select("/select/0/prometheus/api/v1/series?match[]=%7Bjob%3D%22e2e%22%7D");

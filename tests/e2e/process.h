@@ -61,6 +61,14 @@ bool WaitFor(int attempts, std::chrono::milliseconds pause, const auto& ready) {
   return false;
 }
 
+struct CommandResult {
+  int exit_code = -1;   // -1 when the shell did not exit normally
+  std::string output;   // stdout and stderr
+};
+
+// Runs `command` with /bin/sh, capturing stdout and stderr together.
+CommandResult RunCommand(const std::string& command);
+
 // Directory of the build tree's binaries (set by CMake as STRATA_BINARY).
 std::string StrataBinary();
 

@@ -30,7 +30,7 @@ IngestMetrics::IngestMetrics(prometheus::Registry* registry, std::string_view pr
                   .Add({});
   rejected_ = &prometheus::BuildCounter()
                    .Name("strata_insert_series_rejected_total")
-                   .Help("Series rejected by validation, by reason")
+                   .Help("Series, lines or OTLP data points not stored, by reason")
                    .Register(*registry);
 }
 
@@ -61,9 +61,9 @@ void IngestMetrics::CountInvalidSeries(const absl::Status& status) {
   }
 }
 
-void IngestMetrics::CountRejected(std::string_view reason) {
-  if (rejected_ == nullptr) return;
-  rejected_->Add({{"reason", std::string(reason)}}).Increment();
+void IngestMetrics::CountRejected(std::string_view reason, size_t count) {
+  if (rejected_ == nullptr || count == 0) return;
+  rejected_->Add({{"reason", std::string(reason)}}).Increment(static_cast<double>(count));
 }
 
 void IngestMetrics::AddSamples(size_t samples) {

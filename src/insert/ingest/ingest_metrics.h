@@ -4,11 +4,13 @@
 // family has a protocol label:
 //   strata_insert_requests_total{protocol,result}   by HTTP outcome
 //   strata_insert_samples_total                     samples stored on every replica
-//   strata_insert_series_rejected_total{reason}     series or lines not stored
+//   strata_insert_series_rejected_total{reason}     series, lines or OTLP data
+//                                                   points not stored
 // Families are shared between handlers through the registry (same name, same
 // help: prometheus-cpp merges them).
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -32,8 +34,9 @@ class IngestMetrics {
   void CountRequest(int http_status);
   // Counts a series rejected by ValidateAndSortLabels (reason from its message).
   void CountInvalidSeries(const absl::Status& status);
-  // Counts a rejected line or value under `reason` (e.g. "parse_error").
-  void CountRejected(std::string_view reason);
+  // Counts `count` rejected lines, values or points under `reason` (e.g.
+  // "parse_error", "delta_temporality").
+  void CountRejected(std::string_view reason, size_t count = 1);
   void AddSamples(size_t samples);
 
  private:

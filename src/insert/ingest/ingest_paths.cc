@@ -26,6 +26,9 @@ std::optional<IngestEndpoint> EndpointOf(std::string_view suffix) {
   }
   if (suffix == "/influx/query" || suffix == "/query") return E::kInfluxQuery;
   if (suffix == "/influx/ping" || suffix == "/ping" || suffix == "/influx/health") return E::kInfluxPing;
+  if (suffix == "/opentelemetry/v1/metrics" || suffix == "/opentelemetry/api/v1/push" || suffix == "/otlp/v1/metrics") {
+    return E::kOtlpMetrics;
+  }
   return std::nullopt;
 }
 
@@ -41,13 +44,16 @@ absl::StatusOr<IngestRoute> ResolveIngestPath(std::string_view path) {
   std::string_view rest = path.substr(kInsert.size());
   size_t slash = rest.find('/');
   std::string_view suffix = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
-  // Below /insert/<tenant>/ only the cluster forms (prometheus/..., influx/...).
-  std::optional<IngestEndpoint> e =
-      suffix.starts_with("/prometheus") || suffix.starts_with("/influx/") ? EndpointOf(suffix) : std::nullopt;
+  // Below /insert/<tenant>/ only the cluster forms (prometheus/...,
+  // influx/..., opentelemetry/...).
+  std::optional<IngestEndpoint> e = suffix.starts_with("/prometheus") || suffix.starts_with("/influx/") ||
+                                            suffix.starts_with("/opentelemetry/")
+                                        ? EndpointOf(suffix)
+                                        : std::nullopt;
   if (!e.has_value()) {
     return absl::NotFoundError(fmt::format(
         "unsupported path \"{}\": use /insert/<accountID>[:<projectID>]/prometheus/api/v1/write, "
-        ".../prometheus/api/v1/import[/prometheus|/csv] or .../influx/write",
+        ".../prometheus/api/v1/import[/prometheus|/csv], .../influx/write or .../opentelemetry/v1/metrics",
         path));
   }
   STRATA_ASSIGN_OR_RETURN(TenantId tenant, TenantId::Parse(rest.substr(0, slash)));

@@ -9,8 +9,10 @@
 //   /insert/<tenant>/prometheus/api/v1/import/csv                      CSV
 //   /insert/<tenant>/influx/write, .../influx/api/v2/write             Influx line protocol
 //   /insert/<tenant>/influx/query, .../influx/ping                     Influx client stubs
+//   /insert/<tenant>/opentelemetry/v1/metrics, .../opentelemetry/api/v1/push   OTLP/HTTP
 //
-// and, for tenant 0:0, the single-node paths in kTenantZeroIngestPaths.
+// and, for tenant 0:0, the single-node paths in kTenantZeroIngestPaths
+// (/otlp/v1/metrics is Prometheus 3's OTLP path).
 #pragma once
 
 #include <array>
@@ -29,6 +31,7 @@ enum class IngestEndpoint {
   kInfluxWrite,
   kInfluxQuery,
   kInfluxPing,
+  kOtlpMetrics,
 };
 
 struct IngestRoute {
@@ -37,11 +40,11 @@ struct IngestRoute {
 };
 
 // The exact paths served for tenant 0:0 (besides the /insert/ prefix).
-inline constexpr std::array<std::string_view, 13> kTenantZeroIngestPaths = {
+inline constexpr std::array<std::string_view, 15> kTenantZeroIngestPaths = {
     "/api/v1/write",       "/api/v1/import",    "/api/v1/import/prometheus", "/api/v1/import/csv",
     "/write",              "/influx/write",     "/api/v2/write",             "/influx/api/v2/write",
     "/query",              "/influx/query",     "/ping",                     "/influx/ping",
-    "/influx/health"};
+    "/influx/health",      "/opentelemetry/v1/metrics", "/otlp/v1/metrics"};
 
 // NotFound for a path that is no ingest URL, InvalidArgument for a bad tenant.
 absl::StatusOr<IngestRoute> ResolveIngestPath(std::string_view path);

@@ -24,7 +24,8 @@ InsertService::InsertService(InsertServiceOptions options, std::vector<StorageAp
     : options_(options),
       router_(std::move(storage_nodes), ToRouterOptions(options_), registry),
       remote_write_(&router_, RemoteWriteHandlerOptions{.max_request_bytes = options_.max_request_bytes}, registry),
-      import_(&router_, ImportHandlerOptions{}, registry) {}
+      import_(&router_, ImportHandlerOptions{}, registry),
+      otlp_(&router_, OtlpHandlerOptions{}, registry) {}
 
 InsertService::~InsertService() { router_.Drain(); }
 
@@ -37,6 +38,9 @@ void InsertService::RegisterRoutes(HttpMux& mux) {
     }
     if (route->endpoint == IngestEndpoint::kRemoteWrite) {
       return remote_write_.HandleWrite(route->tenant, std::move(request), std::move(respond));
+    }
+    if (route->endpoint == IngestEndpoint::kOtlpMetrics) {
+      return otlp_.Handle(route->tenant, std::move(request), std::move(respond));
     }
     import_.Handle(route->tenant, route->endpoint, std::move(request), std::move(respond));
   };

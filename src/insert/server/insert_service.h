@@ -20,6 +20,7 @@
 #include "common/prompb/remote_write_decoder.h"
 #include "common/rpc/storage_api.h"
 #include "insert/ingest/import_handler.h"
+#include "insert/ingest/otlp_handler.h"
 #include "insert/ingest/remote_write_handler.h"
 #include "insert/router/router.h"
 
@@ -63,12 +64,14 @@ class InsertService {
   Router& router() { return router_; }
   RemoteWriteHandler& remote_write_handler() { return remote_write_; }
   ImportHandler& import_handler() { return import_; }
+  OtlpHandler& otlp_handler() { return otlp_; }
 
  private:
   InsertServiceOptions options_;
   Router router_;
   RemoteWriteHandler remote_write_;
   ImportHandler import_;
+  OtlpHandler otlp_;
 };
 
 }  // namespace strata::insert

@@ -1,20 +1,14 @@
 #include "insert/ingest/import_handler.h"
 
-#include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
-#include <prometheus/registry.h>
 
-#include "insert/server/insert_service.h"
-#include "unit/insert/fake_storage.h"
+#include "unit/insert/handler_harness.h"
 
 namespace strata::insert {
 namespace {
-
-using testing::FakeCluster;
 
 // Canonical series key from `name`, then label pairs in sorted order.
 std::string Key(std::vector<LabelView> labels) {
@@ -24,73 +18,7 @@ std::string Key(std::vector<LabelView> labels) {
   return key;
 }
 
-// An InsertService on three synchronous fake storage nodes, served through
-// its own mux as the HTTP server would.
-class Harness {
- public:
-  Harness() : cluster(3), service(InsertServiceOptions{}, cluster.apis(), &registry) { service.RegisterRoutes(mux); }
-
-  HttpResponse Call(std::string method, std::string target, std::string body) {
-    HttpRequest request;
-    request.method = std::move(method);
-    size_t q = target.find('?');
-    request.path = target.substr(0, q);
-    if (q != std::string::npos) request.query = target.substr(q + 1);
-    request.body = std::move(body);
-    const HttpHandler* handler = mux.Find(request.path);
-    REQUIRE(handler != nullptr);
-    std::optional<HttpResponse> response;
-    int calls = 0;
-    (*handler)(std::move(request), [&](HttpResponse r) {
-      ++calls;
-      response = std::move(r);
-    });
-    service.router().Drain();
-    REQUIRE(calls == 1);
-    return *response;
-  }
-  HttpResponse Post(std::string target, std::string body) { return Call("POST", std::move(target), std::move(body)); }
-
-  std::map<std::string, std::vector<Sample>> Stored(TenantId tenant = {}) {
-    std::map<std::string, std::vector<Sample>> out;
-    for (auto& n : cluster.nodes) {
-      for (const std::string& b : n->batches()) {
-        auto reader = WriteBatchReader::Open(b);
-        REQUIRE(reader.ok());
-        if (!(reader->tenant() == tenant)) continue;
-        SeriesView s;
-        while (reader->Next(&s)) {
-          std::string key;
-          AppendCanonical(s.labels, &key);
-          auto& v = out[key];
-          v.insert(v.end(), s.samples.begin(), s.samples.end());
-        }
-      }
-    }
-    return out;
-  }
-
-  double Counter(const std::string& name, const std::map<std::string, std::string>& labels) {
-    for (const auto& family : registry.Collect()) {
-      if (family.name != name) continue;
-      for (const auto& metric : family.metric) {
-        bool match = true;
-        for (const auto& [k, v] : labels) {
-          bool found = false;
-          for (const auto& l : metric.label) found |= l.name == k && l.value == v;
-          match &= found;
-        }
-        if (match) return metric.counter.value;
-      }
-    }
-    return 0;
-  }
-
-  FakeCluster cluster;
-  prometheus::Registry registry;
-  InsertService service;
-  HttpMux mux;
-};
+using Harness = testing::ServiceHarness;
 
 bool SameSamples(const std::vector<Sample>& got, const std::vector<Sample>& want) {
   if (got.size() != want.size()) return false;

@@ -9,28 +9,13 @@
 #include "common/prompb/remote_write_decoder.h"
 #include "common/prompb/remote_write_encoder.h"
 #include "unit/insert/fake_storage.h"
+#include "unit/insert/handler_harness.h"
 
 namespace strata::insert {
 namespace {
 
 using testing::FakeCluster;
-
-double CounterValue(prometheus::Registry& registry, const std::string& name,
-                    const std::map<std::string, std::string>& labels) {
-  for (const auto& family : registry.Collect()) {
-    if (family.name != name) continue;
-    for (const auto& metric : family.metric) {
-      bool match = true;
-      for (const auto& [k, v] : labels) {
-        bool found = false;
-        for (const auto& l : metric.label) found |= l.name == k && l.value == v;
-        match &= found;
-      }
-      if (match) return family.type == prometheus::MetricType::Gauge ? metric.gauge.value : metric.counter.value;
-    }
-  }
-  return -1;
-}
+using testing::MetricValue;
 
 HttpResponse Serve(const HttpMux& mux, const std::string& path, std::string body) {
   const HttpHandler* handler = mux.Find(path);
@@ -74,15 +59,16 @@ TEST_CASE("insert service serves remote_write on its routes and exports metrics"
   }
   CHECK(stored_samples == 3 * 3 * 2);  // three requests of 3 valid samples, two copies each
 
-  CHECK(CounterValue(registry, "strata_insert_requests_total", {{"protocol", "promremotewrite"}, {"result", "ok"}}) ==
+  CHECK(MetricValue(registry, "strata_insert_requests_total", {{"protocol", "promremotewrite"}, {"result", "ok"}}) ==
         2);
-  CHECK(CounterValue(registry, "strata_insert_requests_total", {{"protocol", "promremotewrite"}, {"result", "bad_request"}}) == 1);
-  CHECK(CounterValue(registry, "strata_insert_samples_total", {}) == 9);
-  CHECK(CounterValue(registry, "strata_insert_series_rejected_total", {{"reason", "missing_metric_name"}}) == 1);
-  CHECK(CounterValue(registry, "strata_insert_inflight_bytes", {}) == 0);
+  CHECK(MetricValue(registry, "strata_insert_requests_total",
+                    {{"protocol", "promremotewrite"}, {"result", "bad_request"}}) == 1);
+  CHECK(MetricValue(registry, "strata_insert_samples_total", {}) == 9);
+  CHECK(MetricValue(registry, "strata_insert_series_rejected_total", {{"reason", "missing_metric_name"}}) == 1);
+  CHECK(MetricValue(registry, "strata_insert_inflight_bytes", {}) == 0);
   double node_ok = 0;
   for (auto& n : cluster.nodes) {
-    node_ok += CounterValue(registry, "strata_insert_node_writes_total", {{"node", n->Name()}, {"result", "ok"}});
+    node_ok += MetricValue(registry, "strata_insert_node_writes_total", {{"node", n->Name()}, {"result", "ok"}});
   }
   CHECK(node_ok >= 2);
 }

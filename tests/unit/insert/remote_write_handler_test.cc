@@ -12,6 +12,7 @@
 #include "insert/router/router.h"
 #include "prompb/remote.pb.h"
 #include "unit/insert/fake_storage.h"
+#include "unit/insert/handler_harness.h"
 
 namespace strata::insert {
 namespace {
@@ -41,36 +42,10 @@ HttpRequest Post(std::string path, std::string body) {
   return r;
 }
 
-// Runs the handler and waits for its one response.
-class Harness {
+class Harness : public testing::HandlerHarness<RemoteWriteHandler> {
  public:
   explicit Harness(size_t nodes = 3, size_t replication = 1, RouterOptions options = {})
-      : cluster(nodes), router(cluster.apis(), WithR(options, replication)), handler(&router, {}) {}
-
-  HttpResponse Call(HttpRequest request) {
-    std::optional<HttpResponse> response;
-    int calls = 0;
-    handler.Handle(std::move(request), [&](HttpResponse r) {
-      ++calls;
-      response = std::move(r);
-    });
-    router.Drain();
-    REQUIRE(calls == 1);
-    return *response;
-  }
-
-  // Every series stored on any node: canonical labels -> samples.
-  std::map<std::string, std::vector<Sample>> Stored() {
-    std::map<std::string, std::vector<Sample>> out;
-    for (auto& n : cluster.nodes) {
-      for (auto& [k, v] : n->Contents().series) out[k] = v;
-    }
-    return out;
-  }
-
-  FakeCluster cluster;
-  Router router;
-  RemoteWriteHandler handler;
+      : HandlerHarness(nodes, WithR(options, replication), RemoteWriteHandlerOptions{}) {}
 
  private:
   static RouterOptions WithR(RouterOptions o, size_t r) {
