@@ -21,12 +21,18 @@ build_packages=(
 test_packages=(
   prometheus victoria-metrics prometheus-alertmanager prometheus-node-exporter
   curl procps clang-14 libclang-rt-14-dev
-  nodejs npm
 )
 
 wanted=("${build_packages[@]}")
 if [[ "${STRATA_DEPS:-all}" != "build" ]]; then
   wanted+=("${test_packages[@]}")
+  # Node.js and npm run the OpenTelemetry JS SDK in the OTLP end-to-end test.
+  # Any node >= 18.19 with its npm will do: a machine with NodeSource's
+  # nodejs (which bundles npm and conflicts with Debian's npm package) keeps
+  # it; otherwise Debian's packages are installed.
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    wanted+=(nodejs npm)
+  fi
 fi
 
 missing=()
