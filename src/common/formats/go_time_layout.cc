@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "common/base/civil_date.h"
 #include "common/formats/parse_util.h"
 
 namespace strata::formats {
@@ -201,7 +202,7 @@ absl::StatusOr<int64_t> ParseGoTime(std::string_view layout, std::string_view va
   if (f.month < 1 || f.month > 12 || f.day < 1 || f.day > 31 || f.hour > 23 || f.minute > 59 || f.second > 60) {
     return absl::InvalidArgumentError(fmt::format("a field of \"{}\" is out of range", value));
   }
-  int64_t days = DaysFromCivil(f.year, static_cast<unsigned>(f.month), static_cast<unsigned>(f.day));
+  int64_t days = DaysFromCivil(f.year, f.month, f.day);
   int64_t seconds = days * 86400 + f.hour * 3600 + f.minute * 60 + f.second - f.offset_seconds;
   return seconds * 1000 + f.millis;
 }

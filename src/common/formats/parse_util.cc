@@ -4,6 +4,8 @@
 #include <limits>
 #include <system_error>
 
+#include "common/base/civil_date.h"
+
 namespace strata::formats {
 namespace {
 
@@ -93,16 +95,6 @@ std::optional<uint64_t> ParseUint64(std::string_view s) {
   return v;
 }
 
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  // Howard Hinnant's days_from_civil.
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
 std::optional<int64_t> ParseRfc3339Ms(std::string_view s) {
   size_t pos = 0;
   int year, month, day, hour, minute, second;
@@ -144,7 +136,7 @@ std::optional<int64_t> ParseRfc3339Ms(std::string_view s) {
     return std::nullopt;
   }
   if (pos != s.size()) return std::nullopt;
-  int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  int64_t days = DaysFromCivil(year, month, day);
   int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
   return seconds * 1000 + millis;
 }

@@ -40,9 +40,6 @@ std::optional<uint64_t> ParseUint64(std::string_view s);
 // and time; 'z' is accepted) to Unix milliseconds, fractions truncated.
 std::optional<int64_t> ParseRfc3339Ms(std::string_view s);
 
-// Days since 1970-01-01 of a proleptic Gregorian date (month 1..12).
-int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
-
 // Strips ' ' and '\t' from both ends.
 std::string_view TrimSpace(std::string_view s);
 

@@ -27,15 +27,6 @@ absl::StatusOr<promql::ExprPtr> ParseQueryParam(const HttpRequest& request, cons
   return expr;
 }
 
-ApiOutcome Success(const std::string& data) {
-  std::string body;
-  body.reserve(data.size() + 32);
-  body.append("{\"status\":\"success\",\"data\":");
-  body.append(data);
-  body.push_back('}');
-  return ApiOutcome{HttpResponse::Json(200, std::move(body)), "success"};
-}
-
 void AppendKey(std::string_view key, std::string* out) {
   out->push_back('"');
   out->append(key);
@@ -329,7 +320,7 @@ std::string PrettyFormatExpr(const promql::Expr& expr) { return Pretty(expr, 0);
 ApiOutcome FormatQuery(const HttpRequest& request, const promql::ParseOptions& options) {
   auto expr = ParseQueryParam(request, options);
   if (!expr.ok()) return ErrorOutcome(expr.status());
-  return Success(JsonString(PrettyFormatExpr(**expr)));
+  return SuccessOutcome(JsonString(PrettyFormatExpr(**expr)));
 }
 
 ApiOutcome ParseQuery(const HttpRequest& request, const promql::ParseOptions& options) {
@@ -337,7 +328,7 @@ ApiOutcome ParseQuery(const HttpRequest& request, const promql::ParseOptions& op
   if (!expr.ok()) return ErrorOutcome(expr.status());
   std::string data;
   AppendAstJson(**expr, &data);
-  return Success(data);
+  return SuccessOutcome(data);
 }
 
 }  // namespace strata::select

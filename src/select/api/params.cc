@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "common/base/civil_date.h"
 #include "common/base/status.h"
 #include "select/promql/lexer.h"
 #include "select/promql/parser.h"
@@ -87,18 +88,6 @@ bool ParseFixedDigits(std::string_view s, size_t pos, size_t n, int* out) {
   return true;
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
 // time.Parse(time.RFC3339Nano, s): YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM).
 bool ParseRfc3339(std::string_view s, int64_t* ms) {
   int year, month, day, hour, minute, second;
@@ -107,9 +96,8 @@ bool ParseRfc3339(std::string_view s, int64_t* ms) {
       s[13] != ':' || !ParseFixedDigits(s, 14, 2, &minute) || s[16] != ':' || !ParseFixedDigits(s, 17, 2, &second)) {
     return false;
   }
-  static constexpr int kDaysInMonth[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 || day < 1) return false;
-  if (day > kDaysInMonth[month - 1] + (month == 2 && IsLeap(year) ? 1 : 0)) return false;
+  if (day > DaysInMonth(year, month)) return false;
   size_t pos = 19;
   int64_t nanos = 0;
   if (pos < s.size() && s[pos] == '.') {
@@ -139,7 +127,7 @@ bool ParseRfc3339(std::string_view s, int64_t* ms) {
   }
   if (pos != s.size()) return false;
   const int64_t seconds =
-      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 + hour * 3600 +
+      DaysFromCivil(year, month, day) * 86400 + hour * 3600 +
       minute * 60 + second - offset_seconds;
   *ms = seconds * 1000 + nanos / 1'000'000;
   return true;

@@ -35,6 +35,15 @@ ApiOutcome ErrorOutcome(const absl::Status& status) {
   return ApiOutcome{HttpResponse::Json(e.http_status, buf), e.error_type};
 }
 
+ApiOutcome SuccessOutcome(std::string_view data_json) {
+  std::string body;
+  body.reserve(data_json.size() + 32);
+  body.append("{\"status\":\"success\",\"data\":");
+  body.append(data_json);
+  body.push_back('}');
+  return ApiOutcome{HttpResponse::Json(200, std::move(body)), "success"};
+}
+
 QueryApi::QueryApi(const promql::Engine* engine, QuerierFactory factory, std::function<int64_t()> now_ms)
     : engine_(engine), factory_(std::move(factory)), now_ms_(std::move(now_ms)) {}
 

@@ -67,4 +67,7 @@ std::string QueryStatsJson(const promql::QueryResult& result, std::chrono::nanos
 // The Prometheus error envelope for `status` with its HTTP code.
 ApiOutcome ErrorOutcome(const absl::Status& status);
 
+// 200 `{"status":"success","data":<data_json>}`.
+ApiOutcome SuccessOutcome(std::string_view data_json);
+
 }  // namespace strata::select

@@ -27,15 +27,6 @@
 namespace strata::select {
 namespace {
 
-ApiOutcome Success(std::string_view data) {
-  std::string body;
-  body.reserve(data.size() + 32);
-  body.append("{\"status\":\"success\",\"data\":");
-  body.append(data);
-  body.push_back('}');
-  return ApiOutcome{HttpResponse::Json(200, std::move(body)), "success"};
-}
-
 ApiOutcome BadData(std::string message) { return ErrorOutcome(absl::InvalidArgumentError(std::move(message))); }
 
 // Go strconv.Atoi: an optional sign and decimal digits that fit int64.
@@ -203,7 +194,7 @@ ApiOutcome StatusApi::BuildInfo() const {
   AppendJsonString("c++", &data);
 #endif
   data.push_back('}');
-  return Success(data);
+  return SuccessOutcome(data);
 }
 
 ApiOutcome StatusApi::RuntimeInfo() const {
@@ -224,7 +215,7 @@ ApiOutcome StatusApi::RuntimeInfo() const {
   data.append(",\"GOGC\":\"\",\"GODEBUG\":\"\",\"storageRetention\":");
   AppendJsonString(options_.storage_retention, &data);
   data.push_back('}');
-  return Success(data);
+  return SuccessOutcome(data);
 }
 
 ApiOutcome StatusApi::Flags() const {
@@ -237,7 +228,7 @@ ApiOutcome StatusApi::Flags() const {
     AppendJsonString(value, &data);
   }
   data.push_back('}');
-  return Success(data);
+  return SuccessOutcome(data);
 }
 
 ApiOutcome StatusApi::Config() const {
@@ -251,7 +242,7 @@ ApiOutcome StatusApi::Config() const {
   std::string data = "{\"yaml\":";
   AppendJsonString(kYaml, &data);
   data.push_back('}');
-  return Success(data);
+  return SuccessOutcome(data);
 }
 
 ApiOutcome StatusApi::Rules(const HttpRequest& request) const {
@@ -263,12 +254,12 @@ ApiOutcome StatusApi::Rules(const HttpRequest& request) const {
   if (!type.empty() && type != "alert" && type != "record") {
     return BadData(fmt::format("invalid parameter \"type\": not supported value {}", JsonString(type)));
   }
-  return Success("{\"groups\":[]}");
+  return SuccessOutcome("{\"groups\":[]}");
 }
 
 ApiOutcome StatusApi::Alerts(const HttpRequest& request) const {
   if (!options_.vmalert_proxy_url.empty()) return ProxyToVmalert("/api/v1/alerts", request);
-  return Success("{\"alerts\":[]}");
+  return SuccessOutcome("{\"alerts\":[]}");
 }
 
 ApiOutcome StatusApi::Metadata(const HttpRequest& request, TenantId tenant) const {
@@ -312,25 +303,8 @@ ApiOutcome StatusApi::Metadata(const HttpRequest& request, TenantId tenant) cons
     data.push_back(']');
   }
   data.push_back('}');
-  return Success(data);
+  return SuccessOutcome(data);
 }
-
-namespace {
-
-void AppendLabelsObject(const Labels& labels, std::string* out) {
-  out->push_back('{');
-  bool first = true;
-  for (const Label& l : labels) {
-    if (!first) out->push_back(',');
-    first = false;
-    AppendJsonString(l.name, out);
-    out->push_back(':');
-    AppendJsonString(l.value, out);
-  }
-  out->push_back('}');
-}
-
-}  // namespace
 
 ApiOutcome StatusApi::QueryExemplars(const HttpRequest& request, TenantId tenant) const {
   auto form = FormParams::Parse(request);
@@ -364,13 +338,13 @@ ApiOutcome StatusApi::QueryExemplars(const HttpRequest& request, TenantId tenant
   for (const SeriesExemplars& s : answer->result.series) {
     if (data.size() > 1) data.push_back(',');
     data.append("{\"seriesLabels\":");
-    AppendLabelsObject(s.series, &data);
+    AppendLabelsJson(s.series, &data);
     data.append(",\"exemplars\":[");
     for (size_t i = 0; i < s.exemplars.size(); ++i) {
       const Exemplar& e = s.exemplars[i];
       if (i > 0) data.push_back(',');
       data.append("{\"labels\":");
-      AppendLabelsObject(e.labels, &data);
+      AppendLabelsJson(e.labels, &data);
       data.append(",\"value\":\"");
       AppendPromFloat(e.value, &data);
       data.append("\",\"timestamp\":");
@@ -380,7 +354,7 @@ ApiOutcome StatusApi::QueryExemplars(const HttpRequest& request, TenantId tenant
     data.append("]}");
   }
   data.push_back(']');
-  return Success(data);
+  return SuccessOutcome(data);
 }
 
 }  // namespace strata::select

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/base/civil_date.h"
 #include "common/base/status.h"
 #include "common/encoding/json_string.h"
 #include "select/api/labels_api.h"
@@ -14,19 +15,6 @@ namespace {
 // Prometheus's maxTSDBLimit.
 constexpr int64_t kMaxLimit = 10'000;
 constexpr int64_t kDefaultLimit = 10;
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-// days_from_civil).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 absl::StatusOr<uint64_t> ParseLimit(const FormParams& form) {
   std::string_view s = form.Get("limit");
@@ -72,10 +60,8 @@ absl::StatusOr<std::pair<int64_t, int64_t>> ParseDayRange(std::string_view date)
   };
   int64_t y = 0, m = 0, d = 0;
   if (!num(0, 4, &y) || !num(5, 2, &m) || !num(8, 2, &d) || m < 1 || m > 12 || d < 1) return bad();
-  constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const int64_t month_days = kDays[m - 1] + (m == 2 && IsLeap(y) ? 1 : 0);
-  if (d > month_days) return bad();
-  const int64_t day = DaysFromCivil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
+  if (d > DaysInMonth(y, static_cast<int>(m))) return bad();
+  const int64_t day = DaysFromCivil(y, static_cast<int>(m), static_cast<int>(d));
   constexpr int64_t kMsPerDay = 86'400'000;
   return std::make_pair(day * kMsPerDay, (day + 1) * kMsPerDay - 1);
 }

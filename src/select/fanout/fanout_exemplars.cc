@@ -3,54 +3,21 @@
 #include <algorithm>
 #include <bit>
 #include <map>
-#include <memory>
-#include <optional>
 
 #include <fmt/format.h>
 
-#include "absl/synchronization/mutex.h"
 #include "common/base/status.h"
+#include "select/fanout/call_all.h"
 
 namespace strata::select {
 namespace {
 
-// Callbacks may need a moment past the deadline to report it.
-constexpr auto kDeadlineGrace = std::chrono::milliseconds(500);
-
-// Calls `call(node, callback)` on every node and waits for the answers
-// (DeadlineExceeded for the ones missing at the deadline). Shared state
-// keeps late answers safe.
+// Calls `call(node, callback)` on every node and waits for the answers.
 template <typename Result, typename Call>
 std::vector<absl::StatusOr<Result>> CallAll(const std::vector<StorageApi*>& nodes,
                                             std::chrono::steady_clock::time_point deadline, Call call) {
-  struct State {
-    absl::Mutex mu;
-    size_t pending ABSL_GUARDED_BY(mu) = 0;
-    std::vector<std::optional<absl::StatusOr<Result>>> results ABSL_GUARDED_BY(mu);
-  };
-  auto state = std::make_shared<State>();
-  {
-    absl::MutexLock lock(&state->mu);
-    state->pending = nodes.size();
-    state->results.resize(nodes.size());
-  }
-  for (size_t n = 0; n < nodes.size(); ++n) {
-    call(*nodes[n], [state, n](absl::StatusOr<Result> r) {
-      absl::MutexLock lock(&state->mu);
-      state->results[n] = std::move(r);
-      --state->pending;
-    });
-  }
-  std::vector<absl::StatusOr<Result>> results;
-  absl::MutexLock lock(&state->mu);
-  auto done = [&state]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state->mu) { return state->pending == 0; };
-  state->mu.AwaitWithTimeout(absl::Condition(&done),
-                             absl::FromChrono(deadline + kDeadlineGrace - std::chrono::steady_clock::now()));
-  for (auto& r : state->results) {
-    results.push_back(r.has_value() ? std::move(*r)
-                                    : absl::StatusOr<Result>(absl::DeadlineExceededError("no answer before the deadline")));
-  }
-  return results;
+  return CallAllAndWait<Result>(nodes.size(), deadline, "no answer before the deadline",
+                                [&](size_t n, auto done) { call(*nodes[n], std::move(done)); });
 }
 
 // Splits node answers into the good ones and warnings; the error when the

@@ -1,28 +1,14 @@
 #include "select/fanout/fanout_labels.h"
 
 #include <algorithm>
-#include <memory>
-#include <optional>
 
 #include <fmt/format.h>
 
-#include "absl/synchronization/mutex.h"
 #include "common/base/status.h"
+#include "select/fanout/call_all.h"
 
 namespace strata::select {
 namespace {
-
-// Callbacks may need a moment past the deadline to report it.
-constexpr auto kDeadlineGrace = std::chrono::milliseconds(500);
-
-// Shared by the caller and every pending callback, so late answers are safe.
-template <typename Result>
-struct CallState {
-  absl::Mutex mu;
-  size_t pending ABSL_GUARDED_BY(mu) = 0;
-  // [node * selectors + selector]
-  std::vector<std::optional<absl::StatusOr<Result>>> results ABSL_GUARDED_BY(mu);
-};
 
 std::vector<std::string>& Items(LabelsResult& r) { return r.values; }
 std::vector<Labels>& Items(SeriesLabelsResult& r) { return r.series; }
@@ -35,44 +21,20 @@ absl::StatusOr<MetadataAnswer<Item>> FanOut(const std::vector<StorageApi*>& node
   if (nodes.empty()) return absl::UnavailableError(fmt::format("cannot read {}: no storage nodes configured", what));
   const size_t selectors = std::max<size_t>(1, query.selectors.size());
   const size_t calls = nodes.size() * selectors;
-  auto state = std::make_shared<CallState<Result>>();
-  {
-    absl::MutexLock lock(&state->mu);
-    state->pending = calls;
-    state->results.resize(calls);
-  }
   const RequestContext ctx{query.deadline};
-  for (size_t n = 0; n < nodes.size(); ++n) {
-    for (size_t s = 0; s < selectors; ++s) {
-      LabelsRequest request;
-      request.tenant = query.tenant;
-      if (!query.selectors.empty()) request.matchers = query.selectors[s];
-      request.min_time_ms = query.min_time_ms;
-      request.max_time_ms = query.max_time_ms;
-      request.limit = query.limit;
-      request.label_name = std::string(label_name);
-      const size_t slot = n * selectors + s;
-      call(*nodes[n], ctx, std::move(request), [state, slot](absl::StatusOr<Result> r) {
-        absl::MutexLock lock(&state->mu);
-        state->results[slot] = std::move(r);
-        --state->pending;
+  std::vector<absl::StatusOr<Result>> results = CallAllAndWait<Result>(
+      calls, query.deadline, "no answer before the query deadline", [&](size_t slot, auto done) {
+        const size_t n = slot / selectors;
+        const size_t s = slot % selectors;
+        LabelsRequest request;
+        request.tenant = query.tenant;
+        if (!query.selectors.empty()) request.matchers = query.selectors[s];
+        request.min_time_ms = query.min_time_ms;
+        request.max_time_ms = query.max_time_ms;
+        request.limit = query.limit;
+        request.label_name = std::string(label_name);
+        call(*nodes[n], ctx, std::move(request), std::move(done));
       });
-    }
-  }
-
-  std::vector<absl::StatusOr<Result>> results;
-  {
-    absl::MutexLock lock(&state->mu);
-    const absl::Duration wait = absl::FromChrono(query.deadline + kDeadlineGrace - std::chrono::steady_clock::now());
-    auto done = [&state]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state->mu) { return state->pending == 0; };
-    state->mu.AwaitWithTimeout(absl::Condition(&done), wait);
-    results.reserve(calls);
-    for (auto& r : state->results) {
-      results.push_back(r.has_value() ? std::move(*r)
-                                      : absl::StatusOr<Result>(
-                                            absl::DeadlineExceededError("no answer before the query deadline")));
-    }
-  }
 
   MetadataAnswer<Item> answer;
   std::vector<std::string> failures;

@@ -1,31 +1,15 @@
 #include "select/fanout/fanout_querier.h"
 
 #include <algorithm>
-#include <memory>
-#include <optional>
 
 #include <fmt/format.h>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "common/base/status.h"
 #include "common/chunkenc/chunk_codec.h"
+#include "select/fanout/call_all.h"
 
 namespace strata::select {
-namespace {
-
-// Callbacks may need a moment past the deadline to report it.
-constexpr auto kDeadlineGrace = std::chrono::milliseconds(500);
-
-}  // namespace
-
-// One SearchMany's answers from every node. Outlives Wait when a node
-// answers late: owned jointly by the querier and every pending callback.
-struct FanoutQuerier::Pending {
-  absl::Mutex mu;
-  size_t pending ABSL_GUARDED_BY(mu) = 0;
-  std::vector<std::optional<absl::StatusOr<std::vector<SearchResult>>>> results ABSL_GUARDED_BY(mu);
-};
 
 FanoutQuerier::FanoutQuerier(std::vector<StorageApi*> nodes, FanoutOptions options)
     : nodes_(std::move(nodes)), options_(options) {}
@@ -100,29 +84,6 @@ absl::StatusOr<std::vector<promql::SeriesSet>> FanoutQuerier::SelectMany(
   if (nodes_.empty()) return absl::UnavailableError("cannot select: no storage nodes configured");
   std::vector<promql::SeriesSet> out;
   if (requests.empty()) return out;
-  std::shared_ptr<Pending> pending = Send(requests);
-  std::vector<absl::StatusOr<std::vector<SearchResult>>> answers = Wait(*pending);
-  out.reserve(requests.size());
-  for (size_t i = 0; i < requests.size(); ++i) {
-    std::vector<absl::StatusOr<SearchResult>> results;
-    results.reserve(answers.size());
-    for (absl::StatusOr<std::vector<SearchResult>>& node : answers) {
-      results.push_back(node.ok() ? absl::StatusOr<SearchResult>(std::move((*node)[i]))
-                                  : absl::StatusOr<SearchResult>(node.status()));
-    }
-    STRATA_ASSIGN_OR_RETURN(promql::SeriesSet set, Merge(std::move(results), requests[i].hints));
-    out.push_back(std::move(set));
-  }
-  return out;
-}
-
-std::shared_ptr<FanoutQuerier::Pending> FanoutQuerier::Send(std::span<const promql::SelectRequest> requests) {
-  auto state = std::make_shared<Pending>();
-  {
-    absl::MutexLock lock(&state->mu);
-    state->pending = nodes_.size();
-    state->results.resize(nodes_.size());
-  }
   // One more than the query may still load, so a node's answer shows
   // whether the limit is exceeded.
   const uint64_t max_series =
@@ -139,32 +100,22 @@ std::shared_ptr<FanoutQuerier::Pending> FanoutQuerier::Send(std::span<const prom
     search.push_back(std::move(request));
   }
   const RequestContext ctx{options_.deadline};
-  for (size_t i = 0; i < nodes_.size(); ++i) {
-    std::vector<SearchRequest> copy = i + 1 < nodes_.size() ? search : std::move(search);
-    nodes_[i]->SearchMany(ctx, std::move(copy), [state, i](absl::StatusOr<std::vector<SearchResult>> result) {
-      absl::MutexLock lock(&state->mu);
-      state->results[i] = std::move(result);
-      --state->pending;
-    });
+  std::vector<absl::StatusOr<std::vector<SearchResult>>> answers = CallAllAndWait<std::vector<SearchResult>>(
+      nodes_.size(), options_.deadline, "no answer before the query deadline", [&](size_t n, auto done) {
+        nodes_[n]->SearchMany(ctx, n + 1 < nodes_.size() ? search : std::move(search), std::move(done));
+      });
+  out.reserve(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    std::vector<absl::StatusOr<SearchResult>> results;
+    results.reserve(answers.size());
+    for (absl::StatusOr<std::vector<SearchResult>>& node : answers) {
+      results.push_back(node.ok() ? absl::StatusOr<SearchResult>(std::move((*node)[i]))
+                                  : absl::StatusOr<SearchResult>(node.status()));
+    }
+    STRATA_ASSIGN_OR_RETURN(promql::SeriesSet set, Merge(std::move(results), requests[i].hints));
+    out.push_back(std::move(set));
   }
-  return state;
-}
-
-std::vector<absl::StatusOr<std::vector<SearchResult>>> FanoutQuerier::Wait(Pending& pending) {
-  Pending* state = &pending;
-  std::vector<absl::StatusOr<std::vector<SearchResult>>> results;
-  absl::MutexLock lock(&state->mu);
-  const auto wait_until = options_.deadline + kDeadlineGrace;
-  const absl::Duration wait = absl::FromChrono(wait_until - std::chrono::steady_clock::now());
-  auto done = [&state]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state->mu) { return state->pending == 0; };
-  state->mu.AwaitWithTimeout(absl::Condition(&done), wait);
-  results.reserve(nodes_.size());
-  for (auto& r : state->results) {
-    results.push_back(r.has_value() ? std::move(*r)
-                                    : absl::StatusOr<std::vector<SearchResult>>(
-                                          absl::DeadlineExceededError("no answer before the query deadline")));
-  }
-  return results;
+  return out;
 }
 
 absl::StatusOr<promql::SeriesSet> FanoutQuerier::Merge(std::vector<absl::StatusOr<SearchResult>> results,

@@ -59,11 +59,6 @@ class FanoutQuerier : public promql::Querier {
       std::span<const promql::SelectRequest> requests) override;
 
  private:
-  struct Pending;
-  // Sends `requests` to every node; the answers arrive in the Pending.
-  std::shared_ptr<Pending> Send(std::span<const promql::SelectRequest> requests);
-  // Waits for every node (or the deadline): per node, one result per request.
-  std::vector<absl::StatusOr<std::vector<SearchResult>>> Wait(Pending& pending);
   // The SeriesSet of one request from the nodes' answers to it.
   absl::StatusOr<promql::SeriesSet> Merge(std::vector<absl::StatusOr<SearchResult>> results,
                                           const promql::SelectHints& hints);

@@ -1,20 +1,16 @@
 #include "select/fanout/fanout_tsdb_status.h"
 
 #include <algorithm>
-#include <memory>
-#include <optional>
 
 #include <fmt/format.h>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "common/base/status.h"
 #include "common/rpc/tsdb_status_top.h"
+#include "select/fanout/call_all.h"
 
 namespace strata::select {
 namespace {
-
-constexpr auto kDeadlineGrace = std::chrono::milliseconds(500);
 
 uint64_t DivideUp(uint64_t v, uint64_t r) { return v / r + (v % r != 0 ? 1 : 0); }
 
@@ -57,46 +53,14 @@ TsdbStatusResult MergeTsdbStatus(const std::vector<TsdbStatusResult>& answers, i
   return out;
 }
 
-namespace {
-
-struct CallState {
-  absl::Mutex mu;
-  size_t pending ABSL_GUARDED_BY(mu) = 0;
-  std::vector<std::optional<absl::StatusOr<TsdbStatusResult>>> results ABSL_GUARDED_BY(mu);
-};
-
-}  // namespace
-
 absl::StatusOr<TsdbStatusAnswer> TsdbStatusOnAllNodes(const std::vector<StorageApi*>& nodes,
                                                       const TsdbStatusRequest& request, int replication_factor,
                                                       std::chrono::steady_clock::time_point deadline) {
   if (nodes.empty()) return absl::UnavailableError("cannot read tsdb status: no storage nodes configured");
-  auto state = std::make_shared<CallState>();
-  {
-    absl::MutexLock lock(&state->mu);
-    state->pending = nodes.size();
-    state->results.resize(nodes.size());
-  }
   const RequestContext ctx{deadline};
-  for (size_t n = 0; n < nodes.size(); ++n) {
-    nodes[n]->TsdbStatus(ctx, request, [state, n](absl::StatusOr<TsdbStatusResult> r) {
-      absl::MutexLock lock(&state->mu);
-      state->results[n] = std::move(r);
-      --state->pending;
-    });
-  }
-  std::vector<absl::StatusOr<TsdbStatusResult>> results;
-  {
-    absl::MutexLock lock(&state->mu);
-    const absl::Duration wait = absl::FromChrono(deadline + kDeadlineGrace - std::chrono::steady_clock::now());
-    auto done = [&state]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state->mu) { return state->pending == 0; };
-    state->mu.AwaitWithTimeout(absl::Condition(&done), wait);
-    for (auto& r : state->results) {
-      results.push_back(r.has_value() ? std::move(*r)
-                                      : absl::StatusOr<TsdbStatusResult>(
-                                            absl::DeadlineExceededError("no answer before the query deadline")));
-    }
-  }
+  std::vector<absl::StatusOr<TsdbStatusResult>> results = CallAllAndWait<TsdbStatusResult>(
+      nodes.size(), deadline, "no answer before the query deadline",
+      [&](size_t n, auto done) { nodes[n]->TsdbStatus(ctx, request, std::move(done)); });
   std::vector<TsdbStatusResult> answered;
   std::vector<std::string> failures;
   absl::Status first_error;

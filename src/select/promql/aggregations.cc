@@ -104,15 +104,10 @@ double Quantile(double q, std::vector<double>& values) {
   return values[static_cast<size_t>(lower)] * (1 - weight) + values[static_cast<size_t>(upper)] * weight;
 }
 
-void WarnInvalidQuantile(const AggregateContext& ctx, double q) {
-  if (ctx.annotations == nullptr) return;
-  ctx.annotations->Warn(ctx.param_pos, fmt::format("quantile value should be between 0 and 1, got {}", GoFormatG(q)));
-}
-
 absl::Status AggregateFloat(const Vector& in, const AggregateContext& ctx, Vector& out) {
   const AggregateExpr& e = *ctx.expr;
-  if (e.op == AggregateOp::kQuantile && (std::isnan(ctx.param) || ctx.param < 0 || ctx.param > 1)) {
-    WarnInvalidQuantile(ctx, ctx.param);
+  if (e.op == AggregateOp::kQuantile) {
+    WarnIfInvalidQuantile(ctx.annotations, ctx.param_pos, ctx.param);
   }
   AggregateGroups local;
   const AggregateGroups& grouping = AssignGroups(in, ctx, local);

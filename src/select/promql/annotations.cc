@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "select/promql/go_format.h"
+
 namespace strata::promql {
 namespace {
 
@@ -12,24 +14,32 @@ std::vector<std::string> Render(const std::vector<Annotation>& items, Annotation
   std::vector<std::string> out;
   for (const Annotation& a : items) {
     if (a.kind != kind) continue;
-    std::string text = fmt::format("{}{} ({})", prefix, a.message, LineColumn(query, a.pos.start));
-    if (std::find(out.begin(), out.end(), text) == out.end()) out.push_back(std::move(text));
+    out.push_back(fmt::format("{}{} ({})", prefix, a.message, LineColumn(query, a.pos.start)));
   }
   return out;
 }
 
 }  // namespace
 
-void Annotations::Warn(PositionRange pos, std::string message) {
-  items_.push_back({AnnotationKind::kWarning, std::move(message), pos});
+void Annotations::Add(Annotation annotation) {
+  std::string key = fmt::format("{}:{}:{}", static_cast<int>(annotation.kind), annotation.pos.start, annotation.message);
+  if (!seen_.insert(std::move(key)).second) return;
+  items_.push_back(std::move(annotation));
 }
 
-void Annotations::Info(PositionRange pos, std::string message) {
-  items_.push_back({AnnotationKind::kInfo, std::move(message), pos});
+void Annotations::Warn(PositionRange pos, std::string message) {
+  Add({AnnotationKind::kWarning, std::move(message), pos});
 }
+
+void Annotations::Info(PositionRange pos, std::string message) { Add({AnnotationKind::kInfo, std::move(message), pos}); }
 
 void Annotations::Merge(const Annotations& other) {
-  items_.insert(items_.end(), other.items_.begin(), other.items_.end());
+  for (const Annotation& a : other.items_) Add(a);
+}
+
+void WarnIfInvalidQuantile(Annotations* annotations, PositionRange pos, double q) {
+  if (annotations == nullptr || (q >= 0 && q <= 1)) return;  // NaN fails both comparisons
+  annotations->Warn(pos, fmt::format("quantile value should be between 0 and 1, got {}", GoFormatG(q)));
 }
 
 std::vector<std::string> Annotations::RenderWarnings(std::string_view query) const {

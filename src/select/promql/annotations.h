@@ -6,6 +6,10 @@
 // the ` (line:col)` position of the sub-expression that raised them, so each
 // annotation keeps the position and is rendered against the query text.
 //
+// An annotation raised again (same kind, message and start position: the
+// same rendered text) is kept once, so functions and operators may report at
+// every step and series without a check of their own.
+//
 // Thread-compatible: one Annotations per query evaluation.
 #pragma once
 
@@ -13,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "select/promql/ast.h"
 
 namespace strata::promql {
@@ -37,14 +42,23 @@ class Annotations {
   bool empty() const { return items_.empty(); }
   const std::vector<Annotation>& items() const { return items_; }
 
-  // "PromQL warning: <message> (line:col)" for each warning, de-duplicated,
-  // in the order raised; positions are resolved against `query`.
+  // "PromQL warning: <message> (line:col)" for each warning, in the order
+  // raised; positions are resolved against `query`.
   std::vector<std::string> RenderWarnings(std::string_view query) const;
   std::vector<std::string> RenderInfos(std::string_view query) const;
 
  private:
+  void Add(Annotation annotation);
+
   std::vector<Annotation> items_;
+  // kind, start position and message of every item.
+  absl::flat_hash_set<std::string> seen_;
 };
+
+// Warns "quantile value should be between 0 and 1, got <q>" at `pos` when
+// `q` is NaN or outside [0, 1] (quantile, quantile_over_time,
+// histogram_quantile[s]). `annotations` may be null.
+void WarnIfInvalidQuantile(Annotations* annotations, PositionRange pos, double q);
 
 // "line:col" of byte offset `pos` in `query`, 1-based, as Prometheus prints
 // positions in parse errors and annotations.

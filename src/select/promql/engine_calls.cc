@@ -144,12 +144,7 @@ absl::StatusOr<EvalValue> Evaluator::EvalCall(const Expr& e, const Call& call, c
   result.type = scalar_result ? ValueType::kScalar : ValueType::kVector;
   if (scalar_result) result.scalars.resize(steps);
   SeriesAssembler assembler;
-  FunctionCallContext ctx;
-  ctx.call = &call;
-  ctx.pos = e.pos;
-  ctx.range_query = !q_.instant;
-  ctx.delayed_name_removal = options_.delayed_name_removal;
-  ctx.annotations = &annotations_;
+  FunctionCallContext ctx = CallContext(e, call);
   Vector out;
   for (size_t step = 0; step < steps; ++step) {
     STRATA_RETURN_IF_ERROR(CheckDeadline());
@@ -177,6 +172,16 @@ absl::StatusOr<EvalValue> Evaluator::EvalCall(const Expr& e, const Call& call, c
   return result;
 }
 
+FunctionCallContext Evaluator::CallContext(const Expr& e, const Call& call) {
+  FunctionCallContext ctx;
+  ctx.call = &call;
+  ctx.pos = e.pos;
+  ctx.range_query = !q_.instant;
+  ctx.delayed_name_removal = options_.delayed_name_removal;
+  ctx.annotations = &annotations_;
+  return ctx;
+}
+
 absl::StatusOr<EvalValue> Evaluator::EvalRangeCall(const Expr& e, const Call& call, size_t matrix_index,
                                                    FunctionImpl impl, const StepRange& r) {
   std::vector<EvalValue> vals(call.args.size());
@@ -190,12 +195,7 @@ absl::StatusOr<EvalValue> Evaluator::EvalRangeCall(const Expr& e, const Call& ca
 
   const size_t steps = r.NumSteps();
   SeriesAssembler assembler;
-  FunctionCallContext ctx;
-  ctx.call = &call;
-  ctx.pos = e.pos;
-  ctx.range_query = !q_.instant;
-  ctx.delayed_name_removal = options_.delayed_name_removal;
-  ctx.annotations = &annotations_;
+  FunctionCallContext ctx = CallContext(e, call);
   ctx.anchored = range.window.anchored;
   ctx.smoothed = range.window.smoothed;
   const int64_t lookback = q_.lookback_delta_ms;

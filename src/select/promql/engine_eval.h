@@ -146,6 +146,8 @@ class Evaluator {
 
   // engine_calls.cc
   absl::StatusOr<EvalValue> EvalCall(const Expr& e, const Call& call, const StepRange& r);
+  // The context every step of `call` (at expression `e`) shares.
+  FunctionCallContext CallContext(const Expr& e, const Call& call);
   absl::StatusOr<EvalValue> EvalRangeCall(const Expr& e, const Call& call, size_t matrix_index, FunctionImpl impl,
                                           const StepRange& r);
   absl::StatusOr<EvalValue> EvalAbsentOverTime(const Call& call, const StepRange& r);

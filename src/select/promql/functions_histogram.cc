@@ -267,10 +267,7 @@ absl::Status HistogramQuantile(std::span<const FunctionArg> args, const Function
   }
   const double q = args[0].scalar;
   const PositionRange v_pos = ArgPos(ctx, 1);
-  if (ctx.annotations != nullptr && (std::isnan(q) || q < 0 || q > 1)) {
-    ctx.annotations->Warn(ArgPos(ctx, 0),
-                          fmt::format("quantile value should be between 0 and 1, got {}", GoFormatG(q)));
-  }
+  WarnIfInvalidQuantile(ctx.annotations, ArgPos(ctx, 0), q);
   for (BucketGroup& g : GroupBuckets(*args[1].vector, ctx, v_pos)) {
     bool forced = false;
     double value = BucketQuantile(q, g.buckets, &forced);
@@ -307,11 +304,7 @@ absl::Status HistogramQuantiles(std::span<const FunctionArg> args, const Functio
   const std::string label(args[1].str);
   const PositionRange v_pos = ArgPos(ctx, 0);
   for (size_t i = 2; i < args.size(); ++i) {
-    const double q = args[i].scalar;
-    if (ctx.annotations != nullptr && (std::isnan(q) || q < 0 || q > 1)) {
-      ctx.annotations->Warn(ArgPos(ctx, i),
-                            fmt::format("quantile value should be between 0 and 1, got {}", GoFormatG(q)));
-    }
+    WarnIfInvalidQuantile(ctx.annotations, ArgPos(ctx, i), args[i].scalar);
   }
   std::vector<BucketGroup> groups = GroupBuckets(*args[0].vector, ctx, v_pos);
   for (size_t i = 2; i < args.size(); ++i) {

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/base/civil_date.h"
 #include "select/promql/function_signatures.h"
 #include "select/promql/functions_internal.h"
 
@@ -177,7 +178,7 @@ absl::Status FuncStartTimestamp(std::span<const FunctionArg> args, const Functio
   return absl::OkStatus();
 }
 
-// --- Dates (UTC, proleptic Gregorian; after H. Hinnant's civil algorithms).
+// --- Dates (UTC, proleptic Gregorian: common/base/civil_date.h).
 
 struct CivilTime {
   int64_t year;
@@ -189,42 +190,19 @@ struct CivilTime {
   int year_day;  // 1..366
 };
 
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
-int64_t DaysFromCivil(int64_t y, int m, int d) {
-  y -= m <= 2;
-  const int64_t era = FloorDiv(y, 400);
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 CivilTime ToCivil(int64_t unix_seconds) {
   const int64_t days = FloorDiv(unix_seconds, 86400);
   const int64_t secs = unix_seconds - days * 86400;
-  const int64_t z = days + 719468;
-  const int64_t era = FloorDiv(z, 146097);
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
+  const CivilDate date = CivilFromDays(days);
   CivilTime c{};
-  c.day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  c.month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  c.year = yoe + era * 400 + (c.month <= 2 ? 1 : 0);
+  c.year = date.year;
+  c.month = date.month;
+  c.day = date.day;
   c.hour = static_cast<int>(secs / 3600);
   c.minute = static_cast<int>(secs % 3600 / 60);
   c.weekday = static_cast<int>(((days + 4) % 7 + 7) % 7);  // 1970-01-01 was a Thursday.
   c.year_day = static_cast<int>(days - DaysFromCivil(c.year, 1, 1) + 1);
   return c;
-}
-
-bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int DaysInMonth(const CivilTime& c) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return c.month == 2 && IsLeap(c.year) ? 29 : kDays[c.month - 1];
 }
 
 // Go's int64(float64) on amd64: truncation, and the minimum int64 for NaN,
@@ -252,7 +230,7 @@ double DayOfWeek(const CivilTime& c) { return c.weekday; }
 double DayOfYear(const CivilTime& c) { return c.year_day; }
 double Hour(const CivilTime& c) { return c.hour; }
 double Minute(const CivilTime& c) { return c.minute; }
-double DaysInMonthF(const CivilTime& c) { return DaysInMonth(c); }
+double DaysInMonthF(const CivilTime& c) { return DaysInMonth(c.year, c.month); }
 
 // --- Sorting.
 

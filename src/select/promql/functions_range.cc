@@ -65,22 +65,16 @@ PositionRange ArgPos(const FunctionCallContext& ctx, size_t i) {
   return e != nullptr ? e->pos : PositionRange{};
 }
 
-// Adds an annotation unless an identical one is already there: a function is
-// called once per series and step, and one entry per distinct text is all the
-// API reports.
+// Adds an annotation when the call has somewhere to report it (Annotations
+// keeps one of each, however many series and steps raise it).
 void Annotate(const FunctionCallContext& ctx, AnnotationKind kind, PositionRange pos, std::string message) {
   if (ctx.annotations == nullptr) return;
-  const std::vector<Annotation>& items = ctx.annotations->items();
-  for (auto it = items.rbegin(); it != items.rend(); ++it) {
-    if (it->kind == kind && it->pos.start == pos.start && it->pos.end == pos.end && it->message == message) return;
-  }
   if (kind == AnnotationKind::kWarning) {
     ctx.annotations->Warn(pos, std::move(message));
   } else {
     ctx.annotations->Info(pos, std::move(message));
   }
 }
-
 
 // Go's fmt "%f": six decimals, and Go's spelling of NaN and infinities.
 std::string FormatGoF(double v) {
@@ -571,10 +565,7 @@ absl::Status FuncQuantileOverTime(std::span<const FunctionArg> args, const Funct
   const Series* w = Window(args, 1);
   if (w == nullptr || w->floats.empty()) return absl::OkStatus();
   const double q = args[0].scalar;
-  if (std::isnan(q) || q < 0 || q > 1) {
-    Annotate(ctx, AnnotationKind::kWarning, ArgPos(ctx, 0),
-             fmt::format("quantile value should be between 0 and 1, got {}", GoFormatG(q)));
-  }
+  WarnIfInvalidQuantile(ctx.annotations, ArgPos(ctx, 0), q);
   std::vector<double> values = Values(w->floats);
   Emit(*w, Quantile(q, values), ctx, out);
   return absl::OkStatus();
