@@ -36,8 +36,13 @@ bool WaitHttpReady(uint16_t port, int timeout_ms) {
   return false;
 }
 
-void StrataCluster::WaitReady(uint16_t port, const ChildProcess& process) {
-  if (!WaitHttpReady(port, 20000)) {
+void StrataCluster::WaitReady(uint16_t port, ChildProcess& process) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  bool ready = false;
+  while (!ready && !process.Exited() && std::chrono::steady_clock::now() < deadline) {
+    ready = WaitHttpReady(port, 200);
+  }
+  if (!ready) {
     throw std::runtime_error(fmt::format("node on port {} did not become ready; log:\n{}", port, process.LogTail()));
   }
 }

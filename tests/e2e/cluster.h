@@ -63,7 +63,7 @@ class StrataCluster {
     std::string data;
     std::unique_ptr<ChildProcess> process;
   };
-  void WaitReady(uint16_t port, const ChildProcess& process);
+  void WaitReady(uint16_t port, ChildProcess& process);
 
   ClusterOptions options_;
   TempDir dir_;

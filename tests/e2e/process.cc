@@ -12,8 +12,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
 #include <stdexcept>
 
 namespace strata::testing {
@@ -60,17 +64,53 @@ std::string ChildProcess::LogTail(size_t max_bytes) const {
   return all;
 }
 
-uint16_t PickFreePort() {
+bool ChildProcess::Exited() {
+  if (pid_ <= 0) return true;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
+  pid_ = -1;
+  return true;
+}
+
+namespace {
+
+// Ports below the kernel's ephemeral range (net.ipv4.ip_local_port_range
+// starts at 32768 by default). A port taken from inside that range by
+// binding to 0 can be handed out again as the source port of any outgoing
+// connection before the server binds it, and the server then fails with
+// "Address already in use".
+constexpr uint16_t kFirstTestPort = 20000;
+constexpr uint16_t kTestPortCount = 12000;
+
+bool CanBind(uint16_t port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  addr.sin_port = htons(port);
+  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   close(fd);
-  return ntohs(addr.sin_port);
+  return ok;
+}
+
+}  // namespace
+
+uint16_t PickFreePort() {
+  // Test programs run in parallel under ctest; a per-process random walk
+  // keeps two of them from walking the same sequence of ports.
+  static std::mutex mu;
+  static std::mt19937 rng(static_cast<uint32_t>(getpid()) * 2654435761u ^
+                          static_cast<uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+  static std::set<uint16_t> handed_out;
+  std::lock_guard<std::mutex> lock(mu);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    auto port = static_cast<uint16_t>(kFirstTestPort + rng() % kTestPortCount);
+    if (handed_out.contains(port) || !CanBind(port)) continue;
+    handed_out.insert(port);
+    return port;
+  }
+  throw std::runtime_error("no free TCP port for a test server");
 }
 
 TempDir::TempDir() {

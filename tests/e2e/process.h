@@ -28,6 +28,9 @@ class ChildProcess {
   // Sends `signal` and waits for the exit. Returns the wait status.
   int Stop(int signal);
   bool running() const { return pid_ > 0; }
+  // True once the child has exited (reaps it); a server that failed to
+  // start shows up here instead of as a readiness timeout.
+  bool Exited();
   pid_t pid() const { return pid_; }
   const std::string& log_path() const { return log_path_; }
   // The last `max_bytes` of the log, for failure messages.
@@ -38,7 +41,8 @@ class ChildProcess {
   std::string log_path_;
 };
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bind to 0, close).
+// A TCP port on 127.0.0.1 that was free a moment ago, outside the kernel's
+// ephemeral range, and not handed out before by this process.
 uint16_t PickFreePort();
 
 // A fresh directory under $TMPDIR, removed by the destructor.
