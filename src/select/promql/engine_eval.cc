@@ -189,12 +189,13 @@ absl::Status Evaluator::CheckDeadline() const {
   return absl::OkStatus();
 }
 
+absl::Status Evaluator::TooManySamplesError() {
+  return absl::ResourceExhaustedError("query processing would load too many samples into memory in query execution");
+}
+
 absl::Status Evaluator::AddSamples(int64_t n) {
   current_samples_ += n;
-  if (current_samples_ > options_.max_samples) {
-    return absl::ResourceExhaustedError(
-        "query processing would load too many samples into memory in query execution");
-  }
+  if (current_samples_ > options_.max_samples) return TooManySamplesError();
   return absl::OkStatus();
 }
 
