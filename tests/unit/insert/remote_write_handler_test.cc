@@ -197,7 +197,7 @@ TEST_CASE("remote_write takes the tenant from the URL", "[insert][remote_write]"
   }
 }
 
-TEST_CASE("remote_write refuses other methods, encodings and remote_write 2.0", "[insert][remote_write]") {
+TEST_CASE("remote_write refuses other methods, encodings and unknown messages", "[insert][remote_write]") {
   Harness h;
   HttpRequest get = Post("/api/v1/write", Body({{{{"__name__", "up"}}, {{1, 1.0}}}}));
   get.method = "GET";
@@ -209,9 +209,9 @@ TEST_CASE("remote_write refuses other methods, encodings and remote_write 2.0", 
   zstd.headers[0].second = "zstd";
   CHECK(h.Call(std::move(zstd)).status == 400);
 
-  HttpRequest v2 = Post("/api/v1/write", "x");
-  v2.headers[1].second = "application/x-protobuf;proto=io.prometheus.write.v2.Request";
-  CHECK(h.Call(std::move(v2)).status == 415);
+  HttpRequest v3 = Post("/api/v1/write", "x");
+  v3.headers[1].second = "application/x-protobuf;proto=io.prometheus.write.v3.Request";
+  CHECK(h.Call(std::move(v3)).status == 415);
   CHECK(h.Stored().empty());
 }
 
