@@ -2,7 +2,6 @@
 
 #include <string>
 #include <utility>
-#include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
@@ -162,7 +161,6 @@ void RemoteWriteHandler::HandleWrite(TenantId tenant, HttpRequest&& request, Htt
 
   SeriesCollector collector(tenant, {}, &metrics);
   size_t histograms = 0;
-  std::vector<MetricMetadata> metadata;
   if (*proto == RemoteWriteProto::kV2) {
     thread_local formats::RemoteWriteV2Reader v2_reader;
     thread_local formats::RemoteWriteV2Series series;
@@ -171,8 +169,6 @@ void RemoteWriteHandler::HandleWrite(TenantId tenant, HttpRequest&& request, Htt
     if (absl::Status parsed = v2_reader.Parse(decoder.buffer()); !parsed.ok()) {
       return fail(400, std::string(ToStd(parsed.message())));
     }
-    // 2.0 repeats metadata on every series of a family; keep one per family.
-    std::unordered_map<std::string, size_t> family_index;
     for (size_t i = 0; i < v2_reader.series_count(); ++i) {
       v2_reader.Series(i, &series);
       if (series.histogram_count > 0) metrics.CountRejected("native_histogram");
@@ -182,15 +178,11 @@ void RemoteWriteHandler::HandleWrite(TenantId tenant, HttpRequest&& request, Htt
         for (const LabelView& l : series.labels) {
           if (l.name == "__name__") name = l.value;
         }
+        // 2.0 repeats metadata on every series of a family: one entry per
+        // family, the last one winning.
         if (!name.empty()) {
-          std::string family(formats::MetricFamilyName(name, series.metadata_type));
-          MetricMetadata m{family, series.metadata_type, std::string(series.help), std::string(series.unit)};
-          auto [it, inserted] = family_index.emplace(std::move(family), metadata.size());
-          if (inserted) {
-            metadata.push_back(std::move(m));
-          } else {
-            metadata[it->second] = std::move(m);  // the last one wins, as on re-send
-          }
+          collector.SetMetadata(formats::MetricFamilyName(name, series.metadata_type), series.metadata_type,
+                                series.help, series.unit);
         }
       }
       collector.Add(&series.labels, series.samples, 0, series.exemplars, series.exemplar_labels);
@@ -205,18 +197,15 @@ void RemoteWriteHandler::HandleWrite(TenantId tenant, HttpRequest&& request, Htt
     if (!reader->status().ok()) return fail(400, std::string(ToStd(reader->status().message())));
     // Metadata (Prometheus sends it in requests of its own) is owned here:
     // the decoder's views die with this thread's next request.
-    metadata.reserve(reader->metadata().size());
     for (const MetricMetadataView& m : reader->metadata()) {
-      metadata.push_back(
-          MetricMetadata{std::string(m.metric_family_name), m.type, std::string(m.help), std::string(m.unit)});
+      collector.SetMetadata(m.metric_family_name, m.type, m.help, m.unit);
     }
   }
-  Finish(tenant, collector, histograms, std::move(metadata), metrics, std::move(respond));
+  Finish(tenant, collector, histograms, metrics, std::move(respond));
 }
 
 void RemoteWriteHandler::Finish(TenantId tenant, SeriesCollector& collector, size_t histograms,
-                                std::vector<MetricMetadata> metadata, IngestMetrics& metrics,
-                                HttpResponder respond) {
+                                IngestMetrics& metrics, HttpResponder respond) {
   std::string problems = collector.Problems("series");
   if (histograms > 0) {
     if (!problems.empty()) problems.append("; ");
@@ -224,20 +213,13 @@ void RemoteWriteHandler::Finish(TenantId tenant, SeriesCollector& collector, siz
                                 histograms));
   }
   const size_t exemplars = collector.batch().exemplar_count();
-  // Samples first, then metadata; the reply waits for both.
-  FollowUpWrite write_metadata;
-  if (!metadata.empty()) {
-    write_metadata = [this, tenant, metadata = std::move(metadata)](Router::DoneCallback then) mutable {
-      router_->WriteMetadata(tenant, std::move(metadata), std::move(then));
-    };
-  }
   // Exemplars are written with their series' samples: counted when those are.
   auto reply = [exemplars](int status, std::string body, size_t samples_written) {
     const bool stored = status == 204 || (status == 400 && samples_written > 0);
     return Reply(status, std::move(body), samples_written, stored ? exemplars : 0);
   };
   WriteAndReply(*router_, std::move(collector.batch()), std::move(problems), metrics, options_.retry_after_seconds,
-                std::move(reply), std::move(respond), std::move(write_metadata));
+                std::move(reply), std::move(respond), WriteMetadataAfter(*router_, tenant, collector.TakeMetadata()));
 }
 
 }  // namespace strata::insert

@@ -38,13 +38,11 @@
 
 #include <cstdint>
 #include <string_view>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/model/tenant.h"
 #include "common/net/http.h"
 #include "common/prompb/remote_write_decoder.h"
-#include "common/rpc/storage_api.h"
 #include "insert/ingest/ingest_metrics.h"
 
 namespace prometheus {
@@ -95,8 +93,8 @@ class RemoteWriteHandler {
  private:
   // Everything after decoding, shared by both versions: problems, samples,
   // exemplars and metadata written, the reply.
-  void Finish(TenantId tenant, SeriesCollector& collector, size_t histograms, std::vector<MetricMetadata> metadata,
-              IngestMetrics& metrics, HttpResponder respond);
+  void Finish(TenantId tenant, SeriesCollector& collector, size_t histograms, IngestMetrics& metrics,
+              HttpResponder respond);
 
   Router* router_;
   RemoteWriteHandlerOptions options_;

@@ -129,3 +129,32 @@ TEST_CASE("import endpoints reject other methods and unknown /insert/ paths", "[
 
 }  // namespace
 }  // namespace strata::insert
+
+namespace strata::insert {
+namespace {
+
+TEST_CASE("Prometheus text import stores TYPE, HELP and UNIT lines as metric metadata on every node",
+          "[insert][unit]") {
+  testing::ServiceHarness h(3);
+  HttpResponse r = h.Post("/insert/5/prometheus/api/v1/import/prometheus",
+                          "# HELP rpc_seconds RPC latency \\\\ with \\n escapes.\n"
+                          "# TYPE rpc_seconds histogram\n"
+                          "# UNIT rpc_seconds seconds\n"
+                          "rpc_seconds_count 3 1700000000000\n"
+                          "# TYPE up gauge\n"
+                          "up 1 1700000000000\n");
+  INFO(r.body);
+  CHECK(r.status == 204);
+  const std::vector<std::pair<TenantId, MetricMetadata>> want = {
+      {TenantId{5, 0}, {"rpc_seconds", 3, "RPC latency \\ with \n escapes.", "seconds"}},
+      {TenantId{5, 0}, {"up", 2, "", ""}},
+  };
+  for (auto& node : h.cluster.nodes) CHECK(node->metadata() == want);
+
+  // Formats without metadata lines send none.
+  CHECK(h.Post("/api/v1/import", "{\"metric\":{\"__name__\":\"x\"},\"values\":[1],\"timestamps\":[1]}").status == 204);
+  CHECK(h.cluster.nodes[0]->metadata().size() == 2);
+}
+
+}  // namespace
+}  // namespace strata::insert
