@@ -4,12 +4,16 @@
 
 #include <fmt/format.h>
 
+#include "common/base/clock.h"
 #include "common/base/status.h"
 
 namespace strata::insert {
 
 SeriesCollector::SeriesCollector(TenantId tenant, std::span<const Label> extra_labels, IngestMetrics* metrics)
-    : batch_(tenant), extra_labels_(extra_labels), metrics_(metrics) {}
+    : batch_(tenant),
+      extra_labels_(extra_labels),
+      max_timestamp_ms_(NowUnixMillis() + kMaxFutureTimestampMs),
+      metrics_(metrics) {}
 
 void SeriesCollector::Reject(size_t line, std::string message) {
   ++rejected_;
@@ -23,6 +27,15 @@ void SeriesCollector::Add(std::vector<LabelView>* labels, std::span<const Sample
   ++total_;
   // Nothing to store (e.g. a histogram-only remote_write series).
   if (samples.empty() && exemplars.empty()) return;
+  for (const Sample& sample : samples) {
+    if (sample.timestamp_ms > max_timestamp_ms_) {
+      if (metrics_ != nullptr) metrics_->CountRejected("future_timestamp");
+      Reject(line, fmt::format("sample timestamp {} ms is more than 2 days in the future; timestamps are Unix "
+                               "milliseconds",
+                               sample.timestamp_ms));
+      return;
+    }
+  }
   for (const Label& extra : extra_labels_) {
     bool replaced = false;
     for (LabelView& l : *labels) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -24,6 +25,13 @@
 
 namespace strata::insert {
 
+// How far past the wall clock a sample may lie. Prometheus's receiver
+// allows 10 minutes, VictoriaMetrics 2 days (-futureRetention); the wider
+// bound keeps clients with skewed clocks working while a sample at, say,
+// INT64_MAX (a sender bug) is refused with a message instead of being
+// stored where no query reaches it and no retention removes it.
+inline constexpr int64_t kMaxFutureTimestampMs = int64_t{2} * 24 * 3600 * 1000;
+
 // Collects one request's series. Thread-compatible (one per request).
 class SeriesCollector : public formats::ImportSink {
  public:
@@ -33,7 +41,8 @@ class SeriesCollector : public formats::ImportSink {
   SeriesCollector(TenantId tenant, std::span<const Label> extra_labels, IngestMetrics* metrics);
 
   // Validates and adds one series; `line` 0 when the format has no lines.
-  // A series with neither samples nor exemplars is counted and skipped.
+  // A series with neither samples nor exemplars is counted and skipped; one
+  // with a sample more than kMaxFutureTimestampMs ahead is rejected whole.
   void Add(std::vector<LabelView>* labels, std::span<const Sample> samples, size_t line,
            std::span<const ExemplarView> exemplars = {}, std::span<const LabelView> exemplar_labels = {});
 
@@ -65,6 +74,7 @@ class SeriesCollector : public formats::ImportSink {
 
   SeriesBatch batch_;
   std::span<const Label> extra_labels_;
+  int64_t max_timestamp_ms_;  // now + kMaxFutureTimestampMs, fixed per request
   IngestMetrics* metrics_;
   size_t total_ = 0;
   size_t rejected_ = 0;

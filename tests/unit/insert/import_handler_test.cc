@@ -1,10 +1,13 @@
 #include "insert/ingest/import_handler.h"
 
+#include <limits>
 #include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
+#include "common/base/clock.h"
 #include "unit/insert/handler_harness.h"
 
 namespace strata::insert {
@@ -154,6 +157,27 @@ TEST_CASE("Prometheus text import stores TYPE, HELP and UNIT lines as metric met
   // Formats without metadata lines send none.
   CHECK(h.Post("/api/v1/import", "{\"metric\":{\"__name__\":\"x\"},\"values\":[1],\"timestamps\":[1]}").status == 204);
   CHECK(h.cluster.nodes[0]->metadata().size() == 2);
+}
+
+}  // namespace
+}  // namespace strata::insert
+
+namespace strata::insert {
+namespace {
+
+TEST_CASE("samples more than two days in the future are refused with 400 and counted, the rest stored",
+          "[insert][unit]") {
+  testing::ServiceHarness h(1);
+  const int64_t now = NowUnixMillis();
+  HttpResponse r = h.Post("/api/v1/import/prometheus",
+                          fmt::format("ok 1 {}\nlate 2 {}\nfar 3 {}\n", now, now + 3600'000,
+                                      std::numeric_limits<int64_t>::max()));
+  CHECK(r.status == 400);
+  CHECK_THAT(r.body, Catch::Contains(fmt::format("rejected 1 of 3 lines; the first: line 3: sample timestamp {} ms "
+                                                 "is more than 2 days in the future",
+                                                 std::numeric_limits<int64_t>::max())));
+  CHECK(h.Stored().size() == 2);
+  CHECK(h.Counter("strata_insert_series_rejected_total", {{"reason", "future_timestamp"}}) == 1);
 }
 
 }  // namespace
