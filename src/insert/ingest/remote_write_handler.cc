@@ -171,7 +171,6 @@ void RemoteWriteHandler::HandleWrite(TenantId tenant, HttpRequest&& request, Htt
     }
     for (size_t i = 0; i < v2_reader.series_count(); ++i) {
       v2_reader.Series(i, &series);
-      if (series.histogram_count > 0) metrics.CountRejected("native_histogram");
       histograms += series.histogram_count;
       if (series.has_metadata()) {
         std::string_view name;
@@ -208,6 +207,7 @@ void RemoteWriteHandler::Finish(TenantId tenant, SeriesCollector& collector, siz
                                 IngestMetrics& metrics, HttpResponder respond) {
   std::string problems = collector.Problems("series");
   if (histograms > 0) {
+    metrics.CountRejected("native_histogram", histograms);
     if (!problems.empty()) problems.append("; ");
     problems.append(fmt::format("{} native histogram samples were not stored: native histograms are not supported",
                                 histograms));

@@ -239,6 +239,8 @@ TEST_CASE("remote_write stores floats but says 400 when native histograms were s
   CHECK_THAT(r.body, Catch::Contains("1 native histogram samples were not stored"));
   CHECK(HeaderOf(r, "X-Prometheus-Remote-Write-Samples-Written") == "1");
   CHECK(h.Stored().size() == 1);
+  CHECK(testing::MetricValue(h.registry, "strata_insert_series_rejected_total", {{"reason", "native_histogram"}}) ==
+        1);
 }
 
 TEST_CASE("remote_write answers 204 for a request without samples", "[insert][remote_write]") {
