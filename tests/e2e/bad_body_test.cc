@@ -130,6 +130,8 @@ std::vector<BodyCase> Cases() {
                V2Proto("sweep_rw2_encoding", t), 415, "unsupported Content-Encoding", Stored::kNothing});
   c.push_back({"sweep_rw2_v1_body", "/api/v1/write", std::string(kV2), snappy, Snappy(v1("sweep_rw2_v1_body")), 400,
                "is it a remote_write 1.0 prometheus.WriteRequest", Stored::kNothing});
+  c.push_back({"sweep_rw2_empty", "/api/v1/write", std::string(kV2), snappy, "", 400, "cannot decompress snappy body",
+               Stored::kNotApplicable});
   c.push_back({"sweep_rw2_label", "/api/v1/write", std::string(kV2), snappy,
                Snappy(V2Proto("sweep_rw2_label", t, false, /*invalid_label=*/true)), 400, "rejected 1 of 2 series",
                Stored::kValidSeries});
@@ -194,6 +196,9 @@ std::vector<BodyCase> Cases() {
                "{\"error\":", Stored::kValidSeries});
   c.push_back({"sweep_influx_gzip", "/write?precision=ms", "text/plain", gzip,
                fmt::format("sweep_influx_gzip value=1 {}\n", t), 400, "cannot gunzip body", Stored::kNothing});
+  // InfluxDB reads line protocol whatever the Content-Type says.
+  c.push_back({"sweep_influx_content_type", "/write?precision=ms", "application/json", {},
+               fmt::format("sweep_influx_content_type value=1 {}\n", t), 204, "", Stored::kValidSeries});
   c.push_back({"sweep_influx_precision", "/write?precision=fortnight", "text/plain", {},
                fmt::format("sweep_influx_precision value=1 {}\n", t), 400, "unsupported precision",
                Stored::kNothing});
@@ -212,6 +217,9 @@ std::vector<BodyCase> Cases() {
                Otlp("sweep_otlp_content_type", t), 415, "unsupported Content-Type", Stored::kNothing});
   c.push_back({"sweep_otlp_json", "/opentelemetry/v1/metrics", "application/json", {}, "{}", 415,
                "OTLP/JSON is not supported", Stored::kNotApplicable});
+  // An empty body is an empty ExportMetricsServiceRequest: success, nothing to store.
+  c.push_back({"sweep_otlp_empty", "/opentelemetry/v1/metrics", std::string(kProtobuf), {}, "", 200, "",
+               Stored::kNotApplicable});
   c.push_back({"sweep_otlp_gzip", "/opentelemetry/v1/metrics", std::string(kProtobuf), gzip,
                Otlp("sweep_otlp_gzip", t), 400, "cannot gunzip body", Stored::kNothing});
   return c;

@@ -54,6 +54,50 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+// Feeds a 1.0 request's series, exemplars and metadata to `collector`;
+// adds the native histogram samples to `*histograms`. InvalidArgument for a
+// malformed request.
+absl::Status DecodeV1(WriteRequestReader& reader, SeriesCollector& collector, size_t* histograms) {
+  thread_local WriteRequestSeries series;
+  while (reader.Next(&series)) {
+    *histograms += series.histogram_count;
+    collector.Add(&series.labels, series.samples, 0, series.exemplars, series.exemplar_labels);
+  }
+  STRATA_RETURN_IF_ERROR(reader.status());
+  // Prometheus sends metadata in requests of their own; the collector owns
+  // copies (the decoder's views die with this thread's next request).
+  for (const MetricMetadataView& m : reader.metadata()) {
+    collector.SetMetadata(m.metric_family_name, m.type, m.help, m.unit);
+  }
+  return absl::OkStatus();
+}
+
+// The same for an uncompressed 2.0 request; InvalidArgument for bad
+// protobuf or a symbol ref out of range (checked before any series is fed).
+absl::Status DecodeV2(std::string_view request, SeriesCollector& collector, size_t* histograms) {
+  thread_local formats::RemoteWriteV2Reader reader;
+  thread_local formats::RemoteWriteV2Series series;
+  STRATA_RETURN_IF_ERROR(reader.Parse(request));
+  for (size_t i = 0; i < reader.series_count(); ++i) {
+    reader.Series(i, &series);
+    *histograms += series.histogram_count;
+    if (series.has_metadata()) {
+      std::string_view name;
+      for (const LabelView& l : series.labels) {
+        if (l.name == "__name__") name = l.value;
+      }
+      // 2.0 repeats metadata on every series of a family: one entry per
+      // family, the last one winning.
+      if (!name.empty()) {
+        collector.SetMetadata(formats::MetricFamilyName(name, series.metadata_type), series.metadata_type,
+                              series.help, series.unit);
+      }
+    }
+    collector.Add(&series.labels, series.samples, 0, series.exemplars, series.exemplar_labels);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<RemoteWriteProto> RemoteWriteHandler::ProtoOf(std::string_view content_type) {
@@ -161,45 +205,10 @@ void RemoteWriteHandler::HandleWrite(TenantId tenant, HttpRequest&& request, Htt
 
   SeriesCollector collector(tenant, {}, &metrics);
   size_t histograms = 0;
-  if (*proto == RemoteWriteProto::kV2) {
-    thread_local formats::RemoteWriteV2Reader v2_reader;
-    thread_local formats::RemoteWriteV2Series series;
-    // Rejected whole when malformed (bad protobuf, a symbol ref out of
-    // range): nothing has been sent yet.
-    if (absl::Status parsed = v2_reader.Parse(decoder.buffer()); !parsed.ok()) {
-      return fail(400, std::string(ToStd(parsed.message())));
-    }
-    for (size_t i = 0; i < v2_reader.series_count(); ++i) {
-      v2_reader.Series(i, &series);
-      histograms += series.histogram_count;
-      if (series.has_metadata()) {
-        std::string_view name;
-        for (const LabelView& l : series.labels) {
-          if (l.name == "__name__") name = l.value;
-        }
-        // 2.0 repeats metadata on every series of a family: one entry per
-        // family, the last one winning.
-        if (!name.empty()) {
-          collector.SetMetadata(formats::MetricFamilyName(name, series.metadata_type), series.metadata_type,
-                                series.help, series.unit);
-        }
-      }
-      collector.Add(&series.labels, series.samples, 0, series.exemplars, series.exemplar_labels);
-    }
-  } else {
-    thread_local WriteRequestSeries series;
-    while (reader->Next(&series)) {
-      histograms += series.histogram_count;
-      collector.Add(&series.labels, series.samples, 0, series.exemplars, series.exemplar_labels);
-    }
-    // A malformed request is rejected whole: nothing has been sent yet.
-    if (!reader->status().ok()) return fail(400, std::string(ToStd(reader->status().message())));
-    // Metadata (Prometheus sends it in requests of its own) is owned here:
-    // the decoder's views die with this thread's next request.
-    for (const MetricMetadataView& m : reader->metadata()) {
-      collector.SetMetadata(m.metric_family_name, m.type, m.help, m.unit);
-    }
-  }
+  // A malformed request is rejected whole: nothing has been sent yet.
+  absl::Status decoded = *proto == RemoteWriteProto::kV2 ? DecodeV2(decoder.buffer(), collector, &histograms)
+                                                         : DecodeV1(*reader, collector, &histograms);
+  if (!decoded.ok()) return fail(400, std::string(ToStd(decoded.message())));
   Finish(tenant, collector, histograms, metrics, std::move(respond));
 }
 
