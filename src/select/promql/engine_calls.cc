@@ -229,7 +229,7 @@ absl::StatusOr<EvalValue> Evaluator::EvalRangeCall(const Expr& e, const Call& ca
     // annotations, joined in series order below.
     const size_t grain = std::max<size_t>(4, (n + ParallelForThreads() * 4 - 1) / (ParallelForThreads() * 4));
     parts.resize((n + grain - 1) / grain);
-    ParallelFor(parts.size(), 1, [&](size_t begin, size_t end) {
+    ForSeries(parts.size(), 1, [&](size_t begin, size_t end) {
       for (size_t p = begin; p < end; ++p) EvalRangeSeries(input, p * grain, std::min(n, (p + 1) * grain), parts[p]);
     });
     absl::StatusOr<EvalValue> joined = JoinRangeParts(parts);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "common/base/parallel_for.h"
 #include "common/base/status.h"
 #include "select/promql/aggregations.h"
 #include "select/promql/binary_ops.h"
@@ -187,6 +188,14 @@ absl::Status Evaluator::CheckDeadline() const {
     return absl::DeadlineExceededError("query timed out in query execution");
   }
   return absl::OkStatus();
+}
+
+void Evaluator::ForSeries(size_t n, size_t min_grain, absl::FunctionRef<void(size_t, size_t)> fn) const {
+  if (options_.parallel) {
+    ParallelFor(n, min_grain, fn);
+  } else if (n > 0) {
+    fn(0, n);
+  }
 }
 
 absl::Status Evaluator::TooManySamplesError() {

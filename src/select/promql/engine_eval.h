@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "select/promql/annotations.h"
 #include "select/promql/ast.h"
@@ -174,6 +175,10 @@ class Evaluator {
   // engine_info.cc: info(), which selects its info series itself (their
   // matchers depend on the evaluated input).
   absl::StatusOr<EvalValue> EvalInfo(const Call& call, const StepRange& r);
+
+  // ParallelFor (common/base/parallel_for.h) unless EngineOptions::parallel
+  // is off, then one sequential call of fn(0, n).
+  void ForSeries(size_t n, size_t min_grain, absl::FunctionRef<void(size_t, size_t)> fn) const;
 
   // Limits.
   absl::Status CheckDeadline() const;
