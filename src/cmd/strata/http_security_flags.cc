@@ -2,6 +2,7 @@
 // every endpoint, authKeys for admin endpoints (VictoriaMetrics's names), and
 // TLS. docs/security.md explains how they combine.
 #include "cmd/strata/roles.h"
+#include "cmd/strata/storage_nodes.h"
 #include "common/config/flags.h"
 
 namespace strata {
@@ -29,6 +30,21 @@ void RegisterHttpSecurityFlags(FlagSet& flags, ProcessOptions* options) {
   flags.String("tlsCertFile", &t.cert_file, "PEM certificate chain of the HTTPS port (used with -tls)");
   flags.String("tlsKeyFile", &t.key_file, "PEM private key of the HTTPS port (used with -tls)");
   flags.String("tlsMinVersion", &t.min_version, "Oldest TLS version the HTTPS port accepts: TLS12 or TLS13");
+}
+
+void RegisterRpcClientTlsFlags(FlagSet& flags, RpcClientTlsFlags* tls) {
+  flags.Bool("rpc.tls", &tls->enabled, "Speak TLS to the storage nodes' RPC ports (they need -rpc.tls too)");
+  flags.String("rpc.tlsCAFile", &tls->ca_file,
+               "PEM CA certificates that verify the storage nodes' RPC certificates; empty: the system's CAs");
+  flags.Bool("rpc.tlsInsecureSkipVerify", &tls->insecure_skip_verify,
+             "Accept any certificate from the storage nodes (encryption without authentication; tests only)");
+}
+
+void RegisterRpcServerTlsFlags(FlagSet& flags, RpcServerTlsFlags* tls) {
+  flags.Bool("rpc.tls", &tls->enabled, "Serve the insert and select RPC ports over TLS; needs -rpc.tlsCertFile and "
+             "-rpc.tlsKeyFile");
+  flags.String("rpc.tlsCertFile", &tls->cert_file, "PEM certificate chain of the RPC ports (used with -rpc.tls)");
+  flags.String("rpc.tlsKeyFile", &tls->key_file, "PEM private key of the RPC ports (used with -rpc.tls)");
 }
 
 }  // namespace strata
