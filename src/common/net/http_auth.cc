@@ -160,8 +160,11 @@ std::optional<HttpResponse> HttpAuthenticator::CheckGeneral(const HttpRequest& r
       basic && bearer ? "Unauthorized: send HTTP basic auth (-httpAuth.username) or a bearer token (-httpAuth.bearerToken)\n"
       : basic         ? "Unauthorized: send HTTP basic auth (-httpAuth.username, -httpAuth.password)\n"
                       : "Unauthorized: send a bearer token (-httpAuth.bearerToken)\n");
-  if (basic) response.headers.emplace_back("WWW-Authenticate", "Basic realm=\"Strata\"");
-  if (bearer) response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"Strata\"");
+  // One header listing both challenges (RFC 9110 §11.6.1): repeated
+  // WWW-Authenticate fields would be merged by the server anyway.
+  response.headers.emplace_back("WWW-Authenticate", basic && bearer ? "Basic realm=\"Strata\", Bearer realm=\"Strata\""
+                                                    : basic         ? "Basic realm=\"Strata\""
+                                                                    : "Bearer realm=\"Strata\"");
   return response;
 }
 

@@ -208,13 +208,15 @@ asio::awaitable<absl::StatusOr<std::shared_ptr<FramedConnection>>> RpcClient::Im
       auto tls = net_internal::ClientTlsContext(options_.tls_ca_file, options_.tls_insecure_skip_verify);
       if (!tls.ok()) {
         conn->Close();
-        co_return absl::FailedPreconditionError(ToStd(tls.status().message()));
+        co_return absl::FailedPreconditionError(tls.status().message());
       }
       tls_ = std::shared_ptr<asio::ssl::context>(std::move(*tls));
     }
-    absl::Status started = co_await conn->StartTls(tls_, asio::ssl::stream_base::client,
-                                                   options_.tls_insecure_skip_verify ? std::string() : host,
-                                                   options_.handshake_timeout);
+    // A named value, not a temporary: g++ 12 mishandles temporaries inside
+    // co_await expressions (double destruction).
+    std::string server_name = options_.tls_insecure_skip_verify ? std::string() : host;
+    absl::Status started =
+        co_await conn->StartTls(tls_, asio::ssl::stream_base::client, server_name, options_.handshake_timeout);
     if (!started.ok()) {
       conn->Close();
       co_return absl::UnavailableError(

@@ -166,7 +166,9 @@ asio::awaitable<void> RpcServer::Impl::Session(std::shared_ptr<FramedConnection>
   conn->socket().set_option(asio::socket_base::keep_alive(true), ec);
 
   if (tls_) {
-    absl::Status tls = co_await conn->StartTls(tls_, asio::ssl::stream_base::server, "", options_.handshake_timeout);
+    const std::string no_server_name;  // named: see the g++ 12 note in rpc_client.cc
+    absl::Status tls =
+        co_await conn->StartTls(tls_, asio::ssl::stream_base::server, no_server_name, options_.handshake_timeout);
     if (!tls.ok()) {
       STRATA_LOG(Warn, "RPC server dropped {}: {} (a client without -rpc.tls?)", conn->peer(), ToStd(tls.message()));
       conn->Close();

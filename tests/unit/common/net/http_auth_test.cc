@@ -131,7 +131,7 @@ TEST_CASE("bearer tokens pass alone or next to basic auth", "[common][net][auth]
   CHECK_FALSE(both.Check(Request("/api/v1/series", BasicHeader("u:p"))).has_value());
   auto neither = both.Check(Request("/api/v1/series", BasicHeader("u:x")));
   REQUIRE(neither.has_value());
-  CHECK(WwwAuthenticate(*neither) == "Basic realm=\"Strata\";Bearer realm=\"Strata\";");
+  CHECK(WwwAuthenticate(*neither) == "Basic realm=\"Strata\", Bearer realm=\"Strata\";");
 }
 
 TEST_CASE("authKey guards admin endpoints with VictoriaMetrics's messages; its own key wins over -authKey",
