@@ -191,5 +191,86 @@ TEST_CASE("RPC over TLS: a cluster writes and reads end to end; a plaintext inse
   CHECK(cluster.Logs().find("without -rpc.tls") != std::string::npos);
 }
 
+TEST_CASE("Prometheus and vmagent remote-write over HTTPS with basic auth; wrong passwords store nothing",
+          "[e2e][security][.slow]") {
+  TempDir dir;
+  TestCert cert = MakeCert(dir.path());
+  AllProcess all(dir, {"-tls", "-tlsCertFile=" + cert.cert, "-tlsKeyFile=" + cert.key, "-httpAuth.username=writer",
+                       "-httpAuth.password=pw-Lm55"});
+  const std::string base = fmt::format("https://127.0.0.1:{}", all.port);
+  const std::string curl = "--cacert " + cert.cert + " -u writer:pw-Lm55 ";
+  REQUIRE(WaitFor(100, std::chrono::milliseconds(100), [&] {
+    return !all.process.Exited() && Curl(curl + base + "/ready").starts_with("0\n");
+  }));
+
+  // The real Prometheus scrapes itself and remote-writes to Strata: one
+  // remote_write with the right password, one with a wrong password that
+  // adds the label writer="wrong".
+  const uint16_t prom_port = PickFreePort();
+  const std::string remote = fmt::format("{}/api/v1/write", base);
+  {
+    std::ofstream(dir.path() + "/prometheus.yml") << fmt::format(
+        R"(global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: e2e_tls_prometheus
+    static_configs:
+      - targets: ['127.0.0.1:{0}']
+remote_write:
+  - url: {1}
+    basic_auth: {{username: writer, password: pw-Lm55}}
+    tls_config: {{ca_file: {2}}}
+    queue_config: {{batch_send_deadline: 1s}}
+  - url: {1}
+    basic_auth: {{username: writer, password: wrong}}
+    tls_config: {{ca_file: {2}}}
+    queue_config: {{batch_send_deadline: 1s}}
+    write_relabel_configs:
+      - target_label: writer
+        replacement: wrong
+)",
+        prom_port, remote, cert.cert);
+  }
+  ChildProcess prometheus;
+  prometheus.Start({"/usr/bin/prometheus", "--config.file=" + dir.path() + "/prometheus.yml",
+                    "--storage.tsdb.path=" + dir.path() + "/prometheus-data",
+                    fmt::format("--web.listen-address=127.0.0.1:{}", prom_port)},
+                   dir.path() + "/prometheus.log");
+
+  // vmagent scrapes itself and remote-writes with its own flags.
+  const uint16_t vmagent_port = PickFreePort();
+  {
+    std::ofstream(dir.path() + "/vmagent.yml") << fmt::format(
+        "scrape_configs:\n  - job_name: e2e_tls_vmagent\n    scrape_interval: 1s\n    static_configs:\n"
+        "      - targets: ['127.0.0.1:{}']\n",
+        vmagent_port);
+  }
+  ChildProcess vmagent;
+  vmagent.Start({"/usr/bin/vmagent", "-promscrape.config=" + dir.path() + "/vmagent.yml", "-remoteWrite.url=" + remote,
+                 "-remoteWrite.basicAuth.username=writer", "-remoteWrite.basicAuth.password=pw-Lm55",
+                 "-remoteWrite.tlsCAFile=" + cert.cert, "-remoteWrite.tmpDataPath=" + dir.path() + "/vmagent-data",
+                 "-remoteWrite.flushInterval=1s", fmt::format("-httpListenAddr=127.0.0.1:{}", vmagent_port)},
+                dir.path() + "/vmagent.log");
+
+  std::string answer;
+  auto query = [&](const std::string& q) {
+    answer = Curl(curl + "'" + base + "/api/v1/query?query=" + UrlEncode(q) + "'");
+    return answer;
+  };
+  bool both = WaitFor(120, std::chrono::milliseconds(250), [&] {
+    return query("up{job=~\"e2e_tls_.*\"} == 1").find("e2e_tls_prometheus") != std::string::npos &&
+           answer.find("e2e_tls_vmagent") != std::string::npos;
+  });
+  INFO(answer << "\n--- prometheus\n" << prometheus.LogTail() << "\n--- vmagent\n" << vmagent.LogTail()
+              << "\n--- strata\n" << all.process.LogTail());
+  CHECK(both);
+  // Prometheus was told 401 for the wrong password, and nothing of it was stored.
+  CHECK(WaitFor(60, std::chrono::milliseconds(250),
+                [&] { return prometheus.LogTail(1 << 20).find("401 Unauthorized") != std::string::npos; }));
+  CHECK(query("count({writer=\"wrong\"})").find(R"("result":[])") != std::string::npos);
+  auto metrics = Curl(curl + base + "/metrics");
+  CHECK(metrics.find("strata_http_auth_failures_total") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace strata::testing
