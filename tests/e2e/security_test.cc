@@ -89,6 +89,15 @@ TEST_CASE("HTTPS: the API answers curl over TLS, plain HTTP on the port gets 400
   AllProcess broken(dir2, {"-tls", "-tlsCertFile=" + dir2.path() + "/missing.pem", "-tlsKeyFile=" + cert.key});
   REQUIRE(WaitFor(100, std::chrono::milliseconds(100), [&] { return broken.process.Exited(); }));
   CHECK(broken.process.LogTail().find("missing.pem") != std::string::npos);
+
+  // -tlsMinVersion=TLS13 turns away a client limited to TLS 1.2.
+  TempDir dir3;
+  AllProcess tls13(dir3, {"-tls", "-tlsCertFile=" + cert.cert, "-tlsKeyFile=" + cert.key, "-tlsMinVersion=TLS13"});
+  const std::string base13 = fmt::format("https://127.0.0.1:{}", tls13.port);
+  REQUIRE(WaitFor(100, std::chrono::milliseconds(100), [&] {
+    return !tls13.process.Exited() && Curl(ca + base13 + "/ready").starts_with("0\n");
+  }));
+  CHECK_FALSE(Curl(ca + "--tls-max 1.2 " + base13 + "/ready").starts_with("0\n"));
 }
 
 TEST_CASE("auth: missing, wrong and right credentials for basic auth, bearer token and authKey; secrets stay hidden",

@@ -214,5 +214,24 @@ TEST_CASE("the HTTP server refuses unauthenticated requests with 401 before any 
   server.Stop();
 }
 
+TEST_CASE("an HTTPS server whose certificate or key cannot be loaded does not start", "[common][net][tls][unit]") {
+  IoPool io{1};
+  WorkPool work{1};
+  HttpMux mux;
+  HttpServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  options.tls_cert_file = "/nonexistent/strata-cert.pem";
+  options.tls_key_file = "/nonexistent/strata-key.pem";
+  HttpServer server(io, work, options, mux);
+  absl::Status st = server.Start();
+  CHECK(absl::IsInvalidArgument(st));
+  CHECK(std::string(st.message()).find("/nonexistent/strata-cert.pem") != std::string::npos);
+  CHECK(server.port() == 0);
+
+  options.tls_key_file.clear();
+  HttpServer half(io, work, options, mux);
+  CHECK(absl::IsInvalidArgument(half.Start()));
+}
+
 }  // namespace
 }  // namespace strata
