@@ -50,11 +50,13 @@ void StrataCluster::WaitReady(uint16_t port, ChildProcess& process) {
 void StrataCluster::StartStorage(int i) {
   StorageNode& n = storage_[static_cast<size_t>(i)];
   n.process = std::make_unique<ChildProcess>();
-  n.process->Start({StrataBinary(), "storage", "-storageDataPath=" + n.data,
-                    fmt::format("-httpListenAddr=127.0.0.1:{}", n.http),
-                    fmt::format("-insertListenAddr=127.0.0.1:{}", n.insert_rpc),
-                    fmt::format("-selectListenAddr=127.0.0.1:{}", n.select_rpc), "-wal.fsync=" + options_.wal_fsync},
-                   fmt::format("{}/storage-{}.log", dir_.path(), i));
+  std::vector<std::string> argv = {StrataBinary(), "storage", "-storageDataPath=" + n.data,
+                                   fmt::format("-httpListenAddr=127.0.0.1:{}", n.http),
+                                   fmt::format("-insertListenAddr=127.0.0.1:{}", n.insert_rpc),
+                                   fmt::format("-selectListenAddr=127.0.0.1:{}", n.select_rpc),
+                                   "-wal.fsync=" + options_.wal_fsync};
+  argv.insert(argv.end(), options_.storage_args.begin(), options_.storage_args.end());
+  n.process->Start(argv, fmt::format("{}/storage-{}.log", dir_.path(), i));
   WaitReady(n.http, *n.process);
 }
 
@@ -64,9 +66,11 @@ void StrataCluster::StartInsert() {
   std::string nodes;
   for (const auto& n : storage_) nodes += fmt::format("{}127.0.0.1:{}", nodes.empty() ? "" : ",", n.insert_rpc);
   insert_ = std::make_unique<ChildProcess>();
-  insert_->Start({StrataBinary(), "insert", fmt::format("-httpListenAddr=127.0.0.1:{}", insert_http_),
-                  "-storageNode=" + nodes, fmt::format("-replicationFactor={}", options_.replication_factor)},
-                 dir_.path() + "/insert.log");
+  std::vector<std::string> argv = {StrataBinary(), "insert", fmt::format("-httpListenAddr=127.0.0.1:{}", insert_http_),
+                                   "-storageNode=" + nodes,
+                                   fmt::format("-replicationFactor={}", options_.replication_factor)};
+  argv.insert(argv.end(), options_.insert_args.begin(), options_.insert_args.end());
+  insert_->Start(argv, dir_.path() + "/insert.log");
   WaitReady(insert_http_, *insert_);
 }
 

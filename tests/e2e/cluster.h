@@ -23,6 +23,9 @@ struct ClusterOptions {
   std::string wal_fsync = "interval";
   // Extra flags of the select node (e.g. -vmalert.proxyURL=...).
   std::vector<std::string> select_args;
+  // Extra flags of the storage nodes and of the insert node (e.g. -rpc.tls).
+  std::vector<std::string> storage_args;
+  std::vector<std::string> insert_args;
 };
 
 // Owns the processes; the destructor kills them all. Thread-compatible.
@@ -43,6 +46,7 @@ class StrataCluster {
   uint16_t insert_port() const { return insert_http_; }
   uint16_t select_port() const { return select_http_; }
   uint16_t storage_http_port(int i) const { return storage_[i].http; }
+  uint16_t storage_insert_rpc_port(int i) const { return storage_[i].insert_rpc; }
   const TempDir& dir() const { return dir_; }
 
   // POSTs a snappy remote_write body to the insert node.

@@ -20,13 +20,17 @@ namespace strata {
 
 std::vector<std::unique_ptr<StorageApi>> ConnectStorageNodes(IoPool& io, const std::vector<std::string>& addresses,
                                                              const std::string& node_name,
-                                                             prometheus::Registry* registry) {
+                                                             prometheus::Registry* registry,
+                                                             const RpcClientTlsFlags& tls) {
   std::vector<std::unique_ptr<StorageApi>> nodes;
   for (const std::string& address : addresses) {
     RpcClientOptions options;
     options.address = address;
     options.node_name = node_name;
     options.metrics = registry;
+    options.tls = tls.enabled;
+    options.tls_ca_file = tls.ca_file;
+    options.tls_insecure_skip_verify = tls.insecure_skip_verify;
     nodes.push_back(std::make_unique<RpcStorageClient>(io, options));
   }
   return nodes;
@@ -52,6 +56,7 @@ struct InsertRoleFlags {
   std::vector<std::string> storage_nodes;
   int64_t replication_factor = 1;
   insert::InsertServiceOptions insert;
+  RpcClientTlsFlags rpc_tls;
 };
 
 }  // namespace
@@ -65,6 +70,7 @@ int RunInsert(std::span<char* const> args) {
   flags.Int("replicationFactor", &f.replication_factor, "Copies of every series, on distinct storage nodes");
   RegisterInsertFlags(flags, &f.insert);
   flags.Duration("insert.writeTimeout", &f.insert.write_timeout, "Deadline of one write towards the storage nodes");
+  RegisterRpcClientTlsFlags(flags, &f.rpc_tls);
   if (int rc = ParseRoleFlags(flags, &f.process, args); rc >= 0) return rc;
   if (f.storage_nodes.empty()) {
     STRATA_LOG(Error, "-storageNode is required: the insert RPC addresses of the storage nodes");
@@ -78,7 +84,7 @@ int RunInsert(std::span<char* const> args) {
   f.insert.replication_factor = static_cast<size_t>(f.replication_factor);
 
   RoleRuntime runtime(f.process);
-  auto nodes = ConnectStorageNodes(runtime.io(), f.storage_nodes, "insert", runtime.registry().get());
+  auto nodes = ConnectStorageNodes(runtime.io(), f.storage_nodes, "insert", runtime.registry().get(), f.rpc_tls);
   auto service = std::make_unique<insert::InsertService>(f.insert, RawPointers(nodes), runtime.registry().get());
   service->RegisterRoutes(runtime.mux());
   if (!runtime.StartHttp(f.http_listen, f.insert.max_request_bytes)) return 1;

@@ -45,6 +45,7 @@ struct SelectRoleFlags {
   std::vector<std::string> storage_nodes;
   int64_t replication_factor = 1;
   select::SelectServiceOptions service;
+  RpcClientTlsFlags rpc_tls;
 };
 
 }  // namespace
@@ -59,6 +60,7 @@ int RunSelect(std::span<char* const> args) {
             "Copies of every series the insert nodes write; up to replicationFactor-1 unreachable storage nodes "
             "still give complete answers");
   RegisterSelectFlags(flags, &f.service);
+  RegisterRpcClientTlsFlags(flags, &f.rpc_tls);
   if (int rc = ParseRoleFlags(flags, &f.process, args); rc >= 0) return rc;
   f.service.flags = flags.Values();
   if (f.storage_nodes.empty()) {
@@ -72,7 +74,7 @@ int RunSelect(std::span<char* const> args) {
   f.service.replication_factor = static_cast<int>(f.replication_factor);
 
   RoleRuntime runtime(f.process);
-  auto nodes = ConnectStorageNodes(runtime.io(), f.storage_nodes, "select", runtime.registry().get());
+  auto nodes = ConnectStorageNodes(runtime.io(), f.storage_nodes, "select", runtime.registry().get(), f.rpc_tls);
   auto service = std::make_unique<select::SelectService>(f.service, RawPointers(nodes), runtime.registry().get());
   service->RegisterRoutes(runtime.mux());
   if (!runtime.StartHttp(f.http_listen)) return 1;

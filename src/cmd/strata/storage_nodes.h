@@ -16,13 +16,32 @@ class Registry;
 
 namespace strata {
 
+class FlagSet;
 class IoPool;
+
+// TLS towards the storage nodes' RPC ports (-rpc.tls, -rpc.tlsCAFile,
+// -rpc.tlsInsecureSkipVerify), for `strata insert` and `strata select`.
+struct RpcClientTlsFlags {
+  bool enabled = false;
+  std::string ca_file;
+  bool insecure_skip_verify = false;
+};
+void RegisterRpcClientTlsFlags(FlagSet& flags, RpcClientTlsFlags* tls);
+
+// The storage node's side (-rpc.tls, -rpc.tlsCertFile, -rpc.tlsKeyFile).
+struct RpcServerTlsFlags {
+  bool enabled = false;
+  std::string cert_file;
+  std::string key_file;
+};
+void RegisterRpcServerTlsFlags(FlagSet& flags, RpcServerTlsFlags* tls);
 
 // One RpcStorageClient per address. Each must outlive its users; `io` must
 // outlive the clients.
 std::vector<std::unique_ptr<StorageApi>> ConnectStorageNodes(IoPool& io, const std::vector<std::string>& addresses,
                                                              const std::string& node_name,
-                                                             prometheus::Registry* registry);
+                                                             prometheus::Registry* registry,
+                                                             const RpcClientTlsFlags& tls = {});
 
 std::vector<StorageApi*> RawPointers(const std::vector<std::unique_ptr<StorageApi>>& nodes);
 

@@ -9,6 +9,7 @@
 #include "cmd/strata/role_runtime.h"
 #include "cmd/strata/roles.h"
 #include "cmd/strata/storage_engine_flags.h"
+#include "cmd/strata/storage_nodes.h"
 #include "common/base/logging.h"
 #include "common/base/status.h"
 #include "common/config/flags.h"
@@ -112,6 +113,7 @@ struct StorageRoleFlags {
   std::string http_listen = ":8482";
   std::string insert_listen = ":8400";
   std::string select_listen = ":8401";
+  RpcServerTlsFlags rpc_tls;
 };
 
 }  // namespace
@@ -124,7 +126,12 @@ int RunStorage(std::span<char* const> args) {
   flags.String("httpListenAddr", &f.http_listen, "Address of the HTTP port (/metrics, /health, /ready)");
   flags.String("insertListenAddr", &f.insert_listen, "Address of the RPC port for insert nodes");
   flags.String("selectListenAddr", &f.select_listen, "Address of the RPC port for select nodes");
+  RegisterRpcServerTlsFlags(flags, &f.rpc_tls);
   if (int rc = ParseRoleFlags(flags, &f.process, args); rc >= 0) return rc;
+  if (f.rpc_tls.enabled && (f.rpc_tls.cert_file.empty() || f.rpc_tls.key_file.empty())) {
+    STRATA_LOG(Error, "-rpc.tls needs -rpc.tlsCertFile and -rpc.tlsKeyFile");
+    return 2;
+  }
 
   RoleRuntime runtime(f.process);
   auto db = OpenStorageEngine(f.engine, runtime.registry().get());
@@ -137,6 +144,10 @@ int RunStorage(std::span<char* const> args) {
   RpcServerOptions rpc_options;
   rpc_options.node_name = "storage";
   rpc_options.metrics = runtime.registry().get();
+  if (f.rpc_tls.enabled) {
+    rpc_options.tls_cert_file = f.rpc_tls.cert_file;
+    rpc_options.tls_key_file = f.rpc_tls.key_file;
+  }
   rpc_options.listen_address = f.insert_listen;
   RpcServer insert_rpc(runtime.io(), runtime.work(), rpc_options);
   rpc_options.listen_address = f.select_listen;
