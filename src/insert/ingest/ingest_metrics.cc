@@ -32,6 +32,10 @@ IngestMetrics::IngestMetrics(prometheus::Registry* registry, std::string_view pr
                    .Name("strata_insert_series_rejected_total")
                    .Help("Series, lines or OTLP data points not stored, by reason")
                    .Register(*registry);
+  rejected_samples_ = &prometheus::BuildCounter()
+                           .Name("strata_insert_rejected_samples_total")
+                           .Help("Samples not stored because their series broke an ingest limit, by reason")
+                           .Register(*registry);
 }
 
 void IngestMetrics::CountRequest(int http_status) {
@@ -64,6 +68,12 @@ void IngestMetrics::CountInvalidSeries(const absl::Status& status) {
 void IngestMetrics::CountRejected(std::string_view reason, size_t count) {
   if (rejected_ == nullptr || count == 0) return;
   rejected_->Add({{"reason", std::string(reason)}}).Increment(static_cast<double>(count));
+}
+
+void IngestMetrics::CountLimited(std::string_view reason, size_t samples) {
+  CountRejected(reason);
+  if (rejected_samples_ == nullptr || samples == 0) return;
+  rejected_samples_->Add({{"reason", std::string(reason)}}).Increment(static_cast<double>(samples));
 }
 
 void IngestMetrics::AddSamples(size_t samples) {

@@ -6,6 +6,9 @@
 //   strata_insert_samples_total                     samples stored on every replica
 //   strata_insert_series_rejected_total{reason}     series, lines or OTLP data
 //                                                   points not stored
+//   strata_insert_rejected_samples_total{reason}    samples of the series an
+//                                                   ingest limit rejected
+//                                                   (ingest_limits.h)
 // Families are shared between handlers through the registry (same name, same
 // help: prometheus-cpp merges them).
 #pragma once
@@ -38,9 +41,12 @@ class IngestMetrics {
   // "parse_error", "delta_temporality").
   void CountRejected(std::string_view reason, size_t count = 1);
   void AddSamples(size_t samples);
+  // Counts one series an ingest limit rejected, with its `samples`.
+  void CountLimited(std::string_view reason, size_t samples);
 
  private:
   prometheus::Family<prometheus::Counter>* rejected_ = nullptr;
+  prometheus::Family<prometheus::Counter>* rejected_samples_ = nullptr;
   prometheus::Counter* requests_ok_ = nullptr;
   prometheus::Counter* requests_bad_ = nullptr;
   prometheus::Counter* requests_overloaded_ = nullptr;

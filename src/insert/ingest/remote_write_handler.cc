@@ -99,7 +99,7 @@ void RemoteWriteHandler::HandleWrite(TenantId tenant, HttpRequest&& request, Htt
   absl::StatusOr<WriteRequestReader> reader = decoder.Decompress(request.body);
   if (!reader.ok()) return fail(400, std::string(ToStd(reader.status().message())));
 
-  SeriesCollector collector(tenant, {}, &metrics_);
+  SeriesCollector collector(tenant, {}, &metrics_, options_.limiter);
   size_t histograms = 0;
   while (reader->Next(&series)) {
     histograms += series.histogram_count;
