@@ -23,6 +23,10 @@ struct ClusterOptions {
   std::string wal_fsync = "interval";
   // Extra flags of the select node (e.g. -vmalert.proxyURL=...).
   std::vector<std::string> select_args;
+  // limits scope: extra flags of the insert node, and of storage node i
+  // (storage_args[i]; may be shorter than storage_nodes).
+  std::vector<std::string> insert_args;
+  std::vector<std::vector<std::string>> storage_args;
 };
 
 // Owns the processes; the destructor kills them all. Thread-compatible.
@@ -37,6 +41,10 @@ class StrataCluster {
   void StartStorage(int i);
   // SIGKILL: the node gets no chance to flush anything.
   void KillStorage(int i);
+  // The extra flags storage node i starts with from its next start on.
+  void SetStorageArgs(int i, std::vector<std::string> args);
+  // Its data directory (-storageDataPath), created at its first start.
+  const std::string& storage_data_dir(int i) const { return storage_[i].data; }
   void StartInsert();
   void StartSelect();
 
