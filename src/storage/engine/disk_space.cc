@@ -24,6 +24,8 @@ int64_t SteadyNowNs() {
 DiskSpaceGuard::DiskSpaceGuard(DiskSpaceGuardOptions options, prometheus::Gauge* read_only_gauge)
     : options_(std::move(options)), gauge_(read_only_gauge) {
   if (gauge_ != nullptr) gauge_->Set(0);
+  // A node that starts on a full disk says so at once (log, gauge).
+  if (options_.min_free_bytes > 0) Refresh();
 }
 
 absl::StatusOr<uint64_t> DiskSpaceGuard::StatvfsFreeBytes(const std::string& path) {

@@ -7,9 +7,10 @@
 // failed node: the replicas go to the next nodes on the ring. Reads go on.
 // When space comes back, writes are accepted again at the next check.
 //
-// Free space is looked up with statvfs(2) at most once per `check_interval`
-// (1 s), by whichever writer finds the interval passed; every other write
-// reads the cached state (one atomic load). Each transition is logged once,
+// Free space is looked up with statvfs(2) when the guard is created, then at
+// most once per `check_interval` (1 s), by whichever writer finds the
+// interval passed; every other write reads the cached state (one atomic
+// load). A node that gets no writes does not look. Each transition is logged once,
 // and the state is exported as the gauge strata_storage_read_only (0/1).
 //
 // The minimum leaves room for what runs while read-only (a flush of the head

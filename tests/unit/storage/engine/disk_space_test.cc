@@ -53,7 +53,20 @@ TEST_CASE("the disk space guard turns read-only below the minimum and writable a
   CHECK(guard.CheckWritable().ok());
   CHECK_FALSE(guard.read_only());
   CHECK(gauge.Value() == 0);
-  CHECK(lookups.load() == 3);
+  CHECK(lookups.load() == 4);  // one at creation, one per check
+
+  // A guard created on a full disk is read-only before any write.
+  free = 1;
+  prometheus::Gauge& gauge2 = prometheus::BuildGauge().Name("read_only2").Register(registry).Add({});
+  DiskSpaceGuard full(DiskSpaceGuardOptions{.path = "/data",
+                                            .min_free_bytes = 10,
+                                            .check_interval = std::chrono::hours(1),
+                                            .free_bytes = [&](const std::string&) -> absl::StatusOr<uint64_t> {
+                                              return free.load();
+                                            }},
+                      &gauge2);
+  CHECK(full.read_only());
+  CHECK(gauge2.Value() == 1);
 }
 
 TEST_CASE("the disk space guard looks the free space up at most once per interval and keeps its state when "
