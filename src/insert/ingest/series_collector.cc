@@ -37,7 +37,7 @@ void SeriesCollector::Add(std::vector<LabelView>* labels, std::span<const Sample
   }
   absl::Status valid = ValidateAndSortLabels(labels);
   if (!valid.ok()) {
-    if (metrics_ != nullptr) metrics_->CountInvalidSeries(valid);
+    if (metrics_ != nullptr) metrics_->CountInvalidSeries(valid, samples.size());
     rejected_samples_ += samples.size();
     Reject(line, std::string(ToStd(valid.message())));
     return;
@@ -46,7 +46,7 @@ void SeriesCollector::Add(std::vector<LabelView>* labels, std::span<const Sample
     if (std::optional<LimitReason> reason = limiter_->Check(batch_.tenant(), *labels)) {
       ++limited_[static_cast<size_t>(*reason)];
       rejected_samples_ += samples.size();
-      if (metrics_ != nullptr) metrics_->CountLimited(LimitReasonName(*reason), samples.size());
+      if (metrics_ != nullptr) metrics_->CountRejectedSeries(LimitReasonName(*reason), samples.size());
       Reject(line, first_problem_.empty() ? limiter_->Describe(*reason, batch_.tenant(), *labels) : std::string());
       return;
     }

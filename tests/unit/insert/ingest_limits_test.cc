@@ -158,6 +158,17 @@ TEST_CASE("remote_write stores the series within the limits and answers 400 nami
   CHECK(h.Post("/api/v1/write", RemoteWriteBody({Series("m", "3")})).status == 204);
 }
 
+TEST_CASE("the samples of a series with invalid labels are counted as rejected too", "[insert][limits][unit]") {
+  testing::ServiceHarness h(3, LimitedService());
+  std::vector<LabelView> nameless = {{"job", "x"}};
+  HttpResponse r = h.Post("/api/v1/write", RemoteWriteBody({nameless, Series("m", "1")}));
+  CHECK(r.status == 400);
+  CHECK_THAT(r.body, Catch::Contains("rejected 1 of 2 series; the first:"));
+  CHECK(h.Counter("strata_insert_series_rejected_total", {{"reason", "missing_metric_name"}}) == 1);
+  CHECK(h.Counter("strata_insert_rejected_samples_total", {{"reason", "missing_metric_name"}}) == 2);
+  CHECK(h.Stored().size() == 1);
+}
+
 TEST_CASE("the import formats apply the same limits, after extra labels, and report them", "[insert][limits][unit]") {
   testing::ServiceHarness h(3, LimitedService());
   // extra_label adds a third label: a series with two of its own breaks the cap.
