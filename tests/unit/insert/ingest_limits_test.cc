@@ -124,6 +124,7 @@ InsertServiceOptions LimitedService() {
   o.replication_factor = 1;
   o.limits.max_labels_per_series = 3;
   o.limits.max_hourly_series = 2;
+  o.limits.now_ms = [] { return kT0 + 1000; };  // no hour boundary mid-test
   return o;
 }
 
