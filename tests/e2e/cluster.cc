@@ -56,20 +56,31 @@ void StrataCluster::StartStorage(int i) {
                                    fmt::format("-selectListenAddr=127.0.0.1:{}", n.select_rpc),
                                    "-wal.fsync=" + options_.wal_fsync};
   argv.insert(argv.end(), options_.storage_args.begin(), options_.storage_args.end());
+  if (static_cast<size_t>(i) < options_.storage_node_args.size()) {
+    const auto& extra = options_.storage_node_args[static_cast<size_t>(i)];
+    argv.insert(argv.end(), extra.begin(), extra.end());
+  }
   n.process->Start(argv, fmt::format("{}/storage-{}.log", dir_.path(), i));
   WaitReady(n.http, *n.process);
 }
 
 void StrataCluster::KillStorage(int i) { storage_[static_cast<size_t>(i)].process->Stop(SIGKILL); }
 
+void StrataCluster::SetStorageArgs(int i, std::vector<std::string> args) {
+  if (options_.storage_node_args.size() <= static_cast<size_t>(i)) {
+    options_.storage_node_args.resize(static_cast<size_t>(i) + 1);
+  }
+  options_.storage_node_args[static_cast<size_t>(i)] = std::move(args);
+}
+
 void StrataCluster::StartInsert() {
   std::string nodes;
   for (const auto& n : storage_) nodes += fmt::format("{}127.0.0.1:{}", nodes.empty() ? "" : ",", n.insert_rpc);
-  insert_ = std::make_unique<ChildProcess>();
   std::vector<std::string> argv = {StrataBinary(), "insert", fmt::format("-httpListenAddr=127.0.0.1:{}", insert_http_),
                                    "-storageNode=" + nodes,
                                    fmt::format("-replicationFactor={}", options_.replication_factor)};
   argv.insert(argv.end(), options_.insert_args.begin(), options_.insert_args.end());
+  insert_ = std::make_unique<ChildProcess>();
   insert_->Start(argv, dir_.path() + "/insert.log");
   WaitReady(insert_http_, *insert_);
 }

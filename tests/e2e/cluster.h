@@ -23,9 +23,12 @@ struct ClusterOptions {
   std::string wal_fsync = "interval";
   // Extra flags of the select node (e.g. -vmalert.proxyURL=...).
   std::vector<std::string> select_args;
-  // Extra flags of the storage nodes and of the insert node (e.g. -rpc.tls).
-  std::vector<std::string> storage_args;
+  // Extra flags of the insert node, of every storage node (e.g. -rpc.tls),
+  // and of storage node i alone (storage_node_args[i]; may be shorter than
+  // storage_nodes).
   std::vector<std::string> insert_args;
+  std::vector<std::string> storage_args;
+  std::vector<std::vector<std::string>> storage_node_args;
 };
 
 // Owns the processes; the destructor kills them all. Thread-compatible.
@@ -40,6 +43,10 @@ class StrataCluster {
   void StartStorage(int i);
   // SIGKILL: the node gets no chance to flush anything.
   void KillStorage(int i);
+  // The extra flags storage node i starts with from its next start on.
+  void SetStorageArgs(int i, std::vector<std::string> args);
+  // Its data directory (-storageDataPath), created at its first start.
+  const std::string& storage_data_dir(int i) const { return storage_[i].data; }
   void StartInsert();
   void StartSelect();
 

@@ -39,7 +39,22 @@ std::vector<std::unique_ptr<StorageApi>> ConnectStorageNodes(IoPool& io, const s
 void RegisterInsertFlags(FlagSet& flags, insert::InsertServiceOptions* options) {
   flags.Bytes("insert.maxInflightBytes", &options->max_inflight_bytes,
               "Cap on request bytes in flight to storage nodes; beyond it requests get 429");
-  flags.Bytes("maxInsertRequestSize", &options->max_request_bytes, "Largest accepted remote_write body, uncompressed");
+  flags.Bytes("maxInsertRequestSize", &options->max_request_bytes,
+              "Largest accepted request body of every ingest path, as sent and after decompression (gzip, snappy)");
+  // limits scope: per-series ingest limits (insert/ingest/ingest_limits.h)
+  insert::IngestLimitsOptions& limits = options->limits;
+  flags.Int("maxLabelsPerTimeseries", &limits.max_labels_per_series,
+            "Series with more labels (__name__ included) are rejected, counted and reported in the reply (0 = no limit)");
+  flags.Int("maxLabelNameLen", &limits.max_label_name_len,
+            "Series with a longer label name (bytes) are rejected, counted and reported (0 = no limit)");
+  flags.Int("maxLabelValueLen", &limits.max_label_value_len,
+            "Series with a longer label value or metric name (bytes) are rejected, counted and reported (0 = no limit)");
+  flags.Int("storage.maxHourlySeries", &limits.max_hourly_series,
+            "Most distinct series per tenant per hour; new series beyond it are rejected, counted and reported "
+            "(0 = no limit). Enforced per insert node");
+  flags.Int("storage.maxDailySeries", &limits.max_daily_series,
+            "Most distinct series per tenant per UTC day; new series beyond it are rejected, counted and reported "
+            "(0 = no limit). Enforced per insert node");
 }
 
 std::vector<StorageApi*> RawPointers(const std::vector<std::unique_ptr<StorageApi>>& nodes) {

@@ -48,6 +48,10 @@ void RegisterStorageEngineFlags(FlagSet& flags, StorageEngineFlags* options) {
               "-storage.flushInterval): bounds the WAL on disk and the replay after a crash under heavy ingest");
   flags.Int("storage.maxExemplarsPerSeries", &options->max_exemplars_per_series,
             "Exemplars kept per series, the newest (0 = all); older ones are dropped as new ones arrive");
+  // limits scope: disk-full read-only mode (storage/engine/disk_space.h)
+  flags.Bytes("storage.minFreeDiskSpaceBytes", &options->min_free_disk_space_bytes,
+              "Below this much free space on the -storageDataPath filesystem the node refuses writes (insert nodes "
+              "send them to other nodes) and keeps serving reads, until space is freed (0 = never)");
 }
 
 absl::StatusOr<std::unique_ptr<storage::Db>> OpenStorageEngine(const StorageEngineFlags& flags,
@@ -75,6 +79,10 @@ absl::StatusOr<std::unique_ptr<storage::Db>> OpenStorageEngine(const StorageEngi
     return absl::InvalidArgumentError("flag -storage.maxExemplarsPerSeries must not be negative");
   }
   options.max_exemplars_per_series = static_cast<size_t>(flags.max_exemplars_per_series);
+  if (flags.min_free_disk_space_bytes < 0) {
+    return absl::InvalidArgumentError("flag -storage.minFreeDiskSpaceBytes must not be negative");
+  }
+  options.min_free_disk_space_bytes = static_cast<uint64_t>(flags.min_free_disk_space_bytes);
   return storage::Db::Open(options, registry);
 }
 

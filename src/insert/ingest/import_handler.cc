@@ -110,7 +110,7 @@ void ImportHandler::Handle(TenantId tenant, IngestEndpoint endpoint, HttpRequest
     default_ts = *parsed;
   }
 
-  SeriesCollector collector(tenant, *extra, &metrics);
+  SeriesCollector collector(tenant, *extra, &metrics, options_.limiter);
   std::string_view unit = "lines";
   switch (endpoint) {
     case IngestEndpoint::kImportJsonLines: {

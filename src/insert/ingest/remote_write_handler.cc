@@ -203,7 +203,7 @@ void RemoteWriteHandler::HandleWrite(TenantId tenant, HttpRequest&& request, Htt
   absl::StatusOr<WriteRequestReader> reader = decoder.Decompress(request.body);
   if (!reader.ok()) return fail(400, std::string(ToStd(reader.status().message())));
 
-  SeriesCollector collector(tenant, {}, &metrics);
+  SeriesCollector collector(tenant, {}, &metrics, options_.limiter);
   size_t histograms = 0;
   // A malformed request is rejected whole: nothing has been sent yet.
   absl::Status decoded = *proto == RemoteWriteProto::kV2 ? DecodeV2(decoder.buffer(), collector, &histograms)

@@ -52,6 +52,7 @@ class Registry;
 namespace strata::insert {
 
 class Router;
+class IngestLimiter;
 class SeriesCollector;
 
 // Which remote_write message a request carries.
@@ -62,6 +63,8 @@ struct RemoteWriteHandlerOptions {
   size_t max_request_bytes = kDefaultMaxRemoteWriteBytes;
   // Seconds sent in Retry-After with a 429.
   int retry_after_seconds = 1;
+  // The ingest limits (ingest_limits.h); null: none. Must outlive the handler.
+  IngestLimiter* limiter = nullptr;
 };
 
 // Thread-safe: Handle runs concurrently on the WorkPool threads; each thread

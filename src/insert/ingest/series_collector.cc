@@ -1,5 +1,6 @@
 #include "insert/ingest/series_collector.h"
 
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
@@ -9,11 +10,13 @@
 
 namespace strata::insert {
 
-SeriesCollector::SeriesCollector(TenantId tenant, std::span<const Label> extra_labels, IngestMetrics* metrics)
+SeriesCollector::SeriesCollector(TenantId tenant, std::span<const Label> extra_labels, IngestMetrics* metrics,
+                                 IngestLimiter* limiter)
     : batch_(tenant),
       extra_labels_(extra_labels),
       max_timestamp_ms_(NowUnixMillis() + kMaxFutureTimestampMs),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      limiter_(limiter) {}
 
 void SeriesCollector::Reject(size_t line, std::string message) {
   ++rejected_;
@@ -29,7 +32,8 @@ void SeriesCollector::Add(std::vector<LabelView>* labels, std::span<const Sample
   if (samples.empty() && exemplars.empty()) return;
   for (const Sample& sample : samples) {
     if (sample.timestamp_ms > max_timestamp_ms_) {
-      if (metrics_ != nullptr) metrics_->CountRejected("future_timestamp");
+      if (metrics_ != nullptr) metrics_->CountRejectedSeries("future_timestamp", samples.size());
+      rejected_samples_ += samples.size();
       Reject(line, fmt::format("sample timestamp {} ms is more than 2 days in the future; timestamps are Unix "
                                "milliseconds",
                                sample.timestamp_ms));
@@ -48,9 +52,19 @@ void SeriesCollector::Add(std::vector<LabelView>* labels, std::span<const Sample
   }
   absl::Status valid = ValidateAndSortLabels(labels);
   if (!valid.ok()) {
-    if (metrics_ != nullptr) metrics_->CountInvalidSeries(valid);
+    if (metrics_ != nullptr) metrics_->CountInvalidSeries(valid, samples.size());
+    rejected_samples_ += samples.size();
     Reject(line, std::string(ToStd(valid.message())));
     return;
+  }
+  if (limiter_ != nullptr) {
+    if (std::optional<LimitReason> reason = limiter_->Check(batch_.tenant(), *labels)) {
+      ++limited_[static_cast<size_t>(*reason)];
+      rejected_samples_ += samples.size();
+      if (metrics_ != nullptr) metrics_->CountRejectedSeries(LimitReasonName(*reason), samples.size());
+      Reject(line, first_problem_.empty() ? limiter_->Describe(*reason, batch_.tenant(), *labels) : std::string());
+      return;
+    }
   }
   batch_.AddSeries(*labels, samples, exemplars, exemplar_labels);
 }
@@ -97,7 +111,14 @@ void SeriesCollector::OnMetadata(const formats::MetadataLine& line) {
 
 std::string SeriesCollector::Problems(std::string_view unit) const {
   if (rejected_ == 0) return {};
-  return fmt::format("rejected {} of {} {}; the first: {}", rejected_, total_, unit, first_problem_);
+  std::string by_limit;
+  for (size_t i = 0; i < kLimitReasonCount; ++i) {
+    if (limited_[i] == 0) continue;
+    by_limit.append(by_limit.empty() ? " (" : ", ");
+    by_limit.append(fmt::format("{} over {}", limited_[i], limiter_->FlagOf(static_cast<LimitReason>(i))));
+  }
+  if (!by_limit.empty()) by_limit.push_back(')');
+  return fmt::format("rejected {} of {} {}{}; the first: {}", rejected_, total_, unit, by_limit, first_problem_);
 }
 
 FollowUpWrite WriteMetadataAfter(Router& router, TenantId tenant, std::vector<MetricMetadata> metadata) {

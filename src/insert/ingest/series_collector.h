@@ -2,12 +2,15 @@
 //
 // The part every ingest handler shares between decoding a body and routing
 // it: each decoded series gets the request's extra labels, is validated and
-// sorted (ValidateAndSortLabels), and goes into one SeriesBatch; every series
-// or line that cannot be stored is counted by reason and the first problem
-// kept for the reply (nothing is dropped silently). WriteAndReply then sends
+// sorted (ValidateAndSortLabels), checked against the ingest limits
+// (IngestLimiter: label count and lengths, per-tenant series per hour/day),
+// and goes into one SeriesBatch; every series or line that cannot be stored
+// is counted by reason and the first problem kept for the reply (nothing is
+// dropped silently). WriteAndReply then sends
 // the batch through the Router and answers the HTTP request.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -20,6 +23,7 @@
 #include "common/model/tenant.h"
 #include "common/net/http.h"
 #include "common/rpc/storage_api.h"
+#include "insert/ingest/ingest_limits.h"
 #include "insert/ingest/ingest_metrics.h"
 #include "insert/router/router.h"
 
@@ -36,9 +40,10 @@ inline constexpr int64_t kMaxFutureTimestampMs = int64_t{2} * 24 * 3600 * 1000;
 class SeriesCollector : public formats::ImportSink {
  public:
   // `extra_labels` (VictoriaMetrics' extra_label=name=value) are set on every
-  // series, replacing a label of the same name. `metrics` may be null; both
-  // must outlive the collector.
-  SeriesCollector(TenantId tenant, std::span<const Label> extra_labels, IngestMetrics* metrics);
+  // series, replacing a label of the same name. `metrics` and `limiter` may
+  // be null (no counting, no limits); all must outlive the collector.
+  SeriesCollector(TenantId tenant, std::span<const Label> extra_labels, IngestMetrics* metrics,
+                  IngestLimiter* limiter = nullptr);
 
   // Validates and adds one series; `line` 0 when the format has no lines.
   // A series with neither samples nor exemplars is counted and skipped; one
@@ -62,9 +67,14 @@ class SeriesCollector : public formats::ImportSink {
 
   // "" when everything decoded was stored; otherwise a sentence with the
   // counts and the first problem, e.g. "rejected 1 of 3 lines; the first:
-  // line 2: cannot parse value \"x\"".
+  // line 2: cannot parse value \"x\"". Limit rejections are named with
+  // their counts and flags: "rejected 3 of 9 series (2 over
+  // -maxLabelsPerTimeseries=30, 1 over -storage.maxHourlySeries=1000); the
+  // first: ...".
   std::string Problems(std::string_view unit) const;
   size_t rejected() const { return rejected_; }
+  // Samples of the series Add rejected (invalid labels or a limit).
+  size_t rejected_samples() const { return rejected_samples_; }
   SeriesBatch& batch() { return batch_; }
 
  private:
@@ -76,6 +86,9 @@ class SeriesCollector : public formats::ImportSink {
   std::span<const Label> extra_labels_;
   int64_t max_timestamp_ms_;  // now + kMaxFutureTimestampMs, fixed per request
   IngestMetrics* metrics_;
+  IngestLimiter* limiter_;
+  std::array<size_t, kLimitReasonCount> limited_{};
+  size_t rejected_samples_ = 0;
   size_t total_ = 0;
   size_t rejected_ = 0;
   size_t skipped_values_ = 0;

@@ -10,8 +10,9 @@
 //
 // Failover: a node that is !IsHealthy() when the request starts is skipped
 // (its copies go to the next nodes in each series' ring order). A node whose
-// write fails (any error but InvalidArgument) is marked bad for the rest of
-// the request, and the series of the failed batch are re-sent, each to the
+// write fails (any error but InvalidArgument, e.g. FailedPrecondition from a
+// node that is read-only because its disk is nearly full) is marked bad for
+// the rest of the request, and the series of the failed batch are re-sent, each to the
 // next usable node in its ring order that does not already hold it. Re-sends
 // may duplicate samples; storage skips equal (series, timestamp) pairs, so
 // that is harmless and much simpler than exact bookkeeping.
