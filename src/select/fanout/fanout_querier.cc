@@ -8,6 +8,8 @@
 #include "common/base/status.h"
 #include "common/chunkenc/chunk_codec.h"
 #include "select/fanout/call_all.h"
+#include "select/fanout/dedup.h"
+#include "select/fanout/partial.h"
 
 namespace strata::select {
 
@@ -15,7 +17,8 @@ FanoutQuerier::FanoutQuerier(std::vector<StorageApi*> nodes, FanoutOptions optio
     : nodes_(std::move(nodes)), options_(options) {}
 
 absl::StatusOr<std::vector<promql::SeriesSamples>> MergeSearchResults(std::vector<SearchResult>& results,
-                                                                      int64_t min_time_ms, int64_t max_time_ms) {
+                                                                      int64_t min_time_ms, int64_t max_time_ms,
+                                                                      int64_t dedup_interval_ms) {
   std::vector<promql::SeriesSamples> out;
   absl::flat_hash_map<Labels, size_t> index;
   auto in_range = [&](const ChunkData& c) { return c.max_time_ms >= min_time_ms && c.min_time_ms <= max_time_ms; };
@@ -58,9 +61,7 @@ absl::StatusOr<std::vector<promql::SeriesSamples>> MergeSearchResults(std::vecto
       std::stable_sort(s.samples.begin(), s.samples.end(),
                        [](const Sample& a, const Sample& b) { return a.timestamp_ms < b.timestamp_ms; });
     }
-    s.samples.erase(std::unique(s.samples.begin(), s.samples.end(),
-                                [](const Sample& a, const Sample& b) { return a.timestamp_ms == b.timestamp_ms; }),
-                    s.samples.end());
+    DeduplicateSamples(s.samples, dedup_interval_ms);
   }
   std::erase_if(out, [](const promql::SeriesSamples& s) { return s.samples.empty(); });
   return out;
@@ -147,10 +148,12 @@ absl::StatusOr<promql::SeriesSet> FanoutQuerier::Merge(std::vector<absl::StatusO
   }
   // With R replicas of every series, R-1 missing nodes lose nothing.
   if (failed >= std::max(1, options_.replication_factor)) {
+    if (options_.deny_partial) return PartialResponseDenied("the query", failures);
     set.partial = true;
     for (std::string& f : failures) set.warnings.push_back(std::move(f));
   }
-  STRATA_ASSIGN_OR_RETURN(set.series, MergeSearchResults(answered, hints.min_time_ms, hints.max_time_ms));
+  STRATA_ASSIGN_OR_RETURN(set.series, MergeSearchResults(answered, hints.min_time_ms, hints.max_time_ms,
+                                                         options_.dedup_interval_ms));
   series_loaded_ += set.series.size();
   if (options_.max_series != 0 && series_loaded_ > options_.max_series) return SeriesLimitError();
   return set;
