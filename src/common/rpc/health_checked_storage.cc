@@ -149,7 +149,7 @@ absl::Status HealthCheckedStorage::Admit(uint64_t* id, absl::AnyInvocable<void(c
         "storage node {} is unhealthy ({}); not waiting for it, it is probed in the background", name_,
         last_failure_));
   }
-  if (options_.max_inflight_calls > 0 && inflight_.size() >= options_.max_inflight_calls) {
+  if (options_.max_inflight_calls > 0 && inflight_.size() >= static_cast<size_t>(options_.max_inflight_calls)) {
     return absl::UnavailableError(fmt::format("storage node {} is too slow: {} calls to it are in flight already",
                                               name_, inflight_.size()));
   }

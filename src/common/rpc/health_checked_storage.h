@@ -74,7 +74,7 @@ struct NodeHealthOptions {
   // Caps the deadline of every call to the node; 0 keeps the caller's.
   std::chrono::milliseconds call_timeout{0};
   // Calls in flight to the node beyond which new calls fail at once; 0: no cap.
-  size_t max_inflight_calls = 1024;
+  int64_t max_inflight_calls = 1024;
   // Calls in a row failing with Unavailable or DeadlineExceeded that mark
   // the node unhealthy; 0 disables (only probes decide).
   int max_consecutive_failures = 3;
