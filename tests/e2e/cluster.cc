@@ -63,10 +63,12 @@ void StrataCluster::KillStorage(int i) { storage_[static_cast<size_t>(i)].proces
 void StrataCluster::StartInsert() {
   std::string nodes;
   for (const auto& n : storage_) nodes += fmt::format("{}127.0.0.1:{}", nodes.empty() ? "" : ",", n.insert_rpc);
+  std::vector<std::string> argv = {StrataBinary(), "insert", fmt::format("-httpListenAddr=127.0.0.1:{}", insert_http_),
+                                   "-storageNode=" + nodes,
+                                   fmt::format("-replicationFactor={}", options_.replication_factor)};
+  argv.insert(argv.end(), options_.insert_args.begin(), options_.insert_args.end());
   insert_ = std::make_unique<ChildProcess>();
-  insert_->Start({StrataBinary(), "insert", fmt::format("-httpListenAddr=127.0.0.1:{}", insert_http_),
-                  "-storageNode=" + nodes, fmt::format("-replicationFactor={}", options_.replication_factor)},
-                 dir_.path() + "/insert.log");
+  insert_->Start(argv, dir_.path() + "/insert.log");
   WaitReady(insert_http_, *insert_);
 }
 
@@ -103,6 +105,12 @@ absl::StatusOr<HttpClientResponse> StrataCluster::SelectRequest(std::string_view
   STRATA_RETURN_IF_ERROR(connection.Connect("127.0.0.1", select_http_));
   return connection.Request(method, target, std::move(body), headers);
 }
+
+void StrataCluster::SignalStorage(int i, int signal) { ::kill(storage_[static_cast<size_t>(i)].process->pid(), signal); }
+
+int StrataCluster::StopStorage(int i) { return storage_[static_cast<size_t>(i)].process->Stop(SIGTERM); }
+int StrataCluster::StopInsert() { return insert_->Stop(SIGTERM); }
+int StrataCluster::StopSelect() { return select_->Stop(SIGTERM); }
 
 std::string StrataCluster::Logs() const {
   std::string out;

@@ -23,6 +23,8 @@ struct ClusterOptions {
   std::string wal_fsync = "interval";
   // Extra flags of the select node (e.g. -vmalert.proxyURL=...).
   std::vector<std::string> select_args;
+  // Extra flags of the insert node.
+  std::vector<std::string> insert_args;
 };
 
 // Owns the processes; the destructor kills them all. Thread-compatible.
@@ -56,6 +58,18 @@ class StrataCluster {
 
   // The tails of every node's log, for failure messages.
   std::string Logs() const;
+
+  // Fault injection (tests/e2e/fault_test.cc).
+  // Sends `signal` to storage node i without waiting (SIGSTOP, SIGCONT).
+  void SignalStorage(int i, int signal);
+  // SIGTERM (a graceful stop: drain, flush, close) and wait for the exit;
+  // returns the wait status.
+  int StopStorage(int i);
+  int StopInsert();
+  int StopSelect();
+  uint16_t storage_insert_rpc_port(int i) const { return storage_[i].insert_rpc; }
+  uint16_t storage_select_rpc_port(int i) const { return storage_[i].select_rpc; }
+  const ChildProcess& storage_process(int i) const { return *storage_[i].process; }
 
  private:
   struct StorageNode {
