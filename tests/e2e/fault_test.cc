@@ -197,6 +197,15 @@ void WaitHealthyEverywhere(StrataCluster& cluster, int i) {
   REQUIRE(healthy);
 }
 
+// strata_storage_samples_appended_total of storage node i (-1 unreadable).
+double SamplesAppended(const StrataCluster& cluster, int i) {
+  auto r = HttpClient::Get("127.0.0.1", cluster.storage_http_port(i), "/metrics");
+  if (!r.ok() || r->status != 200) return -1;
+  static const std::regex kAppended(R"(\nstrata_storage_samples_appended_total(\{\})? ([0-9.e+]+))");
+  std::smatch m;
+  return std::regex_search(r->body, m, kAppended) ? std::stod(m[2]) : -1;
+}
+
 bool ExitedCleanly(int wait_status) { return WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0; }
 
 // Samples storage node i replayed from its WAL at its last start (from its
@@ -291,6 +300,12 @@ TEST_CASE("under continuous ingest and queries, kill -9, SIGSTOP and rolling res
     checker.SetPhase(step.name + " / after");
     std::this_thread::sleep_for(2s);
   }
+  // Every node that came back takes new data again: its share of the
+  // writer's series grows.
+  std::vector<double> appended_before, appended_after;
+  for (int i = 0; i < 3; ++i) appended_before.push_back(SamplesAppended(cluster, i));
+  std::this_thread::sleep_for(1500ms);
+  for (int i = 0; i < 3; ++i) appended_after.push_back(SamplesAppended(cluster, i));
   checker.SetPhase("final");
   writer.Stop();
   checker.Stop();
@@ -375,6 +390,11 @@ TEST_CASE("under continuous ingest and queries, kill -9, SIGSTOP and rolling res
   CHECK(extra == 0);
   CHECK(partial == 0);
   CHECK(failed == 0);
+  for (int i = 0; i < 3; ++i) {
+    INFO("storage-" << i << " samples appended " << appended_before[i] << " -> " << appended_after[i]);
+    CHECK(appended_before[i] >= 0);
+    CHECK(appended_after[i] > appended_before[i]);
+  }
   // A graceful stop flushes: the restart replays (next to) nothing.
   for (int64_t replayed : graceful_replays) CHECK(replayed >= 0);
   for (int64_t replayed : graceful_replays) CHECK(replayed < 1000);
