@@ -400,5 +400,50 @@ TEST_CASE("under continuous ingest and queries, kill -9, SIGSTOP and rolling res
   for (int64_t replayed : graceful_replays) CHECK(replayed < 1000);
 }
 
+TEST_CASE("with -search.denyPartialResponse the select node answers 503 in Prometheus's error shape "
+          "only when data may be missing",
+          "[e2e][fault][.slow]") {
+  ClusterOptions options;
+  options.select_args = {"-search.denyPartialResponse"};
+  StrataCluster cluster(options);
+  cluster.Start();
+  RemoteWriteEncoder encoder;
+  const int64_t t = (NowUnixMillis() / 1000 - 30) * 1000;
+  for (int s = 0; s < 10; ++s) {
+    Labels labels = Labels::FromUnsorted({{"__name__", "deny_partial"}, {"series", std::to_string(s)}});
+    Sample sample{t, 1};
+    encoder.AddSeries(labels, std::span<const Sample>(&sample, 1));
+  }
+  auto written = cluster.RemoteWrite(encoder.FinishSnappy());
+  REQUIRE(written.ok());
+  REQUIRE(written->status == 204);
+  const std::string query =
+      fmt::format("/api/v1/query?query={}&time={}", UrlEncode("count(deny_partial)"), t / 1000);
+
+  // One of three nodes down with R=2: nothing is missing, so a full answer.
+  cluster.KillStorage(0);
+  auto r = cluster.Select(query);
+  REQUIRE(r.ok());
+  INFO(r->body);
+  CHECK(r->status == 200);
+  auto parsed = ParseQueryResponse(r->body);
+  REQUIRE(parsed.ok());
+  CHECK_FALSE(parsed->is_partial);
+  REQUIRE(parsed->series.size() == 1);
+  CHECK(parsed->series[0].points[0].second == "10");
+
+  // Two down: data may be missing, and the flag turns that into an error.
+  cluster.KillStorage(1);
+  r = cluster.Select(query);
+  REQUIRE(r.ok());
+  INFO(r->body);
+  CHECK(r->status == 503);
+  parsed = ParseQueryResponse(r->body);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->status == "error");
+  CHECK(parsed->error_type == "unavailable");
+  CHECK(parsed->error.find("denyPartialResponse") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace strata::testing

@@ -219,7 +219,8 @@ void HealthCheckedStorage::MarkUnhealthy(std::string reason) {
     if (metrics_) metrics_->inflight.Set(0);
   }
   if (transition) {
-    STRATA_LOG(Warn, "storage node {} is unhealthy: {}; {} calls in flight answered Unavailable, probing it with backoff",
+    STRATA_LOG(Warn,
+               "storage node {} is unhealthy: {}; {} calls in flight answered Unavailable, probing it with backoff",
                name_, reason, aborts.size());
     if (metrics_) {
       metrics_->healthy.Set(0);
@@ -287,7 +288,8 @@ void HealthCheckedStorage::ProbeLoop() {
 
 void HealthCheckedStorage::Write(const RequestContext& ctx, std::shared_ptr<const std::string> batch,
                                  WriteCallback done) {
-  Run(ctx, std::move(done), [&](const RequestContext& c, auto cb) { inner_->Write(c, std::move(batch), std::move(cb)); });
+  Run(ctx, std::move(done),
+      [&](const RequestContext& c, auto cb) { inner_->Write(c, std::move(batch), std::move(cb)); });
 }
 
 void HealthCheckedStorage::Search(const RequestContext& ctx, SearchRequest request, SearchCallback done) {
