@@ -190,7 +190,7 @@ void HealthCheckedStorage::OnCallDone(uint64_t id, const absl::Status& status, C
     if (metrics_) metrics_->inflight.Set(static_cast<double>(inflight_.size()));
     if (status.ok()) {
       consecutive_failures_ = 0;
-    } else if (healthy_ && (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status))) {
+    } else if (healthy_ && !stopping_ && (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status))) {
       ++consecutive_failures_;
       mark = options_.max_consecutive_failures > 0 && consecutive_failures_ >= options_.max_consecutive_failures;
     }
@@ -271,7 +271,8 @@ void HealthCheckedStorage::ProbeLoop() {
     probe_(probe_deadline, [this, generation](absl::Status status) {
       {
         std::lock_guard probe_lock(mu_);
-        if (generation != probe_generation_) return;
+        // A probe failed by the closing client at shutdown says nothing.
+        if (stopping_ || generation != probe_generation_) return;
         probe_pending_ = false;
         if (!status.ok()) probe_backoff_ = std::min(probe_backoff_ * 2, options_.max_probe_backoff);
       }
