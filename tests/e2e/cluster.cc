@@ -119,6 +119,12 @@ absl::StatusOr<HttpClientResponse> StrataCluster::SelectRequest(std::string_view
   return connection.Request(method, target, std::move(body), headers);
 }
 
+void StrataCluster::SignalStorage(int i, int signal) { ::kill(storage_[static_cast<size_t>(i)].process->pid(), signal); }
+
+int StrataCluster::StopStorage(int i) { return storage_[static_cast<size_t>(i)].process->Stop(SIGTERM); }
+int StrataCluster::StopInsert() { return insert_->Stop(SIGTERM); }
+int StrataCluster::StopSelect() { return select_->Stop(SIGTERM); }
+
 std::string StrataCluster::Logs() const {
   std::string out;
   for (size_t i = 0; i < storage_.size(); ++i) {

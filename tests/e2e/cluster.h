@@ -68,6 +68,18 @@ class StrataCluster {
   // The tails of every node's log, for failure messages.
   std::string Logs() const;
 
+  // Fault injection (tests/e2e/fault_test.cc).
+  // Sends `signal` to storage node i without waiting (SIGSTOP, SIGCONT).
+  void SignalStorage(int i, int signal);
+  // SIGTERM (a graceful stop: drain, flush, close) and wait for the exit;
+  // returns the wait status.
+  int StopStorage(int i);
+  int StopInsert();
+  int StopSelect();
+  uint16_t storage_insert_rpc_port(int i) const { return storage_[i].insert_rpc; }
+  uint16_t storage_select_rpc_port(int i) const { return storage_[i].select_rpc; }
+  const ChildProcess& storage_process(int i) const { return *storage_[i].process; }
+
  private:
   struct StorageNode {
     uint16_t http = 0, insert_rpc = 0, select_rpc = 0;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/rpc/health_checked_storage.h"
 #include "common/rpc/storage_api.h"
 
 namespace prometheus {
@@ -18,6 +19,7 @@ namespace strata {
 
 class FlagSet;
 class IoPool;
+class FlagSet;
 
 // TLS towards the storage nodes' RPC ports (-rpc.tls, -rpc.tlsCAFile,
 // -rpc.tlsInsecureSkipVerify), for `strata insert` and `strata select`.
@@ -36,12 +38,18 @@ struct RpcServerTlsFlags {
 };
 void RegisterRpcServerTlsFlags(FlagSet& flags, RpcServerTlsFlags* tls);
 
-// One RpcStorageClient per address. Each must outlive its users; `io` must
-// outlive the clients.
+// One RpcStorageClient per address (over TLS when `tls.enabled`), each
+// wrapped in a HealthCheckedStorage (probed with kRpcMethodPing) configured
+// by `health`. Each must outlive its users; `io` must outlive the clients.
 std::vector<std::unique_ptr<StorageApi>> ConnectStorageNodes(IoPool& io, const std::vector<std::string>& addresses,
                                                              const std::string& node_name,
                                                              prometheus::Registry* registry,
+                                                             const NodeHealthOptions& health,
                                                              const RpcClientTlsFlags& tls = {});
+
+// The -storageNode.* health flags (probe interval and timeout, per-call
+// timeout, in-flight cap), shared by `strata insert` and `strata select`.
+void RegisterStorageNodeHealthFlags(FlagSet& flags, NodeHealthOptions* options);
 
 std::vector<StorageApi*> RawPointers(const std::vector<std::unique_ptr<StorageApi>>& nodes);
 

@@ -336,7 +336,12 @@ std::chrono::steady_clock::time_point RpcReply::deadline() const {
 }
 
 RpcServer::RpcServer(IoPool& io, WorkPool& work, RpcServerOptions options)
-    : impl_(std::make_shared<Impl>(io, work, std::move(options))) {}
+    : impl_(std::make_shared<Impl>(io, work, std::move(options))) {
+  // The health probe of RpcClient users (common/rpc/health_checked_storage.h):
+  // answered on the WorkPool like any request, so it also shows a node whose
+  // handlers cannot run.
+  impl_->RegisterMethod(kRpcMethodPing, [](std::string&&, RpcReply reply) { reply(std::string()); });
+}
 RpcServer::~RpcServer() { Stop(); }
 void RpcServer::RegisterMethod(uint32_t method, RpcMethodHandler handler) {
   impl_->RegisterMethod(method, std::move(handler));

@@ -99,7 +99,8 @@ class RpcServer {
   RpcServer(const RpcServer&) = delete;
   RpcServer& operator=(const RpcServer&) = delete;
 
-  // REQUIRES: before Start(); one handler per method number.
+  // REQUIRES: before Start(); one handler per method number. The server
+  // answers kRpcMethodPing itself.
   void RegisterMethod(uint32_t method, RpcMethodHandler handler);
 
   // Binds and starts accepting. InvalidArgument for a malformed address,

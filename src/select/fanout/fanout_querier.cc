@@ -10,6 +10,8 @@
 #include "common/base/status.h"
 #include "common/chunkenc/chunk_codec.h"
 #include "select/fanout/call_all.h"
+#include "select/fanout/dedup.h"
+#include "select/fanout/partial.h"
 
 namespace strata::select {
 
@@ -22,9 +24,9 @@ bool ByTime(const Sample& a, const Sample& b) { return a.timestamp_ms < b.timest
 
 // Decodes the chunks of one series (from every node that answered, in node
 // order) into `samples`, clipped to [min_time_ms, max_time_ms], sorted by
-// time with one sample per timestamp.
+// time and de-duplicated (dedup.h).
 absl::Status DecodeSeries(std::span<const ChunkData* const> chunks, int64_t min_time_ms, int64_t max_time_ms,
-                          std::vector<Sample>& samples) {
+                          int64_t dedup_interval_ms, std::vector<Sample>& samples) {
   size_t expected = 0;
   for (const ChunkData* chunk : chunks) expected += ChunkNumSamples(chunk->encoding, chunk->data);
   samples.reserve(expected);
@@ -47,16 +49,15 @@ absl::Status DecodeSeries(std::span<const ChunkData* const> chunks, int64_t min_
   if (!std::is_sorted(samples.begin(), samples.end(), ByTime)) {
     std::stable_sort(samples.begin(), samples.end(), ByTime);
   }
-  samples.erase(std::unique(samples.begin(), samples.end(),
-                            [](const Sample& a, const Sample& b) { return a.timestamp_ms == b.timestamp_ms; }),
-                samples.end());
+  DeduplicateSamples(samples, dedup_interval_ms);
   return absl::OkStatus();
 }
 
 }  // namespace
 
 absl::StatusOr<std::vector<promql::SeriesSamples>> MergeSearchResults(std::vector<SearchResult>& results,
-                                                                      int64_t min_time_ms, int64_t max_time_ms) {
+                                                                      int64_t min_time_ms, int64_t max_time_ms,
+                                                                      int64_t dedup_interval_ms) {
   // First the replicas of each series are found (cheap, sequential), then
   // the series are decoded in parallel: decoding is most of a long-range
   // query's work.
@@ -79,7 +80,9 @@ absl::StatusOr<std::vector<promql::SeriesSamples>> MergeSearchResults(std::vecto
   // A series of a day at 15 s is 5760 samples; a few per range keep the
   // hand-off cost small against the decoding.
   ParallelFor(out.size(), 4, [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) errors[i] = DecodeSeries(chunks[i], min_time_ms, max_time_ms, out[i].samples);
+    for (size_t i = begin; i < end; ++i) {
+      errors[i] = DecodeSeries(chunks[i], min_time_ms, max_time_ms, dedup_interval_ms, out[i].samples);
+    }
   });
   for (size_t i = 0; i < out.size(); ++i) {
     if (!errors[i].ok()) {
@@ -172,10 +175,12 @@ absl::StatusOr<promql::SeriesSet> FanoutQuerier::Merge(std::vector<absl::StatusO
   }
   // With R replicas of every series, R-1 missing nodes lose nothing.
   if (failed >= std::max(1, options_.replication_factor)) {
+    if (options_.deny_partial) return PartialResponseDenied("the query", failures);
     set.partial = true;
     for (std::string& f : failures) set.warnings.push_back(std::move(f));
   }
-  STRATA_ASSIGN_OR_RETURN(set.series, MergeSearchResults(answered, hints.min_time_ms, hints.max_time_ms));
+  STRATA_ASSIGN_OR_RETURN(set.series, MergeSearchResults(answered, hints.min_time_ms, hints.max_time_ms,
+                                                         options_.dedup_interval_ms));
   series_loaded_ += set.series.size();
   if (options_.max_series != 0 && series_loaded_ > options_.max_series) return SeriesLimitError();
   return set;
