@@ -76,7 +76,6 @@ class StrataCluster {
   int StopStorage(int i);
   int StopInsert();
   int StopSelect();
-  uint16_t storage_insert_rpc_port(int i) const { return storage_[i].insert_rpc; }
   uint16_t storage_select_rpc_port(int i) const { return storage_[i].select_rpc; }
   const ChildProcess& storage_process(int i) const { return *storage_[i].process; }
 
