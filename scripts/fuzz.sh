@@ -24,12 +24,12 @@ jobs=${JOBS:-$(nproc)}
 declare -A max_len=(
   [remote_write]=65536 [compression]=65536 [json_lines]=8192 [prometheus_text]=8192
   [csv]=4096 [influx_line]=4096 [otlp]=16384 [promql]=2048 [rpc_frame]=16384
-  [storage_wire]=16384 [write_batch]=16384
+  [storage_wire]=16384 [write_batch]=16384 [chunk]=16384
 )
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(remote_write compression json_lines prometheus_text csv influx_line otlp promql rpc_frame
-           storage_wire write_batch)
+           storage_wire write_batch chunk)
 fi
 
 # The same ccache settings as the Makefile, so that a clone elsewhere hits.
