@@ -36,6 +36,13 @@ inline bool SameValues(std::span<const Sample> a, std::span<const Sample> b) {
   return true;
 }
 
+// Aborts unless a series read back from `written` (a round trip) has the
+// labels and values of the original.
+inline void CheckSameSeries(const OwnedSeries& back, const OwnedSeries& original, const std::string& written) {
+  FUZZ_CHECK(back.labels == original.labels, "labels changed in a round trip: " + written);
+  FUZZ_CHECK(SameValues(back.samples, original.samples), "samples changed in a round trip: " + written);
+}
+
 // Thread-compatible.
 class CheckingSink : public formats::ImportSink {
  public:

@@ -79,8 +79,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     CheckingSink again(line);
     parser.Parse(line, at, again);
     FUZZ_CHECK(again.errors() == 0 && again.series().size() == 1, "a written-back line does not parse: " + line);
-    FUZZ_CHECK(again.series()[0].labels == s.labels, "labels changed in a round trip: " + line);
-    FUZZ_CHECK(SameValues(again.series()[0].samples, s.samples), "the sample changed in a round trip: " + line);
+    CheckSameSeries(again.series()[0], s, line);
   }
   return 0;
 }
