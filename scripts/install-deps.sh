@@ -15,12 +15,14 @@ build_packages=(
   libabsl-dev libxxhash-dev librocksdb-dev prometheus-cpp-dev
   catch2 libbenchmark-dev
   libre2-dev libsimdjson-dev libfmt-dev libspdlog-dev
+  libssl-dev
 )
 
 # Real peers used by the end-to-end tests and the benchmark harness.
 test_packages=(
   prometheus victoria-metrics prometheus-alertmanager prometheus-node-exporter
   curl procps clang-14 libclang-rt-14-dev
+  openssl
 )
 
 wanted=("${build_packages[@]}")

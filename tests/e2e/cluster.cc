@@ -50,23 +50,38 @@ void StrataCluster::WaitReady(uint16_t port, ChildProcess& process) {
 void StrataCluster::StartStorage(int i) {
   StorageNode& n = storage_[static_cast<size_t>(i)];
   n.process = std::make_unique<ChildProcess>();
-  n.process->Start({StrataBinary(), "storage", "-storageDataPath=" + n.data,
-                    fmt::format("-httpListenAddr=127.0.0.1:{}", n.http),
-                    fmt::format("-insertListenAddr=127.0.0.1:{}", n.insert_rpc),
-                    fmt::format("-selectListenAddr=127.0.0.1:{}", n.select_rpc), "-wal.fsync=" + options_.wal_fsync},
-                   fmt::format("{}/storage-{}.log", dir_.path(), i));
+  std::vector<std::string> argv = {StrataBinary(), "storage", "-storageDataPath=" + n.data,
+                                   fmt::format("-httpListenAddr=127.0.0.1:{}", n.http),
+                                   fmt::format("-insertListenAddr=127.0.0.1:{}", n.insert_rpc),
+                                   fmt::format("-selectListenAddr=127.0.0.1:{}", n.select_rpc),
+                                   "-wal.fsync=" + options_.wal_fsync};
+  argv.insert(argv.end(), options_.storage_args.begin(), options_.storage_args.end());
+  if (static_cast<size_t>(i) < options_.storage_node_args.size()) {
+    const auto& extra = options_.storage_node_args[static_cast<size_t>(i)];
+    argv.insert(argv.end(), extra.begin(), extra.end());
+  }
+  n.process->Start(argv, fmt::format("{}/storage-{}.log", dir_.path(), i));
   WaitReady(n.http, *n.process);
 }
 
 void StrataCluster::KillStorage(int i) { storage_[static_cast<size_t>(i)].process->Stop(SIGKILL); }
 
+void StrataCluster::SetStorageArgs(int i, std::vector<std::string> args) {
+  if (options_.storage_node_args.size() <= static_cast<size_t>(i)) {
+    options_.storage_node_args.resize(static_cast<size_t>(i) + 1);
+  }
+  options_.storage_node_args[static_cast<size_t>(i)] = std::move(args);
+}
+
 void StrataCluster::StartInsert() {
   std::string nodes;
   for (const auto& n : storage_) nodes += fmt::format("{}127.0.0.1:{}", nodes.empty() ? "" : ",", n.insert_rpc);
+  std::vector<std::string> argv = {StrataBinary(), "insert", fmt::format("-httpListenAddr=127.0.0.1:{}", insert_http_),
+                                   "-storageNode=" + nodes,
+                                   fmt::format("-replicationFactor={}", options_.replication_factor)};
+  argv.insert(argv.end(), options_.insert_args.begin(), options_.insert_args.end());
   insert_ = std::make_unique<ChildProcess>();
-  insert_->Start({StrataBinary(), "insert", fmt::format("-httpListenAddr=127.0.0.1:{}", insert_http_),
-                  "-storageNode=" + nodes, fmt::format("-replicationFactor={}", options_.replication_factor)},
-                 dir_.path() + "/insert.log");
+  insert_->Start(argv, dir_.path() + "/insert.log");
   WaitReady(insert_http_, *insert_);
 }
 
@@ -103,6 +118,12 @@ absl::StatusOr<HttpClientResponse> StrataCluster::SelectRequest(std::string_view
   STRATA_RETURN_IF_ERROR(connection.Connect("127.0.0.1", select_http_));
   return connection.Request(method, target, std::move(body), headers);
 }
+
+void StrataCluster::SignalStorage(int i, int signal) { ::kill(storage_[static_cast<size_t>(i)].process->pid(), signal); }
+
+int StrataCluster::StopStorage(int i) { return storage_[static_cast<size_t>(i)].process->Stop(SIGTERM); }
+int StrataCluster::StopInsert() { return insert_->Stop(SIGTERM); }
+int StrataCluster::StopSelect() { return select_->Stop(SIGTERM); }
 
 std::string StrataCluster::Logs() const {
   std::string out;

@@ -23,6 +23,12 @@ struct ClusterOptions {
   std::string wal_fsync = "interval";
   // Extra flags of the select node (e.g. -vmalert.proxyURL=...).
   std::vector<std::string> select_args;
+  // Extra flags of the insert node, of every storage node (e.g. -rpc.tls),
+  // and of storage node i alone (storage_node_args[i]; may be shorter than
+  // storage_nodes).
+  std::vector<std::string> insert_args;
+  std::vector<std::string> storage_args;
+  std::vector<std::vector<std::string>> storage_node_args;
 };
 
 // Owns the processes; the destructor kills them all. Thread-compatible.
@@ -37,12 +43,17 @@ class StrataCluster {
   void StartStorage(int i);
   // SIGKILL: the node gets no chance to flush anything.
   void KillStorage(int i);
+  // The extra flags storage node i starts with from its next start on.
+  void SetStorageArgs(int i, std::vector<std::string> args);
+  // Its data directory (-storageDataPath), created at its first start.
+  const std::string& storage_data_dir(int i) const { return storage_[i].data; }
   void StartInsert();
   void StartSelect();
 
   uint16_t insert_port() const { return insert_http_; }
   uint16_t select_port() const { return select_http_; }
   uint16_t storage_http_port(int i) const { return storage_[i].http; }
+  uint16_t storage_insert_rpc_port(int i) const { return storage_[i].insert_rpc; }
   const TempDir& dir() const { return dir_; }
 
   // POSTs a snappy remote_write body to the insert node.
@@ -56,6 +67,18 @@ class StrataCluster {
 
   // The tails of every node's log, for failure messages.
   std::string Logs() const;
+
+  // Fault injection (tests/e2e/fault_test.cc).
+  // Sends `signal` to storage node i without waiting (SIGSTOP, SIGCONT).
+  void SignalStorage(int i, int signal);
+  // SIGTERM (a graceful stop: drain, flush, close) and wait for the exit;
+  // returns the wait status.
+  int StopStorage(int i);
+  int StopInsert();
+  int StopSelect();
+  uint16_t storage_insert_rpc_port(int i) const { return storage_[i].insert_rpc; }
+  uint16_t storage_select_rpc_port(int i) const { return storage_[i].select_rpc; }
+  const ChildProcess& storage_process(int i) const { return *storage_[i].process; }
 
  private:
   struct StorageNode {

@@ -2,6 +2,7 @@
 // /api/v1/labels, /api/v1/label/<name>/values) on a real cluster (3 storage
 // nodes, replicationFactor 2), read by Debian's promtool as a client.
 #include <algorithm>
+#include <chrono>
 #include <sstream>
 
 #include <catch2/catch.hpp>
@@ -93,6 +94,74 @@ TEST_CASE("promtool reads series, label names and label values from the select n
   CHECK(http->status == 200);
   CHECK(http->body.find(R"("isPartial":true)") != std::string::npos);
   CHECK(http->body.find("cannot fetch series from storage node 127.0.0.1:") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace strata::testing
+
+namespace strata::testing {
+namespace {
+
+// promtool prints what Prometheus's Go client decoded: a vector as
+// `<labels> => <value> @[<unix seconds>]` (values in Go's %f-style shortest
+// form, so -1e-7 prints as -0.0000001), a matrix as `<labels> =>` and
+// one `<value> @[<t>]` line per point, a scalar as `scalar: <v> @[<t>]`.
+TEST_CASE("promtool query instant and range print the values the select node holds", "[e2e][.slow]") {
+  ClusterOptions options;
+  options.storage_nodes = 2;
+  options.replication_factor = 1;
+  StrataCluster cluster(options);
+  cluster.Start();
+  const int64_t t0 = (std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count() -
+                      600) /
+                     15 * 15;
+  auto w = HttpClient::Post("127.0.0.1", cluster.insert_port(), "/api/v1/import/prometheus",
+                            fmt::format("e2e_pt{{job=\"a\"}} 1.5 {0}000\ne2e_pt{{job=\"a\"}} 2.5 {1}000\n"
+                                        "e2e_pt{{job=\"a\"}} 4 {2}000\ne2e_pt{{job=\"b\"}} -1e-7 {2}000\n",
+                                        t0, t0 + 15, t0 + 30),
+                            "text/plain");
+  REQUIRE(w.ok());
+  REQUIRE(w->status == 204);
+
+  const std::string tenant_url = fmt::format("http://127.0.0.1:{}/select/0/prometheus", cluster.select_port());
+  const std::string plain_url = fmt::format("http://127.0.0.1:{}", cluster.select_port());
+  for (const std::string& url : {tenant_url, plain_url}) {
+    INFO(url);
+    CommandResult r = RunCommand(
+        fmt::format("{} query instant --time={} {} 'sort_desc(e2e_pt)'", kPromtool, t0 + 30, url));
+    INFO(r.output << cluster.Logs());
+    REQUIRE(r.exit_code == 0);
+    CHECK(Lines(r.output) == std::vector<std::string>{
+                                 fmt::format("e2e_pt{{job=\"a\"}} => 4 @[{}]", t0 + 30),
+                                 fmt::format("e2e_pt{{job=\"b\"}} => -0.0000001 @[{}]", t0 + 30),
+                             });
+
+    r = RunCommand(fmt::format("{} query instant --time={}.5 {} 'sum(e2e_pt) * 2'", kPromtool, t0 + 30, url));
+    REQUIRE(r.exit_code == 0);
+    CHECK(Lines(r.output) == std::vector<std::string>{fmt::format("{{}} => 7.9999998 @[{}.5]", t0 + 30)});
+
+    r = RunCommand(fmt::format("{} query instant --time={} {} '1 + 1'", kPromtool, t0, url));
+    REQUIRE(r.exit_code == 0);
+    CHECK(Lines(r.output) == std::vector<std::string>{fmt::format("scalar: 2 @[{}]", t0)});
+
+    r = RunCommand(fmt::format("{} query range --start={} --end={} --step=15s {} 'e2e_pt{{job=\"a\"}}'", kPromtool,
+                               t0, t0 + 45, url));
+    REQUIRE(r.exit_code == 0);
+    CHECK(Lines(r.output) == std::vector<std::string>{
+                                 "e2e_pt{job=\"a\"} =>",
+                                 fmt::format("1.5 @[{}]", t0),
+                                 fmt::format("2.5 @[{}]", t0 + 15),
+                                 fmt::format("4 @[{}]", t0 + 30),
+                                 fmt::format("4 @[{}]", t0 + 45),
+                             });
+
+    // A PromQL error reaches promtool's user as Prometheus's message.
+    r = RunCommand(fmt::format("{} query instant {} 'sum(e2e_pt'", kPromtool, url));
+    CHECK(r.exit_code != 0);
+    CHECK(r.output.find("unclosed left parenthesis") != std::string::npos);
+  }
 }
 
 }  // namespace

@@ -15,6 +15,7 @@ void RegisterProcessFlags(FlagSet& flags, ProcessOptions* options) {
   flags.Int("ioThreads", &options->io_threads, "Threads running network I/O");
   flags.Int("workThreads", &options->work_threads,
             "Threads running request handlers (decoding, query evaluation, WAL appends)");
+  RegisterHttpSecurityFlags(flags, options);
 }
 
 absl::Status ApplyProcessOptions(const ProcessOptions& options) {

@@ -26,7 +26,8 @@ int ParseRoleFlags(FlagSet& flags, ProcessOptions* process, std::span<char* cons
 RoleRuntime::RoleRuntime(const ProcessOptions& options)
     : registry_(std::make_shared<prometheus::Registry>()),
       io_(std::make_unique<IoPool>(static_cast<int>(options.io_threads))),
-      work_(std::make_unique<WorkPool>(static_cast<int>(options.work_threads))) {}
+      work_(std::make_unique<WorkPool>(static_cast<int>(options.work_threads))),
+      process_(options) {}
 
 RoleRuntime::~RoleRuntime() {
   StopHttp();
@@ -39,6 +40,17 @@ bool RoleRuntime::StartHttp(const std::string& address, size_t max_body_bytes) {
   options.listen_address = address;
   options.metrics = registry_.get();
   options.max_body_bytes = max_body_bytes;
+  auto auth = std::make_shared<HttpAuthenticator>(process_.http_auth);
+  if (auth->enabled()) options.auth = std::move(auth);
+  if (process_.http_tls.enabled) {
+    if (process_.http_tls.cert_file.empty() || process_.http_tls.key_file.empty()) {
+      STRATA_LOG(Error, "-tls needs -tlsCertFile and -tlsKeyFile");
+      return false;
+    }
+    options.tls_cert_file = process_.http_tls.cert_file;
+    options.tls_key_file = process_.http_tls.key_file;
+    options.tls_min_version = process_.http_tls.min_version;
+  }
   http_ = std::make_unique<HttpServer>(*io_, *work_, options, mux_);
   if (absl::Status st = http_->Start(); !st.ok()) {
     STRATA_LOG(Error, "cannot start HTTP server on {}: {}", address, ToStd(st.message()));

@@ -55,6 +55,7 @@ class RoleRuntime {
   std::unique_ptr<WorkPool> work_;
   HttpMux mux_;
   std::unique_ptr<HttpServer> http_;
+  ProcessOptions process_;
 };
 
 }  // namespace strata

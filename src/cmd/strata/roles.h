@@ -10,17 +10,35 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "common/net/http_auth.h"
 
 namespace strata {
 
 class FlagSet;
 
-// Flags every role has: logging and thread pool sizes.
+// The TLS of a role's HTTP port (-tls, -tlsCertFile, -tlsKeyFile,
+// -tlsMinVersion, as VictoriaMetrics names them).
+struct HttpTlsFlags {
+  bool enabled = false;
+  std::string cert_file;
+  std::string key_file;
+  std::string min_version = "TLS12";
+};
+
+// Flags every role has: logging, thread pool sizes, and the security of the
+// HTTP port.
 struct ProcessOptions {
   std::string logger_level = "info";
   int64_t io_threads = 2;
   int64_t work_threads = 8;
+  // auth + TLS scope: see http_security_flags.cc and docs/security.md.
+  HttpAuthOptions http_auth;
+  HttpTlsFlags http_tls;
 };
+
+// -httpAuth.*, the admin authKeys and -tls*: registered by
+// RegisterProcessFlags for every role.
+void RegisterHttpSecurityFlags(FlagSet& flags, ProcessOptions* options);
 
 void RegisterProcessFlags(FlagSet& flags, ProcessOptions* options);
 // Applies the logger level; InvalidArgument for an unknown level.

@@ -35,6 +35,13 @@ void RegisterSelectFlags(FlagSet& flags, select::SelectServiceOptions* options) 
   flags.Bool("search.delayedNameRemoval", &options->delayed_name_removal,
              "Keep __name__ on intermediate results until the end of the query (Prometheus 3's "
              "promql-delayed-name-removal)");
+  // h/fault: partial answers and HA de-duplication.
+  flags.Bool("search.denyPartialResponse", &options->deny_partial_response,
+             "Answer 503 instead of a result marked isPartial when so many storage nodes failed (replicationFactor "
+             "or more) that data may be missing");
+  flags.Duration("dedup.minScrapeInterval", &options->dedup_min_scrape_interval,
+                 "Keep one sample per series per interval of this length, the latest (for HA Prometheus pairs "
+                 "writing the same series; set it to their scrape interval); 0 disables");
 }
 
 namespace {
@@ -45,6 +52,8 @@ struct SelectRoleFlags {
   std::vector<std::string> storage_nodes;
   int64_t replication_factor = 1;
   select::SelectServiceOptions service;
+  RpcClientTlsFlags rpc_tls;
+  NodeHealthOptions health;
 };
 
 }  // namespace
@@ -59,6 +68,8 @@ int RunSelect(std::span<char* const> args) {
             "Copies of every series the insert nodes write; up to replicationFactor-1 unreachable storage nodes "
             "still give complete answers");
   RegisterSelectFlags(flags, &f.service);
+  RegisterRpcClientTlsFlags(flags, &f.rpc_tls);
+  RegisterStorageNodeHealthFlags(flags, &f.health);
   if (int rc = ParseRoleFlags(flags, &f.process, args); rc >= 0) return rc;
   f.service.flags = flags.Values();
   if (f.storage_nodes.empty()) {
@@ -72,7 +83,8 @@ int RunSelect(std::span<char* const> args) {
   f.service.replication_factor = static_cast<int>(f.replication_factor);
 
   RoleRuntime runtime(f.process);
-  auto nodes = ConnectStorageNodes(runtime.io(), f.storage_nodes, "select", runtime.registry().get());
+  auto nodes = ConnectStorageNodes(runtime.io(), f.storage_nodes, "select", runtime.registry().get(), f.health,
+                                   f.rpc_tls);
   auto service = std::make_unique<select::SelectService>(f.service, RawPointers(nodes), runtime.registry().get());
   service->RegisterRoutes(runtime.mux());
   if (!runtime.StartHttp(f.http_listen)) return 1;

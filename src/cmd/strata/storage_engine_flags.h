@@ -32,6 +32,8 @@ struct StorageEngineFlags {
   int64_t flush_pending_bytes = int64_t{64} << 20;
   // -storage.maxExemplarsPerSeries (storage::DbOptions).
   int64_t max_exemplars_per_series = 100;
+  // -storage.minFreeDiskSpaceBytes (storage::DbOptions, disk_space.h).
+  int64_t min_free_disk_space_bytes = 10'000'000;
 };
 
 void RegisterStorageEngineFlags(FlagSet& flags, StorageEngineFlags* options);

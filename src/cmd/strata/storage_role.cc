@@ -9,6 +9,7 @@
 #include "cmd/strata/role_runtime.h"
 #include "cmd/strata/roles.h"
 #include "cmd/strata/storage_engine_flags.h"
+#include "cmd/strata/storage_nodes.h"
 #include "common/base/logging.h"
 #include "common/base/status.h"
 #include "common/config/flags.h"
@@ -47,6 +48,10 @@ void RegisterStorageEngineFlags(FlagSet& flags, StorageEngineFlags* options) {
               "-storage.flushInterval): bounds the WAL on disk and the replay after a crash under heavy ingest");
   flags.Int("storage.maxExemplarsPerSeries", &options->max_exemplars_per_series,
             "Exemplars kept per series, the newest (0 = all); older ones are dropped as new ones arrive");
+  // limits scope: disk-full read-only mode (storage/engine/disk_space.h)
+  flags.Bytes("storage.minFreeDiskSpaceBytes", &options->min_free_disk_space_bytes,
+              "Below this much free space on the -storageDataPath filesystem the node refuses writes (insert nodes "
+              "send them to other nodes) and keeps serving reads, until space is freed (0 = never)");
 }
 
 absl::StatusOr<std::unique_ptr<storage::Db>> OpenStorageEngine(const StorageEngineFlags& flags,
@@ -74,6 +79,10 @@ absl::StatusOr<std::unique_ptr<storage::Db>> OpenStorageEngine(const StorageEngi
     return absl::InvalidArgumentError("flag -storage.maxExemplarsPerSeries must not be negative");
   }
   options.max_exemplars_per_series = static_cast<size_t>(flags.max_exemplars_per_series);
+  if (flags.min_free_disk_space_bytes < 0) {
+    return absl::InvalidArgumentError("flag -storage.minFreeDiskSpaceBytes must not be negative");
+  }
+  options.min_free_disk_space_bytes = static_cast<uint64_t>(flags.min_free_disk_space_bytes);
   return storage::Db::Open(options, registry);
 }
 
@@ -112,6 +121,7 @@ struct StorageRoleFlags {
   std::string http_listen = ":8482";
   std::string insert_listen = ":8400";
   std::string select_listen = ":8401";
+  RpcServerTlsFlags rpc_tls;
 };
 
 }  // namespace
@@ -124,7 +134,12 @@ int RunStorage(std::span<char* const> args) {
   flags.String("httpListenAddr", &f.http_listen, "Address of the HTTP port (/metrics, /health, /ready)");
   flags.String("insertListenAddr", &f.insert_listen, "Address of the RPC port for insert nodes");
   flags.String("selectListenAddr", &f.select_listen, "Address of the RPC port for select nodes");
+  RegisterRpcServerTlsFlags(flags, &f.rpc_tls);
   if (int rc = ParseRoleFlags(flags, &f.process, args); rc >= 0) return rc;
+  if (f.rpc_tls.enabled && (f.rpc_tls.cert_file.empty() || f.rpc_tls.key_file.empty())) {
+    STRATA_LOG(Error, "-rpc.tls needs -rpc.tlsCertFile and -rpc.tlsKeyFile");
+    return 2;
+  }
 
   RoleRuntime runtime(f.process);
   auto db = OpenStorageEngine(f.engine, runtime.registry().get());
@@ -137,6 +152,10 @@ int RunStorage(std::span<char* const> args) {
   RpcServerOptions rpc_options;
   rpc_options.node_name = "storage";
   rpc_options.metrics = runtime.registry().get();
+  if (f.rpc_tls.enabled) {
+    rpc_options.tls_cert_file = f.rpc_tls.cert_file;
+    rpc_options.tls_key_file = f.rpc_tls.key_file;
+  }
   rpc_options.listen_address = f.insert_listen;
   RpcServer insert_rpc(runtime.io(), runtime.work(), rpc_options);
   rpc_options.listen_address = f.select_listen;

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cctype>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -148,6 +151,40 @@ void FlagSet::Bytes(std::string name, size_t* target, std::string help) {
            }});
 }
 
+void FlagSet::Secret(std::string name, std::string* target, std::string help) {
+  Flag flag{name, std::move(help), "", false, false, [target, name](std::string_view v) {
+              constexpr std::string_view kFile = "file://";
+              if (!v.starts_with(kFile)) {
+                *target = std::string(v);
+                return absl::OkStatus();
+              }
+              std::string path(v.substr(kFile.size()));
+              std::ifstream in(path, std::ios::binary);
+              std::ostringstream content;
+              if (!in || !(content << in.rdbuf())) {
+                return absl::InvalidArgumentError(
+                    fmt::format("cannot read the value of flag -{} from file \"{}\"", name, path));
+              }
+              *target = content.str();
+              while (!target->empty() && (target->back() == '\n' || target->back() == '\r')) target->pop_back();
+              return absl::OkStatus();
+            }};
+  flag.is_secret = true;
+  Add(std::move(flag));
+}
+
+bool FlagSet::IsSecret(std::string_view name) const {
+  for (const Flag& f : flags_) {
+    if (f.name == name && f.is_secret) return true;
+  }
+  std::string lower(name);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (std::string_view word : {"password", "token", "secret", "authkey"}) {
+    if (lower.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
 void FlagSet::List(std::string name, std::vector<std::string>* target, std::string help) {
   std::string def;
   for (const auto& s : *target) def += (def.empty() ? "" : ",") + s;
@@ -226,7 +263,7 @@ std::map<std::string, std::string> FlagSet::Values() const {
   std::map<std::string, std::string> out;
   for (const Flag& f : flags_) {
     auto it = given_.find(f.name);
-    out[f.name] = it != given_.end() ? it->second : f.default_text;
+    out[f.name] = IsSecret(f.name) ? "secret" : it != given_.end() ? it->second : f.default_text;
   }
   return out;
 }
@@ -237,7 +274,8 @@ std::string FlagSet::Help() const {
   for (const Flag& f : flags_) sorted.push_back(&f);
   std::sort(sorted.begin(), sorted.end(), [](const Flag* a, const Flag* b) { return a->name < b->name; });
   for (const Flag* f : sorted) {
-    out += fmt::format("  -{}\n      {} (default \"{}\")\n", f->name, f->help, f->default_text);
+    out += fmt::format("  -{}\n      {} (default \"{}\")\n", f->name, f->help,
+                       IsSecret(f->name) && !f->default_text.empty() ? "secret" : f->default_text);
   }
   return out;
 }

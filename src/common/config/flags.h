@@ -39,6 +39,10 @@ class FlagSet {
   void Bytes(std::string name, size_t* target, std::string help);
   // Comma-separated list (repeating the flag appends).
   void List(std::string name, std::vector<std::string>* target, std::string help);
+  // A password, token or key. "file:///path" reads the value from that file
+  // (trailing newlines dropped), so the secret stays out of `ps` and the
+  // environment. Values() and Help() never show it.
+  void Secret(std::string name, std::string* target, std::string help);
 
   // Parses `args` (the program arguments after the role). Returns
   // InvalidArgument naming the flag and the bad value, or an unknown flag.
@@ -48,9 +52,13 @@ class FlagSet {
   bool help_requested() const { return help_requested_; }
 
   // Every flag's value as given (command line, then environment), or its
-  // default: what /api/v1/status/flags shows. Flags that will carry secrets
-  // must be redacted by the caller.
+  // default: what /api/v1/status/flags shows. Secret flags (see IsSecret)
+  // show "secret", as VictoriaMetrics's /flags does.
   std::map<std::string, std::string> Values() const;
+  // True for flags declared with Secret(), and for any flag whose name says
+  // it holds a secret (password, token, secret, authKey): a secret flag added
+  // later with String() is redacted all the same.
+  bool IsSecret(std::string_view name) const;
   std::string Help() const;
 
  private:
@@ -61,6 +69,7 @@ class FlagSet {
     bool is_bool = false;
     bool is_list = false;
     std::function<absl::Status(std::string_view)> set;
+    bool is_secret = false;
   };
   void Add(Flag flag);
   void Remember(const Flag& flag, std::string_view value);

@@ -143,6 +143,9 @@ std::string PrometheusTextParser::ParseSample(std::string_view line, const Prome
       size_t eq = s.find('=');
       if (eq == std::string_view::npos) return fmt::format("missing `=` after label name in \"{}\"", s);
       std::string_view label = TrimSpace(s.substr(0, eq));
+      // Prometheus's parser rejects this too ("expected label name"); it is
+      // no label Strata could store, and dropping it would be silent.
+      if (label.empty()) return "empty label name before `=`";
       s = SkipSpace(s.substr(eq + 1));
       if (s.empty() || s[0] != '"') return fmt::format("expected a quoted value for label \"{}\"", label);
       // Find the closing quote, skipping escaped characters.
@@ -158,7 +161,7 @@ std::string PrometheusTextParser::ParseSample(std::string_view line, const Prome
       if (i >= s.size()) return fmt::format("missing closing quote in the value of label \"{}\"", label);
       std::string_view raw = s.substr(1, i - 1);
       std::string_view value = escaped ? Unescape(raw, &scratch_) : raw;
-      if (!label.empty()) series_.labels.push_back({label, value});
+      series_.labels.push_back({label, value});
       s = SkipSpace(s.substr(i + 1));
       if (!s.empty() && s[0] == ',') {
         s.remove_prefix(1);

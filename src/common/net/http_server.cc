@@ -11,10 +11,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <cctype>
 #include <charconv>
 #include <exception>
@@ -26,6 +29,7 @@
 #include "common/base/logging.h"
 #include "common/base/status.h"
 #include "common/net/gzip.h"
+#include "common/net/tls_context.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/histogram.h"
@@ -164,6 +168,13 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
                         .Name("strata_http_request_duration_seconds")
                         .Help("Time from a request's arrival to its response being written.")
                         .Register(*options_.metrics);
+      if (options_.auth != nullptr) {
+        auth_failures_ = &prometheus::BuildCounter()
+                              .Name("strata_http_auth_failures_total")
+                              .Help("HTTP requests refused with 401 for missing or wrong credentials.")
+                              .Register(*options_.metrics)
+                              .Add({});
+      }
     }
   }
 
@@ -174,11 +185,17 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
  private:
   asio::awaitable<void> AcceptLoop();
   asio::awaitable<void> Session(tcp::socket socket, std::shared_ptr<HttpConnection> conn);
+  // The HTTPS session: TLS handshake, then the same request loop.
+  asio::awaitable<void> TlsSession(beast::tcp_stream stream, std::shared_ptr<HttpConnection> conn,
+                                   const std::string& remote);
   // Reads one request; returns false when the connection must close.
-  asio::awaitable<bool> ServeOne(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                 const std::shared_ptr<HttpConnection>& conn, const std::string& remote);
-  asio::awaitable<bool> WriteResponse(beast::tcp_stream& stream, HttpResponse response, unsigned version,
-                                      bool keep_alive, bool gzip_ok);
+  // `Stream` is beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>.
+  template <class Stream>
+  asio::awaitable<bool> ServeOne(Stream& stream, beast::flat_buffer& buffer, const std::shared_ptr<HttpConnection>& conn,
+                                 const std::string& remote);
+  template <class Stream>
+  asio::awaitable<bool> WriteResponse(Stream& stream, HttpResponse response, unsigned version, bool keep_alive,
+                                      bool gzip_ok);
   void Record(std::string_view path, bool matched, int status, std::chrono::steady_clock::time_point start);
 
   void AddConnection(const std::shared_ptr<HttpConnection>& c) {
@@ -198,6 +215,8 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
   const HttpMux& mux_;
   Strand acceptor_strand_;
   tcp::acceptor acceptor_;
+  // Set by Start() when TLS is configured; read-only afterwards.
+  std::unique_ptr<asio::ssl::context> tls_;
   std::atomic<uint16_t> port_{0};
   std::atomic<bool> stopping_{false};
   // Set when the grace period is over: sessions waiting for a handler give up.
@@ -210,9 +229,16 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
 
   prometheus::Family<prometheus::Counter>* requests_ = nullptr;
   prometheus::Family<prometheus::Histogram>* durations_ = nullptr;
+  prometheus::Counter* auth_failures_ = nullptr;
 };
 
 absl::Status HttpServer::Impl::Start() {
+  if (!options_.tls_cert_file.empty() || !options_.tls_key_file.empty()) {
+    absl::StatusOr<std::unique_ptr<asio::ssl::context>> tls =
+        net_internal::ServerTlsContext(options_.tls_cert_file, options_.tls_key_file, options_.tls_min_version);
+    if (!tls.ok()) return tls.status();
+    tls_ = std::move(*tls);
+  }
   STRATA_RETURN_IF_ERROR(net_internal::Listen(acceptor_, options_.listen_address, "HTTP"));
   error_code ec;
   port_ = acceptor_.local_endpoint(ec).port();
@@ -226,7 +252,8 @@ absl::Status HttpServer::Impl::Start() {
     absl::MutexLock l(&self->mu_);
     self->accept_loop_running_ = false;
   });
-  STRATA_LOG(Info, "HTTP server listening on {} (port {})", options_.listen_address, port_.load());
+  STRATA_LOG(Info, "{} server listening on {} (port {})", tls_ ? "HTTPS" : "HTTP", options_.listen_address,
+             port_.load());
   return absl::OkStatus();
 }
 
@@ -263,6 +290,10 @@ asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket, std::shared_
   socket.set_option(tcp::no_delay(true), ec);
   beast::tcp_stream stream(std::move(socket));
   conn->stream = &stream;
+  if (tls_) {
+    co_await TlsSession(std::move(stream), conn, remote);
+    co_return;
+  }
   beast::flat_buffer buffer;
   while (!stopping_) {
     bool keep = co_await ServeOne(stream, buffer, conn, remote);
@@ -273,7 +304,57 @@ asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket, std::shared_
   stream.close();
 }
 
-asio::awaitable<bool> HttpServer::Impl::ServeOne(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+asio::awaitable<void> HttpServer::Impl::TlsSession(beast::tcp_stream plain, std::shared_ptr<HttpConnection> conn,
+                                                   const std::string& remote) {
+  error_code ec;
+  beast::flat_buffer buffer;
+  conn->stream = &plain;
+  auto close_plain = [&] {
+    conn->stream = nullptr;
+    plain.socket().shutdown(tcp::socket::shutdown_send, ec);
+    plain.close();
+  };
+  plain.expires_after(options_.tls_handshake_timeout);
+  bool is_tls = co_await beast::async_detect_ssl(plain, buffer, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    close_plain();
+    co_return;
+  }
+  if (!is_tls) {
+    // A client that speaks plain HTTP to the HTTPS port: tell it in words it
+    // can read instead of dropping the connection.
+    co_await WriteResponse(plain,
+                           HttpResponse::Text(400, "Client sent an HTTP request to an HTTPS server.\n"), 11, false,
+                           false);
+    close_plain();
+    co_return;
+  }
+  // The TLS stream owns the socket for the rest of the session; CloseConnections
+  // reaches it through its lowest layer.
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(plain), *tls_);
+  conn->stream = &beast::get_lowest_layer(stream);
+  size_t used = co_await stream.async_handshake(asio::ssl::stream_base::server, buffer.data(),
+                                                asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    STRATA_LOG(Debug, "TLS handshake with {} failed: {}", remote, ec.message());
+    conn->stream = nullptr;
+    beast::get_lowest_layer(stream).close();
+    co_return;
+  }
+  buffer.consume(used);
+  while (!stopping_) {
+    bool keep = co_await ServeOne(stream, buffer, conn, remote);
+    if (!keep) break;
+  }
+  // close_notify, bounded: a peer that never answers it must not hold the session.
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+  co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+  conn->stream = nullptr;
+  beast::get_lowest_layer(stream).close();
+}
+
+template <class Stream>
+asio::awaitable<bool> HttpServer::Impl::ServeOne(Stream& stream, beast::flat_buffer& buffer,
                                                  const std::shared_ptr<HttpConnection>& conn,
                                                  const std::string& remote) {
   error_code ec;
@@ -281,7 +362,7 @@ asio::awaitable<bool> HttpServer::Impl::ServeOne(beast::tcp_stream& stream, beas
   parser.header_limit(static_cast<std::uint32_t>(std::min<size_t>(options_.max_header_bytes, UINT32_MAX)));
   parser.body_limit(options_.max_body_bytes);
   conn->idle = true;
-  stream.expires_after(options_.idle_timeout);
+  beast::get_lowest_layer(stream).expires_after(options_.idle_timeout);
   co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
   conn->idle = false;
   auto start = std::chrono::steady_clock::now();
@@ -302,12 +383,12 @@ asio::awaitable<bool> HttpServer::Impl::ServeOne(beast::tcp_stream& stream, beas
     auto expect = header[http::field::expect];
     if (beast::iequals(expect, "100-continue")) {
       http::response<http::empty_body> cont{http::status::continue_, header.version()};
-      stream.expires_after(options_.write_timeout);
+      beast::get_lowest_layer(stream).expires_after(options_.write_timeout);
       co_await http::async_write(stream, cont, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return false;
     }
   }
-  stream.expires_after(options_.idle_timeout);
+  beast::get_lowest_layer(stream).expires_after(options_.idle_timeout);
   co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
     if (std::optional<HttpResponse> answer = ReadErrorResponse(ec)) {
@@ -364,6 +445,16 @@ asio::awaitable<bool> HttpServer::Impl::ServeOne(beast::tcp_stream& stream, beas
     request.body = std::move(*inflated);
   }
 
+  if (options_.auth != nullptr) {
+    // Before the mux, as VictoriaMetrics does: without credentials even an
+    // unknown path answers 401, so paths cannot be probed.
+    if (std::optional<HttpResponse> refused = options_.auth->Check(request)) {
+      if (auth_failures_ != nullptr) auth_failures_->Increment();
+      Record(request.path, false, refused->status, start);
+      bool ok = co_await WriteResponse(stream, std::move(*refused), req.version(), keep_alive, false);
+      co_return ok && keep_alive;
+    }
+  }
   const HttpHandler* handler = mux_.Find(request.path);
   if (handler == nullptr) {
     Record(request.path, false, 404, start);
@@ -379,7 +470,7 @@ asio::awaitable<bool> HttpServer::Impl::ServeOne(beast::tcp_stream& stream, beas
   auto pending = std::make_shared<PendingResponse>(conn->strand);
   conn->pending = pending;
   std::string path_copy = request.path;
-  stream.expires_never();
+  beast::get_lowest_layer(stream).expires_never();
   work_.Submit([handler, responder = Responder(pending, conn->strand), req_moved = std::move(request)]() mutable {
     (*handler)(std::move(req_moved), std::move(responder));
   });
@@ -405,8 +496,9 @@ asio::awaitable<bool> HttpServer::Impl::ServeOne(beast::tcp_stream& stream, beas
   co_return ok && keep_alive;
 }
 
-asio::awaitable<bool> HttpServer::Impl::WriteResponse(beast::tcp_stream& stream, HttpResponse response,
-                                                      unsigned version, bool keep_alive, bool gzip_ok) {
+template <class Stream>
+asio::awaitable<bool> HttpServer::Impl::WriteResponse(Stream& stream, HttpResponse response, unsigned version,
+                                                      bool keep_alive, bool gzip_ok) {
   http::response<http::string_body> res{static_cast<http::status>(response.status), version};
   res.set(http::field::content_type, response.content_type);
   bool has_encoding = false;
@@ -424,7 +516,7 @@ asio::awaitable<bool> HttpServer::Impl::WriteResponse(beast::tcp_stream& stream,
   res.keep_alive(keep_alive);
   res.prepare_payload();
   error_code ec;
-  stream.expires_after(options_.write_timeout);
+  beast::get_lowest_layer(stream).expires_after(options_.write_timeout);
   co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
   co_return !ec;
 }

@@ -27,6 +27,7 @@
 
 #include "absl/status/status.h"
 #include "common/net/http.h"
+#include "common/net/http_auth.h"
 #include "common/net/io_pool.h"
 
 namespace prometheus {
@@ -60,6 +61,18 @@ struct HttpServerOptions {
   // default keeps the first path segment ("/api", "/insert", "/metrics");
   // paths that match no handler are labelled "other".
   std::function<std::string(std::string_view path)> metrics_path_label;
+  // When set, every request passes auth->Check() before its handler runs;
+  // refused ones get its 401 and count in strata_http_auth_failures_total.
+  std::shared_ptr<const HttpAuthenticator> auth;
+  // HTTPS when both are set: PEM files of the certificate chain and of its
+  // private key, read by Start(). A plaintext HTTP request on an HTTPS port
+  // gets a plain 400 saying so, as Go's net/http answers.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // Oldest protocol version accepted: "TLS12" or "TLS13".
+  std::string tls_min_version = "TLS12";
+  // Bounds the TLS handshake of a new connection.
+  std::chrono::seconds tls_handshake_timeout{10};
 };
 
 // Serves an HttpMux. Thread-safe: Start/Stop/port may be called from any
@@ -76,7 +89,8 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Binds and starts accepting. Returns InvalidArgument for a malformed
-  // listen_address and Unavailable when the address cannot be bound.
+  // listen_address or unusable TLS files, Unavailable when the address
+  // cannot be bound.
   absl::Status Start();
 
   // The bound port; 0 before Start().

@@ -15,6 +15,7 @@
 #include "common/base/status.h"
 #include "common/net/http_server.h"  // SplitHostPort
 #include "common/rpc/rpc_internal.h"
+#include "common/net/tls_context.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
@@ -114,6 +115,8 @@ class RpcClient::Impl : public std::enable_shared_from_this<RpcClient::Impl> {
   std::vector<std::string> queued_frames_;  // waiting for the connection attempt
   asio::steady_timer backoff_timer_;
   std::minstd_rand rng_;
+  // Built by the first TLS connect (on strand_), then shared by every connection.
+  std::shared_ptr<asio::ssl::context> tls_;
   std::string last_error_;
 
   prometheus::Family<prometheus::Counter>* requests_ = nullptr;
@@ -200,6 +203,27 @@ asio::awaitable<absl::StatusOr<std::shared_ptr<FramedConnection>>> RpcClient::Im
   conn->socket().set_option(tcp::no_delay(true), ec);
   conn->socket().set_option(asio::socket_base::keep_alive(true), ec);
   conn->set_peer(options_.address);
+  if (options_.tls) {
+    if (!tls_) {
+      auto tls = net_internal::ClientTlsContext(options_.tls_ca_file, options_.tls_insecure_skip_verify);
+      if (!tls.ok()) {
+        conn->Close();
+        co_return absl::FailedPreconditionError(tls.status().message());
+      }
+      tls_ = std::shared_ptr<asio::ssl::context>(std::move(*tls));
+    }
+    // A named value, not a temporary: g++ 12 mishandles temporaries inside
+    // co_await expressions (double destruction).
+    std::string server_name = options_.tls_insecure_skip_verify ? std::string() : host;
+    absl::Status started =
+        co_await conn->StartTls(tls_, asio::ssl::stream_base::client, server_name, options_.handshake_timeout);
+    if (!started.ok()) {
+      conn->Close();
+      co_return absl::UnavailableError(
+          fmt::format("{} (is -rpc.tls set on the storage node, and does its certificate name \"{}\"?)",
+                      ToStd(started.message()), host));
+    }
+  }
   auto hello = co_await Handshake(conn, options_.protocol_version, options_.node_name, options_.handshake_timeout);
   if (!hello.ok()) {
     conn->Close();

@@ -56,6 +56,12 @@ struct RpcClientOptions {
   // strata_rpc_client_request_duration_seconds{method,peer} and
   // strata_rpc_connected{peer}. Must outlive the client.
   prometheus::Registry* metrics = nullptr;
+  // TLS towards the server (-rpc.tls): its certificate is verified against
+  // `tls_ca_file` (empty: the system's CAs) and must name the host of
+  // `address`, unless `tls_insecure_skip_verify`.
+  bool tls = false;
+  std::string tls_ca_file;
+  bool tls_insecure_skip_verify = false;
 };
 
 // Thread-safe. Callbacks run on an IoPool thread and must not block.

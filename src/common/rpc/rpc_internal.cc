@@ -2,6 +2,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -41,8 +42,39 @@ void FramedConnection::Close() {
   closed_ = true;
   outbox_.clear();
   error_code ec;
-  socket_.shutdown(tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  // No TLS close_notify: the frames carry their own ends, and a peer that
+  // stopped answering must not hold the close.
+  socket().shutdown(tcp::socket::shutdown_both, ec);
+  socket().close(ec);
+}
+
+asio::awaitable<absl::Status> FramedConnection::StartTls(std::shared_ptr<asio::ssl::context> context,
+                                                         asio::ssl::stream_base::handshake_type type,
+                                                         const std::string& server_name,
+                                                         std::chrono::milliseconds timeout) {
+  tls_context_ = std::move(context);
+  tls_ = std::make_unique<asio::ssl::stream<tcp::socket>>(std::move(socket_), *tls_context_);
+  if (!server_name.empty()) {
+    // SNI, and the name the certificate must carry (DNS name or IP address).
+    SSL_set_tlsext_host_name(tls_->native_handle(), server_name.c_str());
+    tls_->set_verify_callback(asio::ssl::host_name_verification(server_name));
+  }
+  ConnectionDeadline deadline(shared_from_this(), timeout);
+  error_code ec;
+  co_await tls_->async_handshake(type, asio::redirect_error(asio::use_awaitable, ec));
+  if (deadline.fired()) {
+    co_return absl::UnavailableError(fmt::format("TLS handshake timed out after {} ms", timeout.count()));
+  }
+  if (ec) co_return absl::UnavailableError(fmt::format("TLS handshake failed: {}", ec.message()));
+  co_return absl::OkStatus();
+}
+
+asio::awaitable<void> FramedConnection::ReadExactly(asio::mutable_buffer buffer, error_code& ec) {
+  if (tls_) {
+    co_await asio::async_read(*tls_, buffer, asio::redirect_error(asio::use_awaitable, ec));
+  } else {
+    co_await asio::async_read(socket_, buffer, asio::redirect_error(asio::use_awaitable, ec));
+  }
 }
 
 asio::awaitable<void> FramedConnection::WriteLoop() {
@@ -58,7 +90,11 @@ asio::awaitable<void> FramedConnection::WriteLoop() {
     }
     for (const std::string& f : batch) buffers.push_back(asio::buffer(f));
     error_code ec;
-    co_await asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
+    if (tls_) {
+      co_await asio::async_write(*tls_, buffers, asio::redirect_error(asio::use_awaitable, ec));
+    } else {
+      co_await asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
+    }
     if (ec) {
       // The reader sees the closed socket and reports the loss.
       Close();
@@ -83,7 +119,7 @@ ConnectionDeadline::~ConnectionDeadline() { timer_.cancel(); }
 asio::awaitable<absl::Status> ReadFrame(FramedConnection& conn, size_t max_frame_bytes, std::string* payload) {
   unsigned char header[kRpcFrameHeaderBytes];
   error_code ec;
-  co_await asio::async_read(conn.socket(), asio::buffer(header), asio::redirect_error(asio::use_awaitable, ec));
+  co_await conn.ReadExactly(asio::buffer(header), ec);
   if (ec) {
     co_return absl::UnavailableError(
         ec == asio::error::eof ? std::string("connection closed by peer") : fmt::format("read failed: {}", ec.message()));
@@ -94,7 +130,7 @@ asio::awaitable<absl::Status> ReadFrame(FramedConnection& conn, size_t max_frame
         fmt::format("frame of {} bytes exceeds the limit of {} bytes (not a Strata RPC peer?)", length, max_frame_bytes));
   }
   payload->resize(length);
-  co_await asio::async_read(conn.socket(), asio::buffer(*payload), asio::redirect_error(asio::use_awaitable, ec));
+  co_await conn.ReadExactly(asio::buffer(*payload), ec);
   if (ec) {
     co_return absl::UnavailableError(ec == asio::error::eof ? std::string("connection closed by peer mid-frame")
                                                             : fmt::format("read failed mid-frame: {}", ec.message()));

@@ -11,6 +11,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <chrono>
@@ -31,14 +33,27 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using Strand = asio::strand<asio::io_context::executor_type>;
 
-// A socket with an outgoing frame queue. Owned by one strand: every member
-// function REQUIRES running on strand() (post there from other threads).
+// A socket with an outgoing frame queue, optionally wrapped in TLS. Owned
+// by one strand: every member function REQUIRES running on strand() (post
+// there from other threads).
 class FramedConnection : public std::enable_shared_from_this<FramedConnection> {
  public:
   explicit FramedConnection(Strand strand) : strand_(strand), socket_(strand) {}
 
   Strand& strand() { return strand_; }
-  tcp::socket& socket() { return socket_; }
+  // The TCP socket (under the TLS layer once StartTls ran).
+  tcp::socket& socket() { return tls_ ? tls_->next_layer() : socket_; }
+
+  // Wraps the connected socket in TLS with `context` and runs the handshake
+  // as `type`; a client passes the server's name for SNI and verification
+  // (empty: none). Bounded by `timeout`. Unavailable with OpenSSL's reason
+  // when the handshake fails. Call before anything is sent.
+  asio::awaitable<absl::Status> StartTls(std::shared_ptr<asio::ssl::context> context,
+                                         asio::ssl::stream_base::handshake_type type, const std::string& server_name,
+                                         std::chrono::milliseconds timeout);
+
+  // Reads exactly buffer's size (through TLS when on).
+  asio::awaitable<void> ReadExactly(asio::mutable_buffer buffer, boost::system::error_code& ec);
   bool closed() const { return closed_; }
   const std::string& peer() const { return peer_; }
   void set_peer(std::string peer) { peer_ = std::move(peer); }
@@ -55,6 +70,9 @@ class FramedConnection : public std::enable_shared_from_this<FramedConnection> {
 
   Strand strand_;
   tcp::socket socket_;
+  // Set by StartTls: the stream then owns the socket; `tls_context_` outlives it.
+  std::shared_ptr<asio::ssl::context> tls_context_;
+  std::unique_ptr<asio::ssl::stream<tcp::socket>> tls_;
   std::string peer_;
   std::deque<std::string> outbox_;
   bool writing_ = false;

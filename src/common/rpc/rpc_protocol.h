@@ -49,12 +49,17 @@ enum RpcMethod : uint32_t {
   // 11 is unused.
   // body: strata.rpc.SearchManyRequest; reply: strata.rpc.SearchManyResponse
   kRpcMethodStorageSearchMany = 12,
+  // Health probe (h/fault scope): body empty; reply empty. Every RpcServer
+  // answers it by itself (Unavailable while shutting down), so a peer that
+  // is up but frozen (SIGSTOP keeps its TCP connections open) shows as a
+  // probe that times out.
+  kRpcMethodPing = 13,
 };
 
 // A short name for logs and metric labels ("write", "search",
 // "delete_series", "label_names", "label_values", "series_labels",
 // "tsdb_status", "write_metadata", "metadata", "query_exemplars",
-// "search_many", or "other").
+// "search_many", "ping", or "other").
 inline const char* RpcMethodName(uint32_t method) {
   switch (method) {
     case kRpcMethodStorageWrite:
@@ -79,6 +84,8 @@ inline const char* RpcMethodName(uint32_t method) {
       return "metadata";
     case kRpcMethodStorageQueryExemplars:
       return "query_exemplars";
+    case kRpcMethodPing:
+      return "ping";
     default:
       return "other";
   }

@@ -15,6 +15,7 @@
 #include "common/base/status.h"
 #include "common/net/http_server.h"  // SplitHostPort
 #include "common/rpc/rpc_internal.h"
+#include "common/net/tls_context.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/histogram.h"
@@ -100,11 +101,18 @@ class RpcServer::Impl : public std::enable_shared_from_this<RpcServer::Impl> {
   int64_t inflight_ ABSL_GUARDED_BY(mu_) = 0;
   bool accept_loop_running_ ABSL_GUARDED_BY(mu_) = false;
 
+  // Set by Start() when TLS is configured; shared with the connections.
+  std::shared_ptr<asio::ssl::context> tls_;
   prometheus::Family<prometheus::Counter>* requests_ = nullptr;
   prometheus::Family<prometheus::Histogram>* durations_ = nullptr;
 };
 
 absl::Status RpcServer::Impl::Start() {
+  if (!options_.tls_cert_file.empty() || !options_.tls_key_file.empty()) {
+    auto tls = net_internal::ServerTlsContext(options_.tls_cert_file, options_.tls_key_file, "TLS12");
+    if (!tls.ok()) return tls.status();
+    tls_ = std::shared_ptr<asio::ssl::context>(std::move(*tls));
+  }
   STRATA_RETURN_IF_ERROR(net_internal::Listen(acceptor_, options_.listen_address, "RPC"));
   error_code ec;
   port_ = acceptor_.local_endpoint(ec).port();
@@ -118,8 +126,8 @@ absl::Status RpcServer::Impl::Start() {
     absl::MutexLock l(&self->mu_);
     self->accept_loop_running_ = false;
   });
-  STRATA_LOG(Info, "RPC server \"{}\" listening on {} (port {})", options_.node_name, options_.listen_address,
-             port_.load());
+  STRATA_LOG(Info, "RPC server \"{}\" listening on {} (port {}{})", options_.node_name, options_.listen_address,
+             port_.load(), tls_ ? ", TLS" : "");
   return absl::OkStatus();
 }
 
@@ -157,6 +165,16 @@ asio::awaitable<void> RpcServer::Impl::Session(std::shared_ptr<FramedConnection>
   conn->socket().set_option(tcp::no_delay(true), ec);
   conn->socket().set_option(asio::socket_base::keep_alive(true), ec);
 
+  if (tls_) {
+    const std::string no_server_name;  // named: see the g++ 12 note in rpc_client.cc
+    absl::Status tls =
+        co_await conn->StartTls(tls_, asio::ssl::stream_base::server, no_server_name, options_.handshake_timeout);
+    if (!tls.ok()) {
+      STRATA_LOG(Warn, "RPC server dropped {}: {} (a client without -rpc.tls?)", conn->peer(), ToStd(tls.message()));
+      conn->Close();
+      co_return;
+    }
+  }
   auto hello = co_await Handshake(conn, options_.protocol_version, options_.node_name, options_.handshake_timeout);
   if (!hello.ok()) {
     if (absl::IsFailedPrecondition(hello.status())) {
@@ -318,7 +336,12 @@ std::chrono::steady_clock::time_point RpcReply::deadline() const {
 }
 
 RpcServer::RpcServer(IoPool& io, WorkPool& work, RpcServerOptions options)
-    : impl_(std::make_shared<Impl>(io, work, std::move(options))) {}
+    : impl_(std::make_shared<Impl>(io, work, std::move(options))) {
+  // The health probe of RpcClient users (common/rpc/health_checked_storage.h):
+  // answered on the WorkPool like any request, so it also shows a node whose
+  // handlers cannot run.
+  impl_->RegisterMethod(kRpcMethodPing, [](std::string&&, RpcReply reply) { reply(std::string()); });
+}
 RpcServer::~RpcServer() { Stop(); }
 void RpcServer::RegisterMethod(uint32_t method, RpcMethodHandler handler) {
   impl_->RegisterMethod(method, std::move(handler));

@@ -52,6 +52,11 @@ struct RpcServerOptions {
   // strata_rpc_server_request_duration_seconds{method}. Must outlive the
   // server.
   prometheus::Registry* metrics = nullptr;
+  // TLS when both are set (-rpc.tlsCertFile, -rpc.tlsKeyFile): PEM
+  // certificate chain and key, read by Start(). Every connection must then
+  // complete a TLS handshake before its Hello.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 // The answer to one request. Move-only; call it exactly once, from any
@@ -94,7 +99,8 @@ class RpcServer {
   RpcServer(const RpcServer&) = delete;
   RpcServer& operator=(const RpcServer&) = delete;
 
-  // REQUIRES: before Start(); one handler per method number.
+  // REQUIRES: before Start(); one handler per method number. The server
+  // answers kRpcMethodPing itself.
   void RegisterMethod(uint32_t method, RpcMethodHandler handler);
 
   // Binds and starts accepting. InvalidArgument for a malformed address,

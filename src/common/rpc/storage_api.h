@@ -330,7 +330,9 @@ class StorageApi {
   virtual std::string Name() const = 0;
 
   // False while the node is known to be unreachable (its connection is down
-  // and in reconnect backoff). Calls may still be attempted.
+  // and in reconnect backoff) or, behind a HealthCheckedStorage, hung or
+  // failing (common/rpc/health_checked_storage.h). Calls may still be
+  // attempted.
   virtual bool IsHealthy() const { return true; }
 };
 

@@ -110,7 +110,7 @@ void ImportHandler::Handle(TenantId tenant, IngestEndpoint endpoint, HttpRequest
     default_ts = *parsed;
   }
 
-  SeriesCollector collector(tenant, *extra, &metrics);
+  SeriesCollector collector(tenant, *extra, &metrics, options_.limiter);
   std::string_view unit = "lines";
   switch (endpoint) {
     case IngestEndpoint::kImportJsonLines: {
@@ -152,8 +152,10 @@ void ImportHandler::Handle(TenantId tenant, IngestEndpoint endpoint, HttpRequest
     default:
       return fail(404, "not an import endpoint");
   }
+  // `# TYPE`/`# HELP`/`# UNIT` lines (Prometheus text) are stored as
+  // remote_write's metadata, so that /api/v1/metadata has them.
   WriteAndReply(*router_, std::move(collector.batch()), collector.Problems(unit), metrics, options_.retry_after_seconds,
-                std::move(build), std::move(respond));
+                std::move(build), std::move(respond), WriteMetadataAfter(*router_, tenant, collector.TakeMetadata()));
 }
 
 }  // namespace strata::insert

@@ -37,6 +37,7 @@ class Registry;
 namespace strata::insert {
 
 class Router;
+class IngestLimiter;
 
 struct ImportHandlerOptions {
   // Seconds sent in Retry-After with a 429.
@@ -44,6 +45,8 @@ struct ImportHandlerOptions {
   // The time given to samples written without a timestamp (Unix ms); the
   // wall clock when empty.
   std::function<int64_t()> now_ms;
+  // The ingest limits (ingest_limits.h); null: none. Must outlive the handler.
+  IngestLimiter* limiter = nullptr;
 };
 
 // Thread-safe: Handle runs concurrently on the WorkPool threads; each thread

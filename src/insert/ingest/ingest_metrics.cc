@@ -32,6 +32,11 @@ IngestMetrics::IngestMetrics(prometheus::Registry* registry, std::string_view pr
                    .Name("strata_insert_series_rejected_total")
                    .Help("Series, lines or OTLP data points not stored, by reason")
                    .Register(*registry);
+  rejected_samples_ = &prometheus::BuildCounter()
+                           .Name("strata_insert_rejected_samples_total")
+                           .Help("Samples not stored because their series had invalid labels or broke an ingest "
+                                 "limit, by reason")
+                           .Register(*registry);
 }
 
 void IngestMetrics::CountRequest(int http_status) {
@@ -45,25 +50,31 @@ void IngestMetrics::CountRequest(int http_status) {
   }
 }
 
-void IngestMetrics::CountInvalidSeries(const absl::Status& status) {
+void IngestMetrics::CountInvalidSeries(const absl::Status& status, size_t samples) {
   // ValidateAndSortLabels' messages are the only classification it offers.
   std::string_view m = ToStd(status.message());
+  std::string_view reason = "other";
   if (m.find("missing metric name") != std::string_view::npos) {
-    CountRejected("missing_metric_name");
+    reason = "missing_metric_name";
   } else if (m.find("empty name") != std::string_view::npos) {
-    CountRejected("empty_label_name");
+    reason = "empty_label_name";
   } else if (m.find("duplicate label name") != std::string_view::npos) {
-    CountRejected("duplicate_label_name");
+    reason = "duplicate_label_name";
   } else if (m.find("UTF-8") != std::string_view::npos) {
-    CountRejected("invalid_utf8");
-  } else {
-    CountRejected("other");
+    reason = "invalid_utf8";
   }
+  CountRejectedSeries(reason, samples);
 }
 
 void IngestMetrics::CountRejected(std::string_view reason, size_t count) {
   if (rejected_ == nullptr || count == 0) return;
   rejected_->Add({{"reason", std::string(reason)}}).Increment(static_cast<double>(count));
+}
+
+void IngestMetrics::CountRejectedSeries(std::string_view reason, size_t samples) {
+  CountRejected(reason);
+  if (rejected_samples_ == nullptr || samples == 0) return;
+  rejected_samples_->Add({{"reason", std::string(reason)}}).Increment(static_cast<double>(samples));
 }
 
 void IngestMetrics::AddSamples(size_t samples) {

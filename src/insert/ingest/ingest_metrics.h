@@ -6,6 +6,10 @@
 //   strata_insert_samples_total                     samples stored on every replica
 //   strata_insert_series_rejected_total{reason}     series, lines or OTLP data
 //                                                   points not stored
+//   strata_insert_rejected_samples_total{reason}    samples of the series
+//                                                   rejected for invalid labels
+//                                                   or an ingest limit
+//                                                   (ingest_limits.h)
 // Families are shared between handlers through the registry (same name, same
 // help: prometheus-cpp merges them).
 #pragma once
@@ -32,15 +36,20 @@ class IngestMetrics {
 
   // Counts a finished request by its HTTP status.
   void CountRequest(int http_status);
-  // Counts a series rejected by ValidateAndSortLabels (reason from its message).
-  void CountInvalidSeries(const absl::Status& status);
+  // Counts a series rejected by ValidateAndSortLabels (reason from its
+  // message), with its `samples`.
+  void CountInvalidSeries(const absl::Status& status, size_t samples);
   // Counts `count` rejected lines, values or points under `reason` (e.g.
   // "parse_error", "delta_temporality").
   void CountRejected(std::string_view reason, size_t count = 1);
   void AddSamples(size_t samples);
+  // Counts one series rejected under `reason` (an ingest limit's), with its
+  // `samples`.
+  void CountRejectedSeries(std::string_view reason, size_t samples);
 
  private:
   prometheus::Family<prometheus::Counter>* rejected_ = nullptr;
+  prometheus::Family<prometheus::Counter>* rejected_samples_ = nullptr;
   prometheus::Counter* requests_ok_ = nullptr;
   prometheus::Counter* requests_bad_ = nullptr;
   prometheus::Counter* requests_overloaded_ = nullptr;

@@ -106,7 +106,7 @@ void OtlpHandler::Handle(TenantId tenant, HttpRequest&& request, HttpResponder r
                            static_cast<size_t>(conversion->rejected_by_reason[i]));
   }
 
-  SeriesCollector collector(tenant, {}, &metrics_);
+  SeriesCollector collector(tenant, {}, &metrics_, options_.limiter);
   std::vector<LabelView> views;
   for (const OtlpSeries& s : conversion->series) {
     views.clear();
@@ -116,10 +116,13 @@ void OtlpHandler::Handle(TenantId tenant, HttpRequest&& request, HttpResponder r
   // OTLP answers a partial write with 200 and partial_success, not 400: the
   // problems go into the response body and WriteAndReply gets none, so its
   // 204 ("all stored") becomes that 200. The converter validates labels, so
-  // the collector rejecting a series would be a converter bug; still counted.
-  int64_t rejected = conversion->points_rejected + static_cast<int64_t>(collector.rejected());
-  std::string problem =
-      conversion->first_problem.empty() ? collector.Problems("series") : std::move(conversion->first_problem);
+  // the collector rejects a series for an ingest limit (or, a converter bug,
+  // bad labels): its points count as rejected and its reasons are named.
+  int64_t rejected = conversion->points_rejected + static_cast<int64_t>(collector.rejected_samples());
+  std::string problem = std::move(conversion->first_problem);
+  if (collector.rejected() > 0) {
+    problem = problem.empty() ? collector.Problems("series") : problem + "; " + collector.Problems("series");
+  }
   ReplyBuilder build = [success = EncodeOtlpMetricsResponse(rejected, problem)](int status, std::string message,
                                                                                  size_t) mutable {
     if (status != 204) return ErrorReply(status, message, /*json=*/false);

@@ -34,10 +34,13 @@ class Registry;
 namespace strata::insert {
 
 class Router;
+class IngestLimiter;
 
 struct OtlpHandlerOptions {
   // Seconds sent in Retry-After with a 429.
   int retry_after_seconds = 1;
+  // The ingest limits (ingest_limits.h); null: none. Must outlive the handler.
+  IngestLimiter* limiter = nullptr;
 };
 
 // Thread-safe: Handle runs concurrently on the WorkPool threads.

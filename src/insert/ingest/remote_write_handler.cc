@@ -2,10 +2,12 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "common/base/status.h"
+#include "common/formats/remote_write_v2.h"
 #include "common/model/labels.h"
 #include "insert/ingest/series_collector.h"
 #include "insert/router/router.h"
@@ -37,11 +39,111 @@ HttpResponse Reply(int status, std::string body, size_t samples_written, size_t 
   return r;
 }
 
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+// Feeds a 1.0 request's series, exemplars and metadata to `collector`;
+// adds the native histogram samples to `*histograms`. InvalidArgument for a
+// malformed request.
+absl::Status DecodeV1(WriteRequestReader& reader, SeriesCollector& collector, size_t* histograms) {
+  thread_local WriteRequestSeries series;
+  while (reader.Next(&series)) {
+    *histograms += series.histogram_count;
+    collector.Add(&series.labels, series.samples, 0, series.exemplars, series.exemplar_labels);
+  }
+  STRATA_RETURN_IF_ERROR(reader.status());
+  // Prometheus sends metadata in requests of their own; the collector owns
+  // copies (the decoder's views die with this thread's next request).
+  for (const MetricMetadataView& m : reader.metadata()) {
+    collector.SetMetadata(m.metric_family_name, m.type, m.help, m.unit);
+  }
+  return absl::OkStatus();
+}
+
+// The same for an uncompressed 2.0 request; InvalidArgument for bad
+// protobuf or a symbol ref out of range (checked before any series is fed).
+absl::Status DecodeV2(std::string_view request, SeriesCollector& collector, size_t* histograms) {
+  thread_local formats::RemoteWriteV2Reader reader;
+  thread_local formats::RemoteWriteV2Series series;
+  STRATA_RETURN_IF_ERROR(reader.Parse(request));
+  for (size_t i = 0; i < reader.series_count(); ++i) {
+    reader.Series(i, &series);
+    *histograms += series.histogram_count;
+    if (series.has_metadata()) {
+      std::string_view name;
+      for (const LabelView& l : series.labels) {
+        if (l.name == "__name__") name = l.value;
+      }
+      // 2.0 repeats metadata on every series of a family: one entry per
+      // family, the last one winning.
+      if (!name.empty()) {
+        collector.SetMetadata(formats::MetricFamilyName(name, series.metadata_type), series.metadata_type,
+                              series.help, series.unit);
+      }
+    }
+    collector.Add(&series.labels, series.samples, 0, series.exemplars, series.exemplar_labels);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::StatusOr<RemoteWriteProto> RemoteWriteHandler::ProtoOf(std::string_view content_type) {
+  content_type = Trim(content_type);
+  // Senders from before 2.0 may send no Content-Type at all.
+  if (content_type.empty()) return RemoteWriteProto::kV1;
+  size_t semicolon = content_type.find(';');
+  std::string_view media = Trim(content_type.substr(0, semicolon));
+  if (!EqualsIgnoreCase(media, "application/x-protobuf")) {
+    return absl::InvalidArgumentError(fmt::format(
+        "expected application/x-protobuf as the first (media) part, got \"{}\" content-type", content_type));
+  }
+  std::string_view params =
+      semicolon == std::string_view::npos ? std::string_view() : content_type.substr(semicolon + 1);
+  while (!params.empty()) {
+    size_t next = params.find(';');
+    std::string_view param = Trim(params.substr(0, next));
+    params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
+    if (param.empty()) continue;
+    size_t eq = param.find('=');
+    if (eq == std::string_view::npos) {
+      return absl::InvalidArgumentError(
+          fmt::format("expected key=value parameters, got \"{}\" in \"{}\" content-type", param, content_type));
+    }
+    if (!EqualsIgnoreCase(Trim(param.substr(0, eq)), "proto")) continue;
+    std::string_view message = Trim(param.substr(eq + 1));
+    if (message.size() >= 2 && message.front() == '"' && message.back() == '"') {
+      message = message.substr(1, message.size() - 2);
+    }
+    if (message == "prometheus.WriteRequest") return RemoteWriteProto::kV1;
+    if (message == formats::kRemoteWriteV2Message) return RemoteWriteProto::kV2;
+    return absl::InvalidArgumentError(fmt::format(
+        "unknown remote-write protobuf message \"{}\" in \"{}\" content-type; this server accepts "
+        "prometheus.WriteRequest and io.prometheus.write.v2.Request",
+        message, content_type));
+  }
+  // No proto= parameter: 1.0 (the spec's default).
+  return RemoteWriteProto::kV1;
+}
 
 RemoteWriteHandler::RemoteWriteHandler(Router* router, RemoteWriteHandlerOptions options,
                                        prometheus::Registry* registry)
-    : router_(router), options_(options), metrics_(registry, "promremotewrite") {}
+    : router_(router),
+      options_(options),
+      metrics_(registry, "promremotewrite"),
+      v2_metrics_(registry, "promremotewrite2") {}
 
 absl::StatusOr<TenantId> RemoteWriteHandler::TenantFromPath(std::string_view path) {
   if (path == "/api/v1/write") return TenantId{};
@@ -73,8 +175,10 @@ void RemoteWriteHandler::Handle(HttpRequest&& request, HttpResponder respond) {
 }
 
 void RemoteWriteHandler::HandleWrite(TenantId tenant, HttpRequest&& request, HttpResponder respond) {
+  absl::StatusOr<RemoteWriteProto> proto = ProtoOf(FindHeader(request, "content-type"));
+  IngestMetrics& metrics = proto.ok() && *proto == RemoteWriteProto::kV2 ? v2_metrics_ : metrics_;
   auto fail = [&](int code, std::string message) {
-    metrics_.CountRequest(code);
+    metrics.CountRequest(code);
     HttpResponse r = Reply(code, std::move(message), 0);
     if (code == 405) r.headers.emplace_back("Allow", "POST");
     respond(std::move(r));
@@ -82,61 +186,49 @@ void RemoteWriteHandler::HandleWrite(TenantId tenant, HttpRequest&& request, Htt
   if (request.method != "POST") {
     return fail(405, fmt::format("remote_write needs POST, not {}", request.method));
   }
-  std::string_view content_type = FindHeader(request, "content-type");
-  if (content_type.find("io.prometheus.write.v2.Request") != std::string_view::npos) {
-    return fail(415, "remote_write 2.0 (io.prometheus.write.v2.Request) is not supported; send prometheus.WriteRequest");
-  }
+  // The spec: a content type (or message) the receiver does not take is 415,
+  // so that a 2.0 sender can fall back to 1.0.
+  if (!proto.ok()) return fail(415, std::string(ToStd(proto.status().message())));
   std::string_view encoding = FindHeader(request, "content-encoding");
-  if (!encoding.empty() && encoding != "snappy") {
-    return fail(400, fmt::format("unsupported Content-Encoding \"{}\": remote_write bodies are snappy", encoding));
+  if (!encoding.empty() && !EqualsIgnoreCase(encoding, "snappy")) {
+    // 1.0 senders expect 400 here (ECOSYSTEM.md §3.3); the 2.0 spec says 415.
+    return fail(*proto == RemoteWriteProto::kV2 ? 415 : 400,
+                fmt::format("unsupported Content-Encoding \"{}\": remote_write bodies are snappy", encoding));
   }
 
   // Per-thread reused buffers: the decompressed body, and one series' label
   // views and samples (DESIGN.md "Hot paths").
   thread_local RemoteWriteDecoder decoder;
-  thread_local WriteRequestSeries series;
   decoder.set_max_uncompressed_bytes(options_.max_request_bytes);
   absl::StatusOr<WriteRequestReader> reader = decoder.Decompress(request.body);
   if (!reader.ok()) return fail(400, std::string(ToStd(reader.status().message())));
 
-  SeriesCollector collector(tenant, {}, &metrics_);
+  SeriesCollector collector(tenant, {}, &metrics, options_.limiter);
   size_t histograms = 0;
-  while (reader->Next(&series)) {
-    histograms += series.histogram_count;
-    collector.Add(&series.labels, series.samples, 0, series.exemplars, series.exemplar_labels);
-  }
   // A malformed request is rejected whole: nothing has been sent yet.
-  if (!reader->status().ok()) return fail(400, std::string(ToStd(reader->status().message())));
+  absl::Status decoded = *proto == RemoteWriteProto::kV2 ? DecodeV2(decoder.buffer(), collector, &histograms)
+                                                         : DecodeV1(*reader, collector, &histograms);
+  if (!decoded.ok()) return fail(400, std::string(ToStd(decoded.message())));
+  Finish(tenant, collector, histograms, metrics, std::move(respond));
+}
 
+void RemoteWriteHandler::Finish(TenantId tenant, SeriesCollector& collector, size_t histograms,
+                                IngestMetrics& metrics, HttpResponder respond) {
   std::string problems = collector.Problems("series");
   if (histograms > 0) {
+    metrics.CountRejected("native_histogram", histograms);
     if (!problems.empty()) problems.append("; ");
     problems.append(fmt::format("{} native histogram samples were not stored: native histograms are not supported",
                                 histograms));
   }
   const size_t exemplars = collector.batch().exemplar_count();
-  // Metadata (Prometheus sends it in requests of its own) is owned here:
-  // the decoder's views die with this thread's next request.
-  std::vector<MetricMetadata> metadata;
-  metadata.reserve(reader->metadata().size());
-  for (const MetricMetadataView& m : reader->metadata()) {
-    metadata.push_back(
-        MetricMetadata{std::string(m.metric_family_name), m.type, std::string(m.help), std::string(m.unit)});
-  }
-  // Samples first, then metadata; the reply waits for both.
-  FollowUpWrite write_metadata;
-  if (!metadata.empty()) {
-    write_metadata = [this, tenant, metadata = std::move(metadata)](Router::DoneCallback then) mutable {
-      router_->WriteMetadata(tenant, std::move(metadata), std::move(then));
-    };
-  }
   // Exemplars are written with their series' samples: counted when those are.
   auto reply = [exemplars](int status, std::string body, size_t samples_written) {
     const bool stored = status == 204 || (status == 400 && samples_written > 0);
     return Reply(status, std::move(body), samples_written, stored ? exemplars : 0);
   };
-  WriteAndReply(*router_, std::move(collector.batch()), std::move(problems), metrics_, options_.retry_after_seconds,
-                std::move(reply), std::move(respond), std::move(write_metadata));
+  WriteAndReply(*router_, std::move(collector.batch()), std::move(problems), metrics, options_.retry_after_seconds,
+                std::move(reply), std::move(respond), WriteMetadataAfter(*router_, tenant, collector.TakeMetadata()));
 }
 
 }  // namespace strata::insert

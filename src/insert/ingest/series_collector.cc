@@ -1,15 +1,22 @@
 #include "insert/ingest/series_collector.h"
 
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "common/base/clock.h"
 #include "common/base/status.h"
 
 namespace strata::insert {
 
-SeriesCollector::SeriesCollector(TenantId tenant, std::span<const Label> extra_labels, IngestMetrics* metrics)
-    : batch_(tenant), extra_labels_(extra_labels), metrics_(metrics) {}
+SeriesCollector::SeriesCollector(TenantId tenant, std::span<const Label> extra_labels, IngestMetrics* metrics,
+                                 IngestLimiter* limiter)
+    : batch_(tenant),
+      extra_labels_(extra_labels),
+      max_timestamp_ms_(NowUnixMillis() + kMaxFutureTimestampMs),
+      metrics_(metrics),
+      limiter_(limiter) {}
 
 void SeriesCollector::Reject(size_t line, std::string message) {
   ++rejected_;
@@ -23,6 +30,16 @@ void SeriesCollector::Add(std::vector<LabelView>* labels, std::span<const Sample
   ++total_;
   // Nothing to store (e.g. a histogram-only remote_write series).
   if (samples.empty() && exemplars.empty()) return;
+  for (const Sample& sample : samples) {
+    if (sample.timestamp_ms > max_timestamp_ms_) {
+      if (metrics_ != nullptr) metrics_->CountRejectedSeries("future_timestamp", samples.size());
+      rejected_samples_ += samples.size();
+      Reject(line, fmt::format("sample timestamp {} ms is more than 2 days in the future; timestamps are Unix "
+                               "milliseconds",
+                               sample.timestamp_ms));
+      return;
+    }
+  }
   for (const Label& extra : extra_labels_) {
     bool replaced = false;
     for (LabelView& l : *labels) {
@@ -35,9 +52,19 @@ void SeriesCollector::Add(std::vector<LabelView>* labels, std::span<const Sample
   }
   absl::Status valid = ValidateAndSortLabels(labels);
   if (!valid.ok()) {
-    if (metrics_ != nullptr) metrics_->CountInvalidSeries(valid);
+    if (metrics_ != nullptr) metrics_->CountInvalidSeries(valid, samples.size());
+    rejected_samples_ += samples.size();
     Reject(line, std::string(ToStd(valid.message())));
     return;
+  }
+  if (limiter_ != nullptr) {
+    if (std::optional<LimitReason> reason = limiter_->Check(batch_.tenant(), *labels)) {
+      ++limited_[static_cast<size_t>(*reason)];
+      rejected_samples_ += samples.size();
+      if (metrics_ != nullptr) metrics_->CountRejectedSeries(LimitReasonName(*reason), samples.size());
+      Reject(line, first_problem_.empty() ? limiter_->Describe(*reason, batch_.tenant(), *labels) : std::string());
+      return;
+    }
   }
   batch_.AddSeries(*labels, samples, exemplars, exemplar_labels);
 }
@@ -53,9 +80,52 @@ void SeriesCollector::OnSkippedValue(size_t, std::string_view reason) {
   if (metrics_ != nullptr) metrics_->CountRejected(reason);
 }
 
+MetricMetadata& SeriesCollector::MetadataOf(std::string_view family) {
+  auto [it, inserted] = metadata_index_.emplace(std::string(family), metadata_.size());
+  if (inserted) metadata_.push_back(MetricMetadata{std::string(family), 0, {}, {}});
+  return metadata_[it->second];
+}
+
+void SeriesCollector::SetMetadata(std::string_view family, uint32_t type, std::string_view help,
+                                  std::string_view unit) {
+  MetricMetadata& m = MetadataOf(family);
+  m.type = type;
+  m.help = std::string(help);
+  m.unit = std::string(unit);
+}
+
+void SeriesCollector::OnMetadata(const formats::MetadataLine& line) {
+  MetricMetadata& m = MetadataOf(line.family);
+  switch (line.kind) {
+    case formats::MetadataLine::Kind::kType:
+      m.type = static_cast<uint32_t>(line.type);
+      break;
+    case formats::MetadataLine::Kind::kHelp:
+      m.help = std::string(line.text);
+      break;
+    case formats::MetadataLine::Kind::kUnit:
+      m.unit = std::string(line.text);
+      break;
+  }
+}
+
 std::string SeriesCollector::Problems(std::string_view unit) const {
   if (rejected_ == 0) return {};
-  return fmt::format("rejected {} of {} {}; the first: {}", rejected_, total_, unit, first_problem_);
+  std::string by_limit;
+  for (size_t i = 0; i < kLimitReasonCount; ++i) {
+    if (limited_[i] == 0) continue;
+    by_limit.append(by_limit.empty() ? " (" : ", ");
+    by_limit.append(fmt::format("{} over {}", limited_[i], limiter_->FlagOf(static_cast<LimitReason>(i))));
+  }
+  if (!by_limit.empty()) by_limit.push_back(')');
+  return fmt::format("rejected {} of {} {}{}; the first: {}", rejected_, total_, unit, by_limit, first_problem_);
+}
+
+FollowUpWrite WriteMetadataAfter(Router& router, TenantId tenant, std::vector<MetricMetadata> metadata) {
+  if (metadata.empty()) return nullptr;
+  return [&router, tenant, metadata = std::move(metadata)](Router::DoneCallback then) mutable {
+    router.WriteMetadata(tenant, std::move(metadata), std::move(then));
+  };
 }
 
 void WriteAndReply(Router& router, SeriesBatch batch, std::string problems, IngestMetrics& metrics,

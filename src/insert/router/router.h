@@ -9,9 +9,13 @@
 // series is acknowledged.
 //
 // Failover: a node that is !IsHealthy() when the request starts is skipped
-// (its copies go to the next nodes in each series' ring order). A node whose
-// write fails (any error but InvalidArgument) is marked bad for the rest of
-// the request, and the series of the failed batch are re-sent, each to the
+// (its copies go to the next nodes in each series' ring order). In `strata
+// insert` every node is a HealthCheckedStorage, so a hung node turns
+// unhealthy within -storageNode.probeTimeout and its writes in flight fail
+// with Unavailable at once, which re-routes them as below. A node whose
+// write fails (any error but InvalidArgument, e.g. FailedPrecondition from a
+// node that is read-only because its disk is nearly full) is marked bad for
+// the rest of the request, and the series of the failed batch are re-sent, each to the
 // next usable node in its ring order that does not already hold it. Re-sends
 // may duplicate samples; storage skips equal (series, timestamp) pairs, so
 // that is harmless and much simpler than exact bookkeeping.

@@ -22,10 +22,13 @@ RouterOptions ToRouterOptions(const InsertServiceOptions& o) {
 InsertService::InsertService(InsertServiceOptions options, std::vector<StorageApi*> storage_nodes,
                              prometheus::Registry* registry)
     : options_(options),
+      limiter_(options_.limits),
       router_(std::move(storage_nodes), ToRouterOptions(options_), registry),
-      remote_write_(&router_, RemoteWriteHandlerOptions{.max_request_bytes = options_.max_request_bytes}, registry),
-      import_(&router_, ImportHandlerOptions{}, registry),
-      otlp_(&router_, OtlpHandlerOptions{}, registry) {}
+      remote_write_(&router_,
+                    RemoteWriteHandlerOptions{.max_request_bytes = options_.max_request_bytes, .limiter = &limiter_},
+                    registry),
+      import_(&router_, ImportHandlerOptions{.retry_after_seconds = 1, .now_ms = {}, .limiter = &limiter_}, registry),
+      otlp_(&router_, OtlpHandlerOptions{.limiter = &limiter_}, registry) {}
 
 InsertService::~InsertService() { router_.Drain(); }
 

@@ -20,6 +20,7 @@
 #include "common/prompb/remote_write_decoder.h"
 #include "common/rpc/storage_api.h"
 #include "insert/ingest/import_handler.h"
+#include "insert/ingest/ingest_limits.h"
 #include "insert/ingest/otlp_handler.h"
 #include "insert/ingest/remote_write_handler.h"
 #include "insert/router/router.h"
@@ -42,6 +43,8 @@ struct InsertServiceOptions {
   size_t max_request_bytes = kDefaultMaxRemoteWriteBytes;
   // Virtual nodes per storage node on the hash ring.
   size_t virtual_nodes = HashRing::kDefaultVirtualNodes;
+  // Per-series ingest limits of every ingest path (ingest_limits.h).
+  IngestLimitsOptions limits;
 };
 
 // Thread-safe after construction (handlers run concurrently).
@@ -68,6 +71,7 @@ class InsertService {
 
  private:
   InsertServiceOptions options_;
+  IngestLimiter limiter_;
   Router router_;
   RemoteWriteHandler remote_write_;
   ImportHandler import_;

@@ -1,10 +1,11 @@
 #include "select/api/json_writer.h"
 
-#include "common/encoding/json_string.h"
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+
+#include "common/base/parallel_for.h"
+#include "common/encoding/json_string.h"
 
 namespace strata::select {
 namespace {
@@ -124,6 +125,54 @@ void AppendStringArray(std::string_view name, const std::vector<std::string>& it
   out->push_back(']');
 }
 
+// `{"metric":{...},"value":[t,"v"]}` (vector) or `...,"values":[[t,"v"],...]}`.
+void AppendSeries(const promql::SeriesResult& s, bool vector, std::string* out) {
+  AppendMetric(s.labels, out);
+  if (vector) {
+    out->append(",\"value\":");
+    AppendPoint(s.samples.empty() ? Sample{} : s.samples.front(), out);
+  } else {
+    out->append(",\"values\":[");
+    for (size_t k = 0; k < s.samples.size(); ++k) {
+      if (k > 0) out->push_back(',');
+      AppendPoint(s.samples[k], out);
+    }
+    out->push_back(']');
+  }
+  out->push_back('}');
+}
+
+// Formatting floats is a large share of a long range query's time; above
+// this many points the series are formatted on several threads.
+constexpr size_t kParallelJsonMinPoints = 20000;
+
+void AppendSeriesList(const promql::QueryResult& result, std::string* out) {
+  const bool vector = result.type == promql::ValueType::kVector;
+  const std::vector<promql::SeriesResult>& series = result.series;
+  size_t points = 0;
+  for (const promql::SeriesResult& s : series) points += s.samples.size();
+  out->push_back('[');
+  if (points >= kParallelJsonMinPoints && series.size() > 1) {
+    std::vector<std::string> parts(series.size());
+    ParallelFor(series.size(), 1, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) AppendSeries(series[i], vector, &parts[i]);
+    });
+    size_t bytes = 0;
+    for (const std::string& part : parts) bytes += part.size() + 1;
+    out->reserve(out->size() + bytes + 64);
+    for (size_t i = 0; i < parts.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      out->append(parts[i]);
+    }
+  } else {
+    for (size_t i = 0; i < series.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      AppendSeries(series[i], vector, out);
+    }
+  }
+  out->push_back(']');
+}
+
 }  // namespace
 
 void WriteQueryResponse(const promql::QueryResult& result, std::string* out) {
@@ -148,29 +197,9 @@ void WriteQueryResponse(const promql::QueryResult& result, std::string_view stat
       out->push_back(']');
       break;
     case promql::ValueType::kVector:
-    case promql::ValueType::kMatrix: {
-      const bool vector = result.type == promql::ValueType::kVector;
-      out->push_back('[');
-      for (size_t i = 0; i < result.series.size(); ++i) {
-        const promql::SeriesResult& s = result.series[i];
-        if (i > 0) out->push_back(',');
-        AppendMetric(s.labels, out);
-        if (vector) {
-          out->append(",\"value\":");
-          AppendPoint(s.samples.empty() ? Sample{} : s.samples.front(), out);
-        } else {
-          out->append(",\"values\":[");
-          for (size_t k = 0; k < s.samples.size(); ++k) {
-            if (k > 0) out->push_back(',');
-            AppendPoint(s.samples[k], out);
-          }
-          out->push_back(']');
-        }
-        out->push_back('}');
-      }
-      out->push_back(']');
+    case promql::ValueType::kMatrix:
+      AppendSeriesList(result, out);
       break;
-    }
   }
   if (!stats_json.empty()) {
     out->append(",\"stats\":");

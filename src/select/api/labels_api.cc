@@ -196,6 +196,7 @@ MetadataQuery MakeQuery(MetadataParams& params, const TenantId& tenant, const La
   q.max_time_ms = params.end_ms;
   q.limit = params.limit;
   q.replication_factor = options.replication_factor;
+  q.deny_partial = options.deny_partial;
   q.deadline = std::chrono::steady_clock::now() + options.timeout;
   return q;
 }

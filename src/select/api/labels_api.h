@@ -51,6 +51,8 @@ struct LabelsApiOptions {
   std::chrono::milliseconds timeout{std::chrono::minutes(2)};
   // Most series /api/v1/series may answer (-search.maxSeries; 0: no cap).
   uint64_t max_series = 0;
+  // -search.denyPartialResponse.
+  bool deny_partial = false;
 };
 
 // The parameters shared by the three endpoints.

@@ -6,6 +6,7 @@
 
 #include "common/base/status.h"
 #include "select/fanout/call_all.h"
+#include "select/fanout/partial.h"
 
 namespace strata::select {
 namespace {
@@ -69,6 +70,7 @@ absl::StatusOr<MetadataAnswer<Item>> FanOut(const std::vector<StorageApi*>& node
   }
   // With R replicas of every series, R-1 missing nodes lose nothing.
   if (failures.size() >= static_cast<size_t>(std::max(1, query.replication_factor))) {
+    if (query.deny_partial) return PartialResponseDenied(what, failures);
     answer.partial = true;
     answer.warnings = std::move(failures);
   }

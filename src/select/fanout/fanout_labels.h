@@ -43,6 +43,8 @@ struct MetadataQuery {
   uint64_t limit = 0;
   // Storage nodes holding each series (-replicationFactor). >= 1.
   int replication_factor = 1;
+  // -search.denyPartialResponse: Unavailable instead of a partial answer.
+  bool deny_partial = false;
   // Of every node call; the fan-out never waits past it (plus a short grace
   // for callbacks to report it).
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);

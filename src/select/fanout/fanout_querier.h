@@ -36,6 +36,12 @@ struct FanoutOptions {
   // (-search.maxSeries; 0: no limit). Beyond it Select fails with
   // ResourceExhausted instead of answering from a truncated set.
   uint64_t max_series = 0;
+  // -search.denyPartialResponse: a result that would be partial (R or more
+  // nodes failed) is an Unavailable error instead (HTTP 503).
+  bool deny_partial = false;
+  // -dedup.minScrapeInterval in ms (0: off): one sample per series per
+  // interval (select/fanout/dedup.h).
+  int64_t dedup_interval_ms = 0;
 };
 
 // One per query. Select may be called several times (once per selector),
@@ -71,9 +77,11 @@ class FanoutQuerier : public promql::Querier {
 
 // Merges per-node search results into series with decoded samples in
 // [min_time_ms, max_time_ms], sorted by time, one sample per timestamp (the
-// first node's in `results` order wins). Exposed for tests and benchmarks.
-// DataLoss when a chunk cannot be decoded.
+// first node's in `results` order wins), or with dedup_interval_ms > 0 one
+// sample per interval (DeduplicateSamples). Exposed for tests and
+// benchmarks. DataLoss when a chunk cannot be decoded.
 absl::StatusOr<std::vector<promql::SeriesSamples>> MergeSearchResults(std::vector<SearchResult>& results,
-                                                                      int64_t min_time_ms, int64_t max_time_ms);
+                                                                      int64_t min_time_ms, int64_t max_time_ms,
+                                                                      int64_t dedup_interval_ms = 0);
 
 }  // namespace strata::select

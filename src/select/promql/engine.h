@@ -50,6 +50,10 @@ struct EngineOptions {
   bool delayed_name_removal = false;
   // Accept functions marked experimental in function_signatures.h.
   bool experimental_functions = false;
+  // Spread the work of one query over the machine's cores where it splits
+  // by series (selectors, range functions). The answer, its errors and its
+  // sample-limit accounting are the same either way.
+  bool parallel = true;
   // The step of a subquery written without one (`x[1h:]`); Prometheus uses
   // the global rule evaluation interval, 1m by default.
   int64_t default_subquery_step_ms = 60000;

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "common/base/parallel_for.h"
 #include "common/base/status.h"
 #include "select/promql/aggregations.h"
 #include "select/promql/binary_ops.h"
@@ -189,12 +190,21 @@ absl::Status Evaluator::CheckDeadline() const {
   return absl::OkStatus();
 }
 
+void Evaluator::ForSeries(size_t n, size_t min_grain, absl::FunctionRef<void(size_t, size_t)> fn) const {
+  if (options_.parallel) {
+    ParallelFor(n, min_grain, fn);
+  } else if (n > 0) {
+    fn(0, n);
+  }
+}
+
+absl::Status Evaluator::TooManySamplesError() {
+  return absl::ResourceExhaustedError("query processing would load too many samples into memory in query execution");
+}
+
 absl::Status Evaluator::AddSamples(int64_t n) {
   current_samples_ += n;
-  if (current_samples_ > options_.max_samples) {
-    return absl::ResourceExhaustedError(
-        "query processing would load too many samples into memory in query execution");
-  }
+  if (current_samples_ > options_.max_samples) return TooManySamplesError();
   return absl::OkStatus();
 }
 

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "select/promql/annotations.h"
 #include "select/promql/ast.h"
@@ -150,15 +151,39 @@ class Evaluator {
   FunctionCallContext CallContext(const Expr& e, const Call& call);
   absl::StatusOr<EvalValue> EvalRangeCall(const Expr& e, const Call& call, size_t matrix_index, FunctionImpl impl,
                                           const StepRange& r);
+  // EvalRangeCall's work, split by series so that threads can share it.
+  struct RangeCallInput {
+    const Expr& e;
+    const Call& call;
+    size_t matrix_index;
+    FunctionImpl impl;
+    const StepRange& r;
+    const std::vector<EvalValue>& vals;
+    const std::vector<FunctionArg>& args;
+    const RangeArg& range;
+  };
+  struct RangeCallPart;
+  // Evaluates series [begin, end) of `in` into `part`. Safe to run on
+  // several threads at once for disjoint parts: it only reads the
+  // Evaluator's state.
+  void EvalRangeSeries(const RangeCallInput& in, size_t begin, size_t end, RangeCallPart& part);
+  // Joins the parts in series order and takes their samples and
+  // annotations into the query's accounting.
+  absl::StatusOr<EvalValue> JoinRangeParts(std::vector<RangeCallPart>& parts);
   absl::StatusOr<EvalValue> EvalAbsentOverTime(const Call& call, const StepRange& r);
 
   // engine_info.cc: info(), which selects its info series itself (their
   // matchers depend on the evaluated input).
   absl::StatusOr<EvalValue> EvalInfo(const Call& call, const StepRange& r);
 
+  // ParallelFor (common/base/parallel_for.h) unless EngineOptions::parallel
+  // is off, then one sequential call of fn(0, n).
+  void ForSeries(size_t n, size_t min_grain, absl::FunctionRef<void(size_t, size_t)> fn) const;
+
   // Limits.
   absl::Status CheckDeadline() const;
   absl::Status AddSamples(int64_t n);
+  static absl::Status TooManySamplesError();
   void ReleaseSamples(int64_t n) { current_samples_ -= n; }
 
   const PreparedQuery& q_;
@@ -198,6 +223,7 @@ class SeriesAssembler {
   static constexpr uint32_t kNoHint = ~uint32_t{0};
   // Series in order of first appearance.
   Matrix Finish() { return std::move(series_); }
+  size_t size() const { return series_.size(); }
   int64_t points() const { return points_; }
 
  private:

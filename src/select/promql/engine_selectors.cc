@@ -152,37 +152,50 @@ absl::StatusOr<EvalValue> Evaluator::EvalVectorSelector(const VectorSelector& vs
   const bool has_at = vs.at != AtModifier::kNone;
   const int64_t at = has_at ? ResolveAt(vs.at, vs.at_ms) : 0;
   const int64_t lookback = q_.lookback_delta_ms;
-  for (SeriesSamples& s : data) {
-    STRATA_RETURN_IF_ERROR(CheckDeadline());
-    const std::vector<Sample>& samples = s.samples;
-    const bool has_start_times = !s.start_timestamps.empty();
-    Series res;
-    std::vector<int64_t> times;
-    size_t next = 0;  // first sample after the current reference time
-    for (size_t i = 0; i < steps; ++i) {
-      const int64_t t = r.Time(i);
-      const int64_t ref = (has_at ? at : t) - vs.offset_ms;
-      while (next < samples.size() && samples[next].timestamp_ms <= ref) ++next;
-      if (next == 0) continue;
-      const Sample& latest = samples[next - 1];
-      if (latest.timestamp_ms <= ref - lookback) continue;  // (ref - lookback, ref]
-      if (IsStaleNaN(latest.value)) continue;                // a stale marker ends the series
-      double value = latest.value;
-      if (vs.smoothed && latest.timestamp_ms < ref && next < samples.size() &&
-          samples[next].timestamp_ms <= ref + lookback && !IsStaleNaN(samples[next].value)) {
-        value = Interpolate(latest, samples[next], ref);
+  // Each series' points are found on its own (on several threads when
+  // there are many); the limits are then applied in series order.
+  std::vector<Series> found(data.size());
+  std::vector<std::vector<int64_t>> found_times(data.size());
+  std::vector<absl::Status> deadline(data.size());
+  ForSeries(data.size(), 16, [&](size_t begin, size_t end) {
+    for (size_t k = begin; k < end; ++k) {
+      deadline[k] = CheckDeadline();
+      if (!deadline[k].ok()) return;
+      SeriesSamples& s = data[k];
+      const std::vector<Sample>& samples = s.samples;
+      const bool has_start_times = !s.start_timestamps.empty();
+      Series& res = found[k];
+      std::vector<int64_t>& times = found_times[k];
+      size_t next = 0;  // first sample after the current reference time
+      for (size_t i = 0; i < steps; ++i) {
+        const int64_t t = r.Time(i);
+        const int64_t ref = (has_at ? at : t) - vs.offset_ms;
+        while (next < samples.size() && samples[next].timestamp_ms <= ref) ++next;
+        if (next == 0) continue;
+        const Sample& latest = samples[next - 1];
+        if (latest.timestamp_ms <= ref - lookback) continue;  // (ref - lookback, ref]
+        if (IsStaleNaN(latest.value)) continue;                // a stale marker ends the series
+        double value = latest.value;
+        if (vs.smoothed && latest.timestamp_ms < ref && next < samples.size() &&
+            samples[next].timestamp_ms <= ref + lookback && !IsStaleNaN(samples[next].value)) {
+          value = Interpolate(latest, samples[next], ref);
+        }
+        res.floats.push_back(FPoint{t, value});
+        if (record == PointTimes::kSampleTime) times.push_back(latest.timestamp_ms);
+        if (record == PointTimes::kStartTime) times.push_back(has_start_times ? s.start_timestamps[next - 1] : 0);
       }
-      res.floats.push_back(FPoint{t, value});
-      if (record == PointTimes::kSampleTime) times.push_back(latest.timestamp_ms);
-      if (record == PointTimes::kStartTime) times.push_back(has_start_times ? s.start_timestamps[next - 1] : 0);
+      std::vector<Sample>().swap(s.samples);
     }
-    std::vector<Sample>().swap(s.samples);
+  });
+  for (size_t k = 0; k < data.size(); ++k) {
+    STRATA_RETURN_IF_ERROR(deadline[k]);
+    Series& res = found[k];
     if (res.floats.empty()) continue;
     STRATA_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(res.floats.size())));
-    res.labels = std::move(s.labels);
+    res.labels = std::move(data[k].labels);
     out.series.push_back(std::move(res));
-    if (record == PointTimes::kSampleTime) out.sample_times.push_back(std::move(times));
-    if (record == PointTimes::kStartTime) out.start_times.push_back(std::move(times));
+    if (record == PointTimes::kSampleTime) out.sample_times.push_back(std::move(found_times[k]));
+    if (record == PointTimes::kStartTime) out.start_times.push_back(std::move(found_times[k]));
   }
   return out;
 }
@@ -250,6 +263,31 @@ absl::StatusOr<EvalValue> Evaluator::EvalSubqueryValue(const SubqueryExpr& sq, c
   return out;
 }
 
+namespace {
+
+// The points of `s` without its stale markers, with their start
+// timestamps when it has them; frees the samples of `s`.
+void ToRangeSeries(SeriesSamples& s, RangeSeries& rs) {
+  rs.points.reserve(s.samples.size());
+  if (s.start_timestamps.empty()) {
+    for (const Sample& p : s.samples) {
+      if (!IsStaleNaN(p.value)) rs.points.push_back(FPoint{p.timestamp_ms, p.value});
+    }
+  } else {
+    rs.start_times.reserve(s.samples.size());
+    for (size_t i = 0; i < s.samples.size(); ++i) {
+      const Sample& p = s.samples[i];
+      if (IsStaleNaN(p.value)) continue;
+      rs.points.push_back(FPoint{p.timestamp_ms, p.value});
+      rs.start_times.push_back(s.start_timestamps[i]);
+    }
+    std::vector<int64_t>().swap(s.start_timestamps);
+  }
+  std::vector<Sample>().swap(s.samples);
+}
+
+}  // namespace
+
 absl::StatusOr<RangeArg> Evaluator::EvalRangeArg(const Expr& arg, const StepRange& r) {
   const Expr* e = &arg;
   while (const auto* p = e->As<ParenExpr>()) e = p->expr.get();
@@ -263,32 +301,21 @@ absl::StatusOr<RangeArg> Evaluator::EvalRangeArg(const Expr& arg, const StepRang
     out.window.has_at = vs.at != AtModifier::kNone;
     out.window.at_ms = out.window.has_at ? ResolveAt(vs.at, vs.at_ms) : 0;
     std::vector<SeriesSamples> data = TakeData(vs);
+    // Copying out the points (without stale markers) is per series, and a
+    // long range holds many: done on several threads.
+    std::vector<RangeSeries> converted(data.size());
+    ForSeries(data.size(), 8, [&](size_t begin, size_t end) {
+      for (size_t k = begin; k < end; ++k) ToRangeSeries(data[k], converted[k]);
+    });
     // `owned` holds the labels the series point to: no reallocation after this.
     out.owned.reserve(data.size());
     out.series.reserve(data.size());
-    for (SeriesSamples& s : data) {
-      RangeSeries rs;
-      rs.points.reserve(s.samples.size());
-      if (s.start_timestamps.empty()) {
-        for (const Sample& p : s.samples) {
-          if (!IsStaleNaN(p.value)) rs.points.push_back(FPoint{p.timestamp_ms, p.value});
-        }
-      } else {
-        rs.start_times.reserve(s.samples.size());
-        for (size_t i = 0; i < s.samples.size(); ++i) {
-          const Sample& p = s.samples[i];
-          if (IsStaleNaN(p.value)) continue;
-          rs.points.push_back(FPoint{p.timestamp_ms, p.value});
-          rs.start_times.push_back(s.start_timestamps[i]);
-        }
-        std::vector<int64_t>().swap(s.start_timestamps);
-      }
-      std::vector<Sample>().swap(s.samples);
-      if (rs.points.empty()) continue;
+    for (size_t k = 0; k < data.size(); ++k) {
+      if (converted[k].points.empty()) continue;
       Series& owner = out.owned.emplace_back();
-      owner.labels = std::move(s.labels);
-      rs.labels = &owner.labels;
-      out.series.push_back(std::move(rs));
+      owner.labels = std::move(data[k].labels);
+      converted[k].labels = &owner.labels;
+      out.series.push_back(std::move(converted[k]));
     }
     return out;
   }

@@ -111,7 +111,8 @@ SelectService::SelectService(SelectServiceOptions options, std::vector<StorageAp
            },
            [] { return NowUnixMillis(); }),
       labels_api_(storage_nodes_, LabelsApiOptions{options_.replication_factor, options_.query_timeout,
-                                                   static_cast<uint64_t>(std::max<int64_t>(0, options_.max_series))}),
+                                                   static_cast<uint64_t>(std::max<int64_t>(0, options_.max_series)),
+                                                   options_.deny_partial_response}),
       export_api_(
           [this](const TenantId& tenant, std::chrono::steady_clock::time_point deadline) {
             return MakeQuerier(tenant, deadline);
@@ -132,6 +133,8 @@ std::unique_ptr<promql::Querier> SelectService::MakeQuerier(const TenantId& tena
   fo.replication_factor = options_.replication_factor;
   fo.deadline = deadline;
   fo.max_series = static_cast<uint64_t>(std::max<int64_t>(0, options_.max_series));
+  fo.deny_partial = options_.deny_partial_response;
+  fo.dedup_interval_ms = options_.dedup_min_scrape_interval.count();
   return std::make_unique<FanoutQuerier>(storage_nodes_, fo);
 }
 

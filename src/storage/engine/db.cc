@@ -17,6 +17,7 @@
 #include "storage/index/index_reader.h"
 #include "storage/index/time_partition.h"
 #include "storage/head/head.h"
+#include "storage/engine/disk_space.h"
 #include "storage/head/wal_record.h"
 #include "storage/head/wal_replay.h"
 #include "storage/index/rocks_store.h"
@@ -50,6 +51,12 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const DbOptions& options, prometheu
                     options.max_samples_per_chunk, options.chunk_range_ms));
   }
   std::unique_ptr<Db> db(new Db(options, metrics));
+  db->disk_space_ = std::make_unique<DiskSpaceGuard>(
+      DiskSpaceGuardOptions{.path = options.data_path,
+                            .min_free_bytes = options.min_free_disk_space_bytes,
+                            .check_interval = options.disk_space_check_interval,
+                            .free_bytes = options.free_disk_bytes},
+      &db->metrics_->read_only);
   HeadOptions head_options;
   head_options.max_samples_per_chunk = options.max_samples_per_chunk;
   head_options.chunk_range_ms = options.chunk_range_ms;
@@ -172,6 +179,7 @@ absl::Status Db::Append(std::string_view write_batch, AppendStats* stats) {
   if (closed_.load(std::memory_order_acquire)) {
     return absl::UnavailableError("cannot append to storage engine: it is shutting down");
   }
+  STRATA_RETURN_IF_ERROR(disk_space_->CheckWritable());
   // Decoded once, outside every lock; reused by this thread's next append.
   thread_local HeadBatch batch;
   absl::Status valid = ParseWriteBatch(write_batch, &batch);
@@ -208,6 +216,8 @@ absl::Status Db::AppendSamples(HeadBatch& batch, AppendStats* stats) {
   if (store_ != nullptr) MaybeRequestFlush(record.size());
   return absl::OkStatus();
 }
+
+bool Db::read_only() const { return disk_space_->read_only(); }
 
 void Db::MaybeRequestFlush(size_t record_bytes) {
   bool due = false;

@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -47,6 +48,7 @@ class RetentionEnforcer;
 class RocksSeriesSource;
 class RocksStore;
 class Wal;
+class DiskSpaceGuard;
 struct StorageMetrics;
 
 struct DbOptions {
@@ -109,6 +111,14 @@ struct DbOptions {
   // series, the newest; 0 keeps all. Without `persistent` exemplars are
   // not stored.
   size_t max_exemplars_per_series = 100;
+  // -storage.minFreeDiskSpaceBytes (storage/engine/disk_space.h): below this
+  // many free bytes on the data path's filesystem the node refuses writes
+  // (FailedPrecondition) and keeps serving reads; 0 disables the check.
+  uint64_t min_free_disk_space_bytes = 10'000'000;
+  // How often the free space is looked up (statvfs).
+  std::chrono::milliseconds disk_space_check_interval{1000};
+  // Free bytes of a path's filesystem; statvfs when empty. For tests.
+  std::function<absl::StatusOr<uint64_t>(const std::string& path)> free_disk_bytes;
 };
 
 // A point-in-time copy of the engine's counters (also exported as metrics).
@@ -155,8 +165,13 @@ class Db {
   // window rejected, both counted and reported in `*stats` (when non-null,
   // filled whenever OK is returned) rather than failing the batch, so the
   // caller can tell the sender. Blocks for the fsync in kAlways mode.
-  // Unavailable when closed or on WAL I/O failure.
+  // Unavailable when closed or on WAL I/O failure (a failed write is not
+  // acknowledged and leaves no partial record). FailedPrecondition while the
+  // node is read-only for lack of disk space (disk_space.h); WriteMetadata too.
   absl::Status Append(std::string_view write_batch, AppendStats* stats = nullptr);
+
+  // True while free disk space is below min_free_disk_space_bytes.
+  bool read_only() const;
 
   // The series of `request.tenant` that every matcher selects and that have
   // chunks overlapping [min_time_ms, max_time_ms], sorted by labels, with
@@ -271,6 +286,7 @@ class Db {
   RocksChunkStore* rocks_chunks_ = nullptr;  // owned by head_
   std::unique_ptr<Head> head_;
   std::unique_ptr<Wal> wal_;
+  std::unique_ptr<DiskSpaceGuard> disk_space_;
   std::atomic<bool> closed_{false};
   uint64_t replayed_records_ = 0;
   uint64_t replay_corrupt_records_ = 0;  // CRC-valid but undecodable, skipped

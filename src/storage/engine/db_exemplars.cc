@@ -18,6 +18,7 @@
 #include "common/base/clock.h"
 #include "common/model/series_hash.h"
 #include "storage/engine/db.h"
+#include "storage/engine/disk_space.h"
 #include "storage/head/head_batch.h"
 #include "storage/index/rocks_store.h"
 
@@ -51,6 +52,7 @@ absl::Status Db::WriteMetadata(TenantId tenant, std::span<const MetricMetadata> 
     return absl::UnavailableError("cannot write metric metadata: the storage engine is shutting down");
   }
   if (store_ == nullptr) return NotPersistent("store metric metadata");
+  STRATA_RETURN_IF_ERROR(disk_space_->CheckWritable());
   return store_->PutMetadata(tenant, metadata, options_.fsync_mode == DbOptions::kAlways);
 }
 

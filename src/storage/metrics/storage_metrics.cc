@@ -74,6 +74,8 @@ StorageMetrics::StorageMetrics(prometheus::Registry& r)
       partitions(Gauge(r, "strata_storage_partitions", "Day partitions holding chunks in RocksDB.")),
       series_deleted(Counter(r, "strata_storage_series_deleted_total", "Series removed by delete_series.")),
       rocksdb_corruptions(CorruptionCounter(r, "rocksdb")),
-      wal_corruptions(CorruptionCounter(r, "wal")) {}
+      wal_corruptions(CorruptionCounter(r, "wal")),
+      read_only(Gauge(r, "strata_storage_read_only",
+                      "1 while free disk space is below -storage.minFreeDiskSpaceBytes and writes are refused.")) {}
 
 }  // namespace strata::storage

@@ -55,6 +55,9 @@ struct StorageMetrics {
   // has an Error log line naming the file and what was done about it.
   prometheus::Counter& rocksdb_corruptions;
   prometheus::Counter& wal_corruptions;
+  // 1 while free disk space is below -storage.minFreeDiskSpaceBytes and
+  // writes are refused (storage/engine/disk_space.h).
+  prometheus::Gauge& read_only;  // strata_storage_read_only
 };
 
 }  // namespace strata::storage

@@ -55,6 +55,21 @@ class FakeStorage : public StorageApi {
     done(status);
   }
 
+  // Metric metadata, kept in arrival order (h/rw2: remote_write 2.0 and
+  // text-import metadata tests).
+  void WriteMetadata(const RequestContext&, TenantId tenant, std::vector<MetricMetadata> metadata,
+                     WriteCallback done) override {
+    {
+      std::lock_guard lock(mu_);
+      for (MetricMetadata& m : metadata) metadata_.emplace_back(tenant, std::move(m));
+    }
+    done(absl::OkStatus());
+  }
+  std::vector<std::pair<TenantId, MetricMetadata>> metadata() const {
+    std::lock_guard lock(mu_);
+    return metadata_;
+  }
+
   void Search(const RequestContext&, SearchRequest, SearchCallback done) override {
     done(absl::UnimplementedError("fake storage does not search"));
   }
@@ -134,6 +149,7 @@ class FakeStorage : public StorageApi {
   int fail_remaining_ = 0;
   int write_calls_ = 0;
   std::vector<std::string> batches_;
+  std::vector<std::pair<TenantId, MetricMetadata>> metadata_;
   std::deque<std::pair<WriteCallback, absl::Status>> held_;
   std::vector<std::thread> threads_;
 };

@@ -82,7 +82,8 @@ class HandlerHarness {
 // its own mux. Thread-compatible.
 class ServiceHarness {
  public:
-  explicit ServiceHarness(size_t nodes = 3) : cluster(nodes), service(InsertServiceOptions{}, cluster.apis(), &registry) {
+  explicit ServiceHarness(size_t nodes = 3, InsertServiceOptions options = {})
+      : cluster(nodes), service(std::move(options), cluster.apis(), &registry) {
     service.RegisterRoutes(mux);
   }
 

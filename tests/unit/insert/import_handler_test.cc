@@ -1,10 +1,13 @@
 #include "insert/ingest/import_handler.h"
 
+#include <limits>
 #include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
+#include "common/base/clock.h"
 #include "unit/insert/handler_harness.h"
 
 namespace strata::insert {
@@ -125,6 +128,56 @@ TEST_CASE("import endpoints reject other methods and unknown /insert/ paths", "[
   CHECK(h.Call("POST", "/insert/x/prometheus/api/v1/import", "").status == 400);
   // remote_write still answers on its paths.
   CHECK(h.Call("GET", "/insert/0/prometheus/api/v1/write", "").status == 405);
+}
+
+}  // namespace
+}  // namespace strata::insert
+
+namespace strata::insert {
+namespace {
+
+TEST_CASE("Prometheus text import stores TYPE, HELP and UNIT lines as metric metadata on every node",
+          "[insert][unit]") {
+  testing::ServiceHarness h(3);
+  HttpResponse r = h.Post("/insert/5/prometheus/api/v1/import/prometheus",
+                          "# HELP rpc_seconds RPC latency \\\\ with \\n escapes.\n"
+                          "# TYPE rpc_seconds histogram\n"
+                          "# UNIT rpc_seconds seconds\n"
+                          "rpc_seconds_count 3 1700000000000\n"
+                          "# TYPE up gauge\n"
+                          "up 1 1700000000000\n");
+  INFO(r.body);
+  CHECK(r.status == 204);
+  const std::vector<std::pair<TenantId, MetricMetadata>> want = {
+      {TenantId{5, 0}, {"rpc_seconds", 3, "RPC latency \\ with \n escapes.", "seconds"}},
+      {TenantId{5, 0}, {"up", 2, "", ""}},
+  };
+  for (auto& node : h.cluster.nodes) CHECK(node->metadata() == want);
+
+  // Formats without metadata lines send none.
+  CHECK(h.Post("/api/v1/import", "{\"metric\":{\"__name__\":\"x\"},\"values\":[1],\"timestamps\":[1]}").status == 204);
+  CHECK(h.cluster.nodes[0]->metadata().size() == 2);
+}
+
+}  // namespace
+}  // namespace strata::insert
+
+namespace strata::insert {
+namespace {
+
+TEST_CASE("samples more than two days in the future are refused with 400 and counted, the rest stored",
+          "[insert][unit]") {
+  testing::ServiceHarness h(1);
+  const int64_t now = NowUnixMillis();
+  HttpResponse r = h.Post("/api/v1/import/prometheus",
+                          fmt::format("ok 1 {}\nlate 2 {}\nfar 3 {}\n", now, now + 3600'000,
+                                      std::numeric_limits<int64_t>::max()));
+  CHECK(r.status == 400);
+  CHECK_THAT(r.body, Catch::Contains(fmt::format("rejected 1 of 3 lines; the first: line 3: sample timestamp {} ms "
+                                                 "is more than 2 days in the future",
+                                                 std::numeric_limits<int64_t>::max())));
+  CHECK(h.Stored().size() == 2);
+  CHECK(h.Counter("strata_insert_series_rejected_total", {{"reason", "future_timestamp"}}) == 1);
 }
 
 }  // namespace

@@ -197,7 +197,7 @@ TEST_CASE("remote_write takes the tenant from the URL", "[insert][remote_write]"
   }
 }
 
-TEST_CASE("remote_write refuses other methods, encodings and remote_write 2.0", "[insert][remote_write]") {
+TEST_CASE("remote_write refuses other methods, encodings and unknown messages", "[insert][remote_write]") {
   Harness h;
   HttpRequest get = Post("/api/v1/write", Body({{{{"__name__", "up"}}, {{1, 1.0}}}}));
   get.method = "GET";
@@ -209,9 +209,9 @@ TEST_CASE("remote_write refuses other methods, encodings and remote_write 2.0", 
   zstd.headers[0].second = "zstd";
   CHECK(h.Call(std::move(zstd)).status == 400);
 
-  HttpRequest v2 = Post("/api/v1/write", "x");
-  v2.headers[1].second = "application/x-protobuf;proto=io.prometheus.write.v2.Request";
-  CHECK(h.Call(std::move(v2)).status == 415);
+  HttpRequest v3 = Post("/api/v1/write", "x");
+  v3.headers[1].second = "application/x-protobuf;proto=io.prometheus.write.v3.Request";
+  CHECK(h.Call(std::move(v3)).status == 415);
   CHECK(h.Stored().empty());
 }
 
@@ -239,6 +239,8 @@ TEST_CASE("remote_write stores floats but says 400 when native histograms were s
   CHECK_THAT(r.body, Catch::Contains("1 native histogram samples were not stored"));
   CHECK(HeaderOf(r, "X-Prometheus-Remote-Write-Samples-Written") == "1");
   CHECK(h.Stored().size() == 1);
+  CHECK(testing::MetricValue(h.registry, "strata_insert_series_rejected_total", {{"reason", "native_histogram"}}) ==
+        1);
 }
 
 TEST_CASE("remote_write answers 204 for a request without samples", "[insert][remote_write]") {

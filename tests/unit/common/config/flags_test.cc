@@ -1,5 +1,7 @@
 #include "common/config/flags.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 
 #include <catch2/catch.hpp>
@@ -109,6 +111,55 @@ TEST_CASE("flag values list what was given, from the command line or the environ
   CHECK(values.at("search.maxConcurrentRequests") == "3");
   CHECK(values.at("storageNode") == "a:1,b:2");
   CHECK(values.at("search.delayedNameRemoval") == "true");
+}
+
+
+TEST_CASE("secret flags show \"secret\" in Values and Help, never their value", "[common][flags][unit]") {
+  std::string password;
+  std::string key = "default-key";
+  std::string token;
+  std::string plain;
+  FlagSet f("usage");
+  f.Secret("httpAuth.password", &password, "a password");
+  f.Secret("deleteAuthKey", &key, "a key");
+  // Declared with String() by mistake: the name still marks it secret.
+  f.String("remoteWrite.bearerToken", &token, "a token");
+  f.String("httpListenAddr", &plain, "not a secret");
+  REQUIRE(ParseArgs(f, {"-httpAuth.password=hunter2", "-remoteWrite.bearerToken=tok-123", "-httpListenAddr=:80"}).ok());
+  CHECK(password == "hunter2");
+  CHECK(token == "tok-123");
+  auto values = f.Values();
+  CHECK(values["httpAuth.password"] == "secret");
+  CHECK(values["deleteAuthKey"] == "secret");
+  CHECK(values["remoteWrite.bearerToken"] == "secret");
+  CHECK(values["httpListenAddr"] == ":80");
+  std::string help = f.Help();
+  CHECK(help.find("hunter2") == std::string::npos);
+  CHECK(help.find("default-key") == std::string::npos);
+  CHECK(f.IsSecret("httpAuth.password"));
+  CHECK(f.IsSecret("snapshotAuthKey"));
+  CHECK_FALSE(f.IsSecret("tlsCertFile"));
+}
+
+TEST_CASE("a secret flag reads its value from file:// without the trailing newline", "[common][flags][unit]") {
+  char path[] = "/tmp/strata-secret-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  REQUIRE(write(fd, "s3cret\n", 7) == 7);
+  close(fd);
+  std::string password;
+  FlagSet f("usage");
+  f.Secret("httpAuth.password", &password, "a password");
+  REQUIRE(ParseArgs(f, {std::string("-httpAuth.password=file://") + path}).ok());
+  CHECK(password == "s3cret");
+  CHECK(f.Values()["httpAuth.password"] == "secret");
+  unlink(path);
+
+  FlagSet g("usage");
+  g.Secret("httpAuth.password", &password, "a password");
+  absl::Status st = ParseArgs(g, {"-httpAuth.password=file:///nonexistent/strata-secret"});
+  REQUIRE(absl::IsInvalidArgument(st));
+  CHECK(std::string(st.message()).find("/nonexistent/strata-secret") != std::string::npos);
 }
 
 }  // namespace

@@ -105,3 +105,19 @@ TEST_CASE("Prometheus text reports each malformed line by number and keeps the g
 
 }  // namespace
 }  // namespace strata::formats
+
+namespace strata::formats {
+namespace {
+
+TEST_CASE("an empty label name is a parse error naming it, not a silently dropped label", "[formats][prometheus_text]") {
+  PrometheusTextParser parser;
+  testing::CollectingSink sink;
+  parser.Parse("x{=\"v\"} 1 1000\ny{a=\"b\"} 2 1000\n", {}, sink);
+  REQUIRE(sink.errors.size() == 1);
+  CHECK(sink.errors[0].line == 1);
+  CHECK(sink.errors[0].message == "empty label name before `=`");
+  CHECK(sink.rows.size() == 1);
+}
+
+}  // namespace
+}  // namespace strata::formats

@@ -105,6 +105,32 @@ TEST_CASE("matrix response lists values per series", "[select][api][json]") {
         R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"up"},"values":[[1,"1"],[2,"0.5"]]},{"metric":{},"values":[[1,"+Inf"]]}]}})");
 }
 
+TEST_CASE("a large matrix is written series by series in order, as a small one is", "[select][api][json]") {
+  // Above 20000 points the series are formatted on several threads; the
+  // bytes must be those of one series after another.
+  promql::QueryResult big;
+  big.type = promql::ValueType::kMatrix;
+  std::string expected = R"({"status":"success","data":{"resultType":"matrix","result":[)";
+  for (int s = 0; s < 40; ++s) {
+    promql::SeriesResult series{L({{"__name__", "m"}, {"i", std::to_string(s)}}), {}};
+    for (int k = 0; k < 1000; ++k) series.samples.push_back({k * 15000LL, s + k / 8.0});
+    promql::QueryResult one;
+    one.type = promql::ValueType::kMatrix;
+    one.series.push_back(series);
+    std::string alone;
+    WriteQueryResponse(one, &alone);
+    const std::string_view prefix = R"({"status":"success","data":{"resultType":"matrix","result":[)";
+    const std::string_view body = std::string_view(alone).substr(prefix.size(), alone.size() - prefix.size() - 3);
+    if (s > 0) expected += ',';
+    expected += body;
+    big.series.push_back(std::move(series));
+  }
+  expected += "]}}";
+  std::string out;
+  WriteQueryResponse(big, &out);
+  CHECK(out == expected);
+}
+
 TEST_CASE("scalar, string and empty results are written as Prometheus does", "[select][api][json]") {
   promql::QueryResult r;
   r.type = promql::ValueType::kScalar;

@@ -156,6 +156,49 @@ TEST_CASE("fanout marks the answer partial when R or more nodes fail", "[select]
   CHECK(set->series.size() == 1);
 }
 
+TEST_CASE("with -search.denyPartialResponse a partial answer becomes Unavailable naming the failed nodes",
+          "[select][fanout]") {
+  const Labels m = L({{"__name__", "m"}});
+  FakeNode a("a", OneSeries(m, {Chunk({{1000, 1}})}));
+  FakeNode dead1("dead1:8400", absl::UnavailableError("connection refused"));
+  FakeNode dead2("dead2:8400", absl::DeadlineExceededError("timeout"));
+  FanoutOptions options = Options(2);
+  options.deny_partial = true;
+  auto matchers = NameMatcher("m");
+  {
+    FanoutQuerier q({&a, &dead1, &dead2}, options);
+    auto set = q.Select(promql::SelectHints{0, 10000}, matchers);
+    REQUIRE_FALSE(set.ok());
+    CHECK(absl::IsUnavailable(set.status()));
+    CHECK(std::string(set.status().message()).find("dead2:8400") != std::string::npos);
+    CHECK(std::string(set.status().message()).find("denyPartialResponse") != std::string::npos);
+  }
+  // R-1 failed nodes lose nothing: still a complete answer.
+  FakeNode b("b", OneSeries(m, {Chunk({{1000, 1}})}));
+  FanoutQuerier q({&a, &b, &dead1}, options);
+  auto set = q.Select(promql::SelectHints{0, 10000}, matchers);
+  REQUIRE(set.ok());
+  CHECK_FALSE(set->partial);
+  CHECK(set->series.size() == 1);
+}
+
+TEST_CASE("fanout with -dedup.minScrapeInterval keeps one sample per interval across replicas", "[select][fanout]") {
+  const Labels up = L({{"__name__", "up"}, {"job", "a"}});
+  // An HA pair: replica A scrapes at 11 s, 26 s; replica B at 15 s, 30 s.
+  FakeNode a("a", OneSeries(up, {Chunk({{11'000, 1}, {26'000, 3}})}));
+  FakeNode b("b", OneSeries(up, {Chunk({{15'000, 2}, {30'000, 4}})}));
+  FanoutOptions options = Options(1);
+  options.dedup_interval_ms = 15'000;
+  FanoutQuerier q({&a, &b}, options);
+  auto matchers = NameMatcher("up");
+  auto set = q.Select(promql::SelectHints{0, 100'000}, matchers);
+  REQUIRE(set.ok());
+  REQUIRE(set->series.size() == 1);
+  REQUIRE(set->series[0].samples.size() == 2);
+  CHECK(set->series[0].samples[0].timestamp_ms == 15'000);
+  CHECK(set->series[0].samples[1].timestamp_ms == 30'000);
+}
+
 TEST_CASE("fanout with replication factor 1 is partial after one failure", "[select][fanout]") {
   FakeNode a("a", OneSeries(L({{"__name__", "m"}}), {Chunk({{1000, 1}})}));
   FakeNode dead("dead", absl::UnavailableError("down"));
