@@ -3,9 +3,11 @@
 #
 #   make run        build and start `strata all` (data in ./strata-data)
 #   make cluster    build and start 1 insert, 3 storage (RF=2), 1 select on 127.0.0.1
-#   make test       build and run the whole test suite (unit, e2e, slow)
+#   make test       build and run the whole test suite (unit, e2e, slow), then
+#                   10 s of each fuzz target (scripts/fuzz.sh, build-fuzz)
 #   make test-quick build and run the quick tests only (the inner loop)
 #   make bench      build and run the micro benchmarks and the end-to-end comparison
+#   make fuzz       run each fuzz target for FUZZ_SECONDS (600) (docs/fuzzing.md)
 
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
@@ -15,6 +17,7 @@ JOBS ?= $(shell nproc)
 DATA_DIR ?= ./strata-data
 HTTP_ADDR ?= :8428
 CMAKE_FLAGS ?=
+FUZZ_SECONDS ?= 600
 # ccache keys on relative paths below the checkout and not on the working
 # directory (which -g would otherwise add), so a clone in another directory
 # (CI) still hits the cache of earlier builds.
@@ -24,7 +27,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DSTRATA_WERROR=ON
 endif
 
-.PHONY: all deps configure build server run cluster test test-quick bench clean
+.PHONY: all deps configure build server run cluster test test-quick bench fuzz clean
 
 all: build
 
@@ -51,6 +54,7 @@ cluster: server
 
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+	@JOBS=$(JOBS) scripts/fuzz.sh 10
 
 test-quick: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L quick --timeout 300
@@ -62,5 +66,8 @@ bench: deps
 	@cmake --build $(BENCH_BUILD_DIR) -j $(JOBS)
 	@scripts/bench.sh $(BENCH_BUILD_DIR)
 
+fuzz: deps
+	@JOBS=$(JOBS) scripts/fuzz.sh $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD_DIR) $(BENCH_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(BENCH_BUILD_DIR) build-fuzz

@@ -15,6 +15,17 @@ WriteBatchBuilder::WriteBatchBuilder(TenantId tenant, bool with_exemplars)
 
 namespace {
 
+// Timestamp deltas are taken and summed modulo 2^64 (unsigned arithmetic is
+// defined to wrap; signed overflow is UB): any int64 timestamps a client
+// sends, however far apart, round-trip exactly, and a corrupt delta cannot
+// overflow the reader (found by tests/fuzz/write_batch_fuzz.cc).
+int64_t WrappingSub(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+int64_t WrappingAdd(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+
 void PutLabels(std::span<const LabelView> labels, std::string* buf) {
   PutVarint(buf, labels.size());
   for (const LabelView& l : labels) {
@@ -32,7 +43,7 @@ size_t WriteBatchBuilder::AddSeries(std::span<const LabelView> sorted_labels, st
   PutVarint(&buf_, samples.size());
   int64_t prev = 0;
   for (const Sample& s : samples) {
-    PutVarint(&buf_, ZigZagEncode(s.timestamp_ms - prev));
+    PutVarint(&buf_, ZigZagEncode(WrappingSub(s.timestamp_ms, prev)));
     PutFixed64(&buf_, std::bit_cast<uint64_t>(s.value));
     prev = s.timestamp_ms;
   }
@@ -105,7 +116,7 @@ bool WriteBatchReader::Next(SeriesView* series) {
     int64_t delta;
     uint64_t bits;
     if (!r.GetSignedVarint(&delta) || !r.GetFixed64(&bits)) return fail("sample");
-    ts += delta;
+    ts = WrappingAdd(ts, delta);
     s.timestamp_ms = ts;
     s.value = std::bit_cast<double>(bits);
   }

@@ -244,9 +244,12 @@ absl::StatusOr<int64_t> ParseDurationNs(std::string_view s) {
   double f = 0;
   if (GoParseFloat(s, &f)) {
     const double ns = f * 1e9;
+    // Go rejects d >= float64(MaxInt64) and d <= float64(MinInt64): both
+    // bounds are 2^63 in magnitude as doubles, and converting 2^63 to int64
+    // would be undefined behaviour (found reviewing the fuzzers' float-to-int finds).
     // NaN fails both comparisons in Go and becomes a garbage duration; it is
     // rejected here as an overflow.
-    if (!(ns <= 9.223372036854775807e18 && ns >= -9.223372036854775808e18)) {
+    if (!(ns < 9.223372036854775807e18 && ns > -9.223372036854775808e18)) {
       return absl::InvalidArgumentError(fmt::format("cannot parse {} to a valid duration. It overflows int64", promql::GoQuote(s)));
     }
     return static_cast<int64_t>(ns);

@@ -95,6 +95,22 @@ TEST_CASE("CSV reports bad rows by number and keeps the good ones", "[formats][u
   CHECK(sink.errors[3].line == 4);
 }
 
+// Found by tests/fuzz/csv_fuzz.cc: `5e17` seconds is 5e20 ms, and converting
+// that double to int64 was undefined behaviour.
+TEST_CASE("CSV rejects a fractional Unix time that is out of range once scaled to ms", "[formats][unit]") {
+  auto f = CsvFormat::Parse("1:time:unix_s,2:metric:m");
+  REQUIRE(f.ok());
+  CsvParser parser;
+  CollectingSink sink;
+  parser.Parse("5e17,1\n-5e17,2\n1.5e9,3\n", *f, {}, sink);
+  REQUIRE(sink.rows.size() == 1);
+  CHECK(sink.rows[0].samples[0].timestamp_ms == 1'500'000'000'000);
+  REQUIRE(sink.errors.size() == 2);
+  CHECK(sink.errors[0].line == 1);
+  CHECK(sink.errors[0].message.find("\"5e17\" is too big") != std::string::npos);
+  CHECK(sink.errors[1].line == 2);
+}
+
 TEST_CASE("RFC 3339 and Go layouts reject what does not match", "[formats][unit]") {
   CHECK(ParseRfc3339Ms("2020-03-10T18:32:26Z") == 1583865146000);
   CHECK(!ParseRfc3339Ms("2020-03-10T18:32:26").has_value());

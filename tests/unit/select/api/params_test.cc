@@ -84,6 +84,16 @@ TEST_CASE("durations parse as float seconds or Prometheus durations", "[select][
         "cannot parse \"1e300\" to a valid duration. It overflows int64");
 }
 
+// 9223372036.854775808 s is 2^63 ns: Go's time.ParseDuration-style check
+// (d >= float64(MaxInt64)) rejects it; converting it to int64 was undefined
+// behaviour.
+TEST_CASE("durations of 2^63 ns or more in magnitude overflow as in Prometheus", "[select][api][params]") {
+  CHECK(ParseDurationNs("9223372036.854775808").status().message() ==
+        "cannot parse \"9223372036.854775808\" to a valid duration. It overflows int64");
+  CHECK_FALSE(ParseDurationNs("-9223372036.854775808").ok());
+  CHECK(*ParseDurationNs("9223372036.8547") == 9'223'372'036'854'700'032);
+}
+
 TEST_CASE("instant query parameters default time to now", "[select][api][params]") {
   auto p = ParseInstantQueryParams(Form("query=up"), 123456);
   REQUIRE(p.ok());
