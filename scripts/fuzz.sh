@@ -42,32 +42,58 @@ cmake --build "$build" -j "$jobs" --target strata_fuzz || exit 1
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-passed=0
-failed=0
-for t in "${targets[@]}"; do
-  bin="$build/tests/fuzz/${t}_fuzz"
+# One target per core at a time; each writes its verdict to a file, printed
+# in target order at the end.
+run_target() {
+  local t=$1
+  local bin="$build/tests/fuzz/${t}_fuzz"
+  local result="$build/logs/$t.result"
   if [ ! -x "$bin" ]; then
-    echo "$t: no such fuzz target ($bin)"
-    failed=$((failed + 1))
-    continue
+    echo "FAIL $t: no such fuzz target ($bin)" >"$result"
+    return
   fi
-  corpus="$build/corpus/$t"
-  crashes="$build/crashes/$t"
-  log="$build/logs/$t.log"
-  mkdir -p "$corpus" "$crashes" "$(dirname "$log")"
-  dict=()
+  local corpus="$build/corpus/$t"
+  local crashes="$build/crashes/$t"
+  local log="$build/logs/$t.log"
+  mkdir -p "$corpus" "$crashes"
+  local dict=()
   [ -f "tests/fuzz/dict/$t.dict" ] && dict=(-dict="tests/fuzz/dict/$t.dict")
   "$bin" -max_total_time="$seconds" -max_len="${max_len[$t]:-4096}" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$crashes/" "${dict[@]}" "$corpus" "tests/fuzz/corpus/$t" >"$log" 2>&1
-  rc=$?
+  local rc=$?
+  local runs
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   if [ $rc -eq 0 ]; then
-    echo "$t: ${runs:-0} runs, OK"
+    echo "OK $t: ${runs:-0} runs, OK" >"$result"
+  else
+    {
+      echo "FAIL $t: ${runs:-?} runs, CRASH (exit $rc; log $log; input in $crashes/)"
+      grep -m 12 -E 'ERROR|FUZZ_CHECK|runtime error|SUMMARY|#[0-9]+ 0x.* in strata' "$log" | sed 's/^/    /'
+    } >"$result"
+  fi
+}
+
+mkdir -p "$build/logs"
+for t in "${targets[@]}"; do
+  rm -f "$build/logs/$t.result"
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+  run_target "$t" &
+done
+wait
+
+passed=0
+failed=0
+for t in "${targets[@]}"; do
+  result="$build/logs/$t.result"
+  if [ -f "$result" ] && head -1 "$result" | grep -q '^OK '; then
     passed=$((passed + 1))
   else
-    echo "$t: ${runs:-?} runs, CRASH (exit $rc; log $log; input in $crashes/)"
-    grep -m 12 -E 'ERROR|FUZZ_CHECK|runtime error|SUMMARY|#[0-9]+ 0x.* in strata' "$log" | sed 's/^/    /'
     failed=$((failed + 1))
+  fi
+  if [ -f "$result" ]; then
+    sed '1s/^[A-Z]* //' "$result"
+  else
+    echo "$t: no result"
   fi
 done
 echo "$passed passed, $failed failed"
