@@ -6,11 +6,16 @@
 // sample must be in the query result exactly once, and while storage nodes
 // fail (never more than R-1 at a time) no query may fail or be partial.
 #include <signal.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -220,6 +225,71 @@ int64_t LastReplayedSamples(const StrataCluster& cluster, int i) {
   return last;
 }
 
+uint64_t FreeBytes(const std::string& path) {
+  struct statvfs st {};
+  if (::statvfs(path.c_str(), &st) != 0) return 0;
+  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+}
+
+// A size-capped tmpfs on storage node i's data directory, unmounted
+// (lazily: the node may still hold files) when the test ends. Mounting
+// needs root; without it the disk-full step lowers the node's free-space
+// bound instead (see DiskFullStep).
+struct SmallDisk {
+  std::string path;
+  bool mounted = false;
+  void MountOn(const std::string& dir) {
+    std::filesystem::create_directories(dir);
+    if (std::getenv("STRATA_E2E_NO_MOUNT") == nullptr && ::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=64m") == 0) {
+      path = dir;
+      mounted = true;
+    }
+  }
+  ~SmallDisk() {
+    if (mounted) ::umount2(path.c_str(), MNT_DETACH);
+  }
+};
+
+// Storage node i's disk fills up: it must turn read-only (append nothing)
+// while the writer keeps being acknowledged through the other nodes and
+// reads stay complete, then take writes again once space returns.
+void DiskFullStep(StrataCluster& c, int i, const SmallDisk& disk) {
+  constexpr uint64_t kMinFree = 10'000'000;  // -storage.minFreeDiskSpaceBytes' default
+  const std::string ballast = c.storage_data_dir(i) + "/ballast";
+  if (disk.mounted) {
+    const uint64_t free = FreeBytes(c.storage_data_dir(i));
+    REQUIRE(free > kMinFree);
+    std::ofstream out(ballast, std::ios::binary);
+    std::string mib(1 << 20, 'x');
+    for (uint64_t left = free - kMinFree / 2; left > 0; left -= std::min<uint64_t>(left, mib.size())) {
+      out.write(mib.data(), static_cast<std::streamsize>(std::min<uint64_t>(left, mib.size())));
+    }
+    out.close();
+    REQUIRE(FreeBytes(c.storage_data_dir(i)) < kMinFree);
+  } else {
+    REQUIRE(ExitedCleanly(c.StopStorage(i)));
+    c.SetStorageArgs(i, {fmt::format("-storage.minFreeDiskSpaceBytes={}", FreeBytes(c.storage_data_dir(i)) + (1ull << 40))});
+    c.StartStorage(i);
+    WaitHealthyEverywhere(c, i);
+  }
+  // The node notices within a second of its next write; after that it
+  // appends nothing while the writer goes on.
+  std::this_thread::sleep_for(2s);
+  const double before = SamplesAppended(c, i);
+  std::this_thread::sleep_for(3s);
+  CHECK(SamplesAppended(c, i) == before);
+  if (disk.mounted) {
+    std::filesystem::remove(ballast);
+  } else {
+    REQUIRE(ExitedCleanly(c.StopStorage(i)));
+    c.SetStorageArgs(i, {});
+    c.StartStorage(i);
+  }
+  WaitHealthyEverywhere(c, i);
+  const double resumed = SamplesAppended(c, i);
+  CHECK(WaitFor(50, 200ms, [&] { return SamplesAppended(c, i) > resumed; }));
+}
+
 // One fault: what it does to the cluster, and whether the checker must
 // see only complete answers meanwhile.
 struct FaultStep {
@@ -228,12 +298,18 @@ struct FaultStep {
   bool queries_must_succeed = true;
 };
 
-TEST_CASE("under continuous ingest and queries, kill -9, SIGSTOP and rolling restarts lose no acknowledged sample",
+TEST_CASE("under continuous ingest and queries, kill -9, SIGSTOP, rolling restarts and a full disk lose no "
+          "acknowledged sample",
           "[e2e][fault][.slow]") {
   ClusterOptions options;
   options.storage_nodes = 3;
   options.replication_factor = 2;
+  SmallDisk small_disk;  // outlives the cluster's processes
   StrataCluster cluster(options);
+  small_disk.MountOn(cluster.storage_data_dir(2));
+  std::printf("fault suite: storage-2's disk is %s\n",
+              small_disk.mounted ? "a 64 MiB tmpfs (filled with a ballast file)"
+                                 : "its own directory (cannot mount: -storage.minFreeDiskSpaceBytes raised instead)");
   cluster.Start();
   for (int i = 0; i < 3; ++i) WaitHealthyEverywhere(cluster, i);
 
@@ -286,9 +362,11 @@ TEST_CASE("under continuous ingest and queries, kill -9, SIGSTOP and rolling res
          for (int i = 0; i < 3; ++i) WaitHealthyEverywhere(c, i);
          checker.Pause(false);
        }},
-      // Hook for more faults (the disk-full helper adds its step here): a
-      // FaultStep may take at most R-1 storage nodes out at a time and must
-      // leave every node healthy again before it returns.
+      {"storage-2's disk fills up, then space returns",
+       [&small_disk](StrataCluster& c, Checker&) { DiskFullStep(c, 2, small_disk); }},
+      // More faults go here: a FaultStep may take at most R-1 storage nodes
+      // out at a time and must leave every node healthy again before it
+      // returns.
   };
 
   for (const FaultStep& step : steps) {
