@@ -70,7 +70,7 @@ void RegisterInsertFlags(FlagSet& flags, insert::InsertServiceOptions* options) 
               "Cap on request bytes in flight to storage nodes; beyond it requests get 429");
   flags.Bytes("maxInsertRequestSize", &options->max_request_bytes,
               "Largest accepted request body of every ingest path, as sent and after decompression (gzip, snappy)");
-  // limits scope: per-series ingest limits (insert/ingest/ingest_limits.h)
+  // Per-series ingest limits (insert/ingest/ingest_limits.h)
   insert::IngestLimitsOptions& limits = options->limits;
   flags.Int("maxLabelsPerTimeseries", &limits.max_labels_per_series,
             "Series with more labels (__name__ included) are rejected, counted and reported in the reply (0 = no limit)");

@@ -35,7 +35,7 @@ void RegisterSelectFlags(FlagSet& flags, select::SelectServiceOptions* options) 
   flags.Bool("search.delayedNameRemoval", &options->delayed_name_removal,
              "Keep __name__ on intermediate results until the end of the query (Prometheus 3's "
              "promql-delayed-name-removal)");
-  // h/fault: partial answers and HA de-duplication.
+  // Partial answers and HA de-duplication.
   flags.Bool("search.denyPartialResponse", &options->deny_partial_response,
              "Answer 503 instead of a result marked isPartial when so many storage nodes failed (replicationFactor "
              "or more) that data may be missing");

@@ -48,7 +48,7 @@ void RegisterStorageEngineFlags(FlagSet& flags, StorageEngineFlags* options) {
               "-storage.flushInterval): bounds the WAL on disk and the replay after a crash under heavy ingest");
   flags.Int("storage.maxExemplarsPerSeries", &options->max_exemplars_per_series,
             "Exemplars kept per series, the newest (0 = all); older ones are dropped as new ones arrive");
-  // limits scope: disk-full read-only mode (storage/engine/disk_space.h)
+  // Disk-full read-only mode (storage/engine/disk_space.h)
   flags.Bytes("storage.minFreeDiskSpaceBytes", &options->min_free_disk_space_bytes,
               "Below this much free space on the -storageDataPath filesystem the node refuses writes (insert nodes "
               "send them to other nodes) and keeps serving reads, until space is freed (0 = never)");

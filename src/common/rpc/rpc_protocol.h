@@ -49,7 +49,7 @@ enum RpcMethod : uint32_t {
   // 11 is unused.
   // body: strata.rpc.SearchManyRequest; reply: strata.rpc.SearchManyResponse
   kRpcMethodStorageSearchMany = 12,
-  // Health probe (h/fault scope): body empty; reply empty. Every RpcServer
+  // Health probe: body empty; reply empty. Every RpcServer
   // answers it by itself (Unavailable while shutting down), so a peer that
   // is up but frozen (SIGSTOP keeps its TCP connections open) shows as a
   // probe that times out.

@@ -88,7 +88,7 @@ struct SelectServiceOptions {
   // vmalert's base URL (-vmalert.proxyURL): /api/v1/rules and
   // /api/v1/alerts are proxied to it; empty answers them with no rules.
   std::string vmalert_proxy_url;
-  // h/fault: -search.denyPartialResponse turns answers that may miss data
+  // -search.denyPartialResponse turns answers that may miss data
   // (R or more storage nodes failed) into 503 errors instead of isPartial.
   bool deny_partial_response = false;
   // -dedup.minScrapeInterval: keep one sample per series per interval

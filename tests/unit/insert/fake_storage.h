@@ -55,7 +55,7 @@ class FakeStorage : public StorageApi {
     done(status);
   }
 
-  // Metric metadata, kept in arrival order (h/rw2: remote_write 2.0 and
+  // Metric metadata, kept in arrival order (for the remote_write and
   // text-import metadata tests).
   void WriteMetadata(const RequestContext&, TenantId tenant, std::vector<MetricMetadata> metadata,
                      WriteCallback done) override {
