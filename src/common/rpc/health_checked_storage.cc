@@ -1,6 +1,7 @@
 #include "common/rpc/health_checked_storage.h"
 
 #include <algorithm>
+#include <atomic>
 #include <vector>
 
 #include <fmt/format.h>
@@ -37,19 +38,15 @@ class OnceCallback {
 
   template <typename R>
   void Call(R&& result) {
-    Callback done;
-    {
-      std::lock_guard lock(mu_);
-      if (called_) return;
-      called_ = true;
-      done = std::move(done_);
-    }
+    // Only the first caller gets past the exchange; it frees the
+    // callback's state right after the call.
+    if (called_.exchange(true, std::memory_order_acq_rel)) return;
+    Callback done = std::move(done_);
     done(std::forward<R>(result));
   }
 
  private:
-  std::mutex mu_;
-  bool called_ = false;
+  std::atomic<bool> called_{false};
   Callback done_;
 };
 

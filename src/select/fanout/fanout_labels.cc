@@ -68,12 +68,8 @@ absl::StatusOr<MetadataAnswer<Item>> FanOut(const std::vector<StorageApi*>& node
     return absl::UnavailableError(fmt::format("cannot fetch {} from any of {} storage nodes; first error: {}", what,
                                               nodes.size(), ToStd(first_error.message())));
   }
-  // With R replicas of every series, R-1 missing nodes lose nothing.
-  if (failures.size() >= static_cast<size_t>(std::max(1, query.replication_factor))) {
-    if (query.deny_partial) return PartialResponseDenied(what, failures);
-    answer.partial = true;
-    answer.warnings = std::move(failures);
-  }
+  STRATA_RETURN_IF_ERROR(ApplyNodeFailures(what, query.replication_factor, query.deny_partial, std::move(failures),
+                                           answer.partial, answer.warnings));
   std::sort(answer.items.begin(), answer.items.end());
   answer.items.erase(std::unique(answer.items.begin(), answer.items.end()), answer.items.end());
   // Every node kept its first `limit` items, so the first `limit` of the

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "common/base/parallel_for.h"
 #include "common/base/status.h"
 #include "common/chunkenc/chunk_codec.h"
@@ -22,27 +23,39 @@ namespace {
 
 bool ByTime(const Sample& a, const Sample& b) { return a.timestamp_ms < b.timestamp_ms; }
 
+// Decodes `chunk` onto the end of `samples`, keeping [min_time_ms,
+// max_time_ms]: a chunk's samples are sorted, so clipping cuts its two ends.
+absl::Status AppendClipped(const ChunkData& chunk, int64_t min_time_ms, int64_t max_time_ms,
+                           std::vector<Sample>& samples) {
+  const size_t base = samples.size();
+  STRATA_RETURN_IF_ERROR(DecodeChunk(chunk.encoding, chunk.data, &samples));
+  if (chunk.min_time_ms >= min_time_ms && chunk.max_time_ms <= max_time_ms) return absl::OkStatus();
+  auto last = std::upper_bound(samples.begin() + static_cast<ptrdiff_t>(base), samples.end(), max_time_ms,
+                               [](int64_t t, const Sample& a) { return t < a.timestamp_ms; });
+  samples.erase(last, samples.end());
+  auto first = std::lower_bound(samples.begin() + static_cast<ptrdiff_t>(base), samples.end(), min_time_ms,
+                                [](const Sample& a, int64_t t) { return a.timestamp_ms < t; });
+  samples.erase(samples.begin() + static_cast<ptrdiff_t>(base), first);
+  return absl::OkStatus();
+}
+
 // Decodes the chunks of one series (from every node that answered, in node
 // order) into `samples`, clipped to [min_time_ms, max_time_ms], sorted by
 // time and de-duplicated (dedup.h).
-absl::Status DecodeSeries(std::span<const ChunkData* const> chunks, int64_t min_time_ms, int64_t max_time_ms,
-                          int64_t dedup_interval_ms, std::vector<Sample>& samples) {
+absl::Status DecodeSeries(std::span<const std::vector<ChunkData>* const> replicas, int64_t min_time_ms,
+                          int64_t max_time_ms, int64_t dedup_interval_ms, std::vector<Sample>& samples) {
+  auto in_range = [&](const ChunkData& c) { return c.max_time_ms >= min_time_ms && c.min_time_ms <= max_time_ms; };
   size_t expected = 0;
-  for (const ChunkData* chunk : chunks) expected += ChunkNumSamples(chunk->encoding, chunk->data);
+  for (const std::vector<ChunkData>* chunks : replicas) {
+    for (const ChunkData& chunk : *chunks) {
+      if (in_range(chunk)) expected += ChunkNumSamples(chunk.encoding, chunk.data);
+    }
+  }
   samples.reserve(expected);
-  for (const ChunkData* chunk : chunks) {
-    // Decoded straight into the series; a chunk's samples are sorted, so
-    // clipping to the range cuts its two ends.
-    const size_t base = samples.size();
-    STRATA_RETURN_IF_ERROR(DecodeChunk(chunk->encoding, chunk->data, &samples));
-    if (chunk->min_time_ms >= min_time_ms && chunk->max_time_ms <= max_time_ms) continue;
-    const auto appended = samples.begin() + static_cast<ptrdiff_t>(base);
-    auto last = std::upper_bound(appended, samples.end(), max_time_ms,
-                                 [](int64_t t, const Sample& a) { return t < a.timestamp_ms; });
-    samples.erase(last, samples.end());
-    auto first = std::lower_bound(samples.begin() + static_cast<ptrdiff_t>(base), samples.end(), min_time_ms,
-                                  [](const Sample& a, int64_t t) { return a.timestamp_ms < t; });
-    samples.erase(samples.begin() + static_cast<ptrdiff_t>(base), first);
+  for (const std::vector<ChunkData>* chunks : replicas) {
+    for (const ChunkData& chunk : *chunks) {
+      if (in_range(chunk)) STRATA_RETURN_IF_ERROR(AppendClipped(chunk, min_time_ms, max_time_ms, samples));
+    }
   }
   // Stable: for equal timestamps the sample of the earlier node stays first
   // and is the one kept, so the answer does not depend on timing.
@@ -62,18 +75,18 @@ absl::StatusOr<std::vector<promql::SeriesSamples>> MergeSearchResults(std::vecto
   // the series are decoded in parallel: decoding is most of a long-range
   // query's work.
   std::vector<promql::SeriesSamples> out;
-  std::vector<std::vector<const ChunkData*>> chunks;
+  // Per series, the chunk lists of its replicas in node order (no more
+  // than R of them: inline, no allocation).
+  std::vector<absl::InlinedVector<const std::vector<ChunkData>*, 3>> replicas;
   absl::flat_hash_map<Labels, size_t> index;
   for (SearchResult& result : results) {
     for (SeriesChunks& series : result.series) {
       auto [it, inserted] = index.try_emplace(series.labels, out.size());
       if (inserted) {
         out.push_back(promql::SeriesSamples{std::move(series.labels), {}, {}});
-        chunks.emplace_back();
+        replicas.emplace_back();
       }
-      for (const ChunkData& chunk : series.chunks) {
-        if (chunk.max_time_ms >= min_time_ms && chunk.min_time_ms <= max_time_ms) chunks[it->second].push_back(&chunk);
-      }
+      replicas[it->second].push_back(&series.chunks);
     }
   }
   std::vector<absl::Status> errors(out.size());
@@ -81,7 +94,7 @@ absl::StatusOr<std::vector<promql::SeriesSamples>> MergeSearchResults(std::vecto
   // hand-off cost small against the decoding.
   ParallelFor(out.size(), 4, [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
-      errors[i] = DecodeSeries(chunks[i], min_time_ms, max_time_ms, dedup_interval_ms, out[i].samples);
+      errors[i] = DecodeSeries(replicas[i], min_time_ms, max_time_ms, dedup_interval_ms, out[i].samples);
     }
   });
   for (size_t i = 0; i < out.size(); ++i) {
@@ -150,7 +163,6 @@ absl::StatusOr<promql::SeriesSet> FanoutQuerier::Merge(std::vector<absl::StatusO
                                                        const promql::SelectHints& hints) {
   promql::SeriesSet set;
   std::vector<SearchResult> answered;
-  int failed = 0;
   absl::Status first_error;
   std::vector<std::string> failures;
   for (size_t i = 0; i < results.size(); ++i) {
@@ -164,7 +176,6 @@ absl::StatusOr<promql::SeriesSet> FanoutQuerier::Merge(std::vector<absl::StatusO
     if (code == absl::StatusCode::kInvalidArgument || code == absl::StatusCode::kResourceExhausted) {
       return absl::Status(code, fmt::format("storage node {}: {}", nodes_[i]->Name(), ToStd(r.status().message())));
     }
-    ++failed;
     if (first_error.ok()) first_error = r.status();
     failures.push_back(
         fmt::format("cannot fetch data from storage node {}: {}", nodes_[i]->Name(), ToStd(r.status().message())));
@@ -173,12 +184,8 @@ absl::StatusOr<promql::SeriesSet> FanoutQuerier::Merge(std::vector<absl::StatusO
     return absl::UnavailableError(fmt::format("cannot fetch data from any of {} storage nodes; first error: {}",
                                               nodes_.size(), ToStd(first_error.message())));
   }
-  // With R replicas of every series, R-1 missing nodes lose nothing.
-  if (failed >= std::max(1, options_.replication_factor)) {
-    if (options_.deny_partial) return PartialResponseDenied("the query", failures);
-    set.partial = true;
-    for (std::string& f : failures) set.warnings.push_back(std::move(f));
-  }
+  STRATA_RETURN_IF_ERROR(ApplyNodeFailures("the query", options_.replication_factor, options_.deny_partial,
+                                           std::move(failures), set.partial, set.warnings));
   STRATA_ASSIGN_OR_RETURN(set.series, MergeSearchResults(answered, hints.min_time_ms, hints.max_time_ms,
                                                          options_.dedup_interval_ms));
   series_loaded_ += set.series.size();

@@ -8,6 +8,7 @@
 #include "common/base/status.h"
 #include "common/rpc/tsdb_status_top.h"
 #include "select/fanout/call_all.h"
+#include "select/fanout/partial.h"
 
 namespace strata::select {
 namespace {
@@ -84,10 +85,9 @@ absl::StatusOr<TsdbStatusAnswer> TsdbStatusOnAllNodes(const std::vector<StorageA
   }
   TsdbStatusAnswer answer;
   answer.status = MergeTsdbStatus(answered, replication_factor, static_cast<size_t>(request.top_n));
-  if (failures.size() >= static_cast<size_t>(std::max(1, replication_factor))) {
-    answer.partial = true;
-    answer.warnings = std::move(failures);
-  }
+  // Counts are estimates anyway: -search.denyPartialResponse does not apply.
+  STRATA_RETURN_IF_ERROR(ApplyNodeFailures("tsdb status", replication_factor, /*deny=*/false, std::move(failures),
+                                           answer.partial, answer.warnings));
   return answer;
 }
 
