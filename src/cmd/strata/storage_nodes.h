@@ -19,7 +19,6 @@ namespace strata {
 
 class FlagSet;
 class IoPool;
-class FlagSet;
 
 // TLS towards the storage nodes' RPC ports (-rpc.tls, -rpc.tlsCAFile,
 // -rpc.tlsInsecureSkipVerify), for `strata insert` and `strata select`.
@@ -45,7 +44,7 @@ std::vector<std::unique_ptr<StorageApi>> ConnectStorageNodes(IoPool& io, const s
                                                              const std::string& node_name,
                                                              prometheus::Registry* registry,
                                                              const NodeHealthOptions& health,
-                                                             const RpcClientTlsFlags& tls = {});
+                                                             const RpcClientTlsFlags& tls);
 
 // The -storageNode.* health flags (probe interval and timeout, per-call
 // timeout, in-flight cap), shared by `strata insert` and `strata select`.

@@ -79,10 +79,8 @@ absl::StatusOr<std::unique_ptr<storage::Db>> OpenStorageEngine(const StorageEngi
     return absl::InvalidArgumentError("flag -storage.maxExemplarsPerSeries must not be negative");
   }
   options.max_exemplars_per_series = static_cast<size_t>(flags.max_exemplars_per_series);
-  if (flags.min_free_disk_space_bytes < 0) {
-    return absl::InvalidArgumentError("flag -storage.minFreeDiskSpaceBytes must not be negative");
-  }
-  options.min_free_disk_space_bytes = static_cast<uint64_t>(flags.min_free_disk_space_bytes);
+  // FlagSet::Bytes refuses negative sizes.
+  options.disk_space.min_free_bytes = static_cast<uint64_t>(flags.min_free_disk_space_bytes);
   return storage::Db::Open(options, registry);
 }
 

@@ -20,12 +20,6 @@ inline bool BitRange(int64_t x, int nbits) {
   return -((int64_t{1} << (nbits - 1)) - 1) <= x && x <= (int64_t{1} << (nbits - 1));
 }
 
-// a - b modulo 2^64, as Go computes it: timestamps far apart (or a dod
-// between such deltas) must encode, not overflow (UB in C++).
-inline int64_t WrappingSub(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
-}
-
 // Signed varint in the Go encoding/binary form (zigzag), as PutVarint does.
 inline void PutGoVarint(std::string* out, int64_t v) { PutVarint(out, ZigZagEncode(v)); }
 

@@ -4,20 +4,11 @@
 #include <limits>
 #include <system_error>
 
+#include "common/base/ascii.h"
 #include "common/base/civil_date.h"
 
 namespace strata::formats {
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view lower) {
-  if (a.size() != lower.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char c = a[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != lower[i]) return false;
-  }
-  return true;
-}
 
 // Parses exactly `n` digits at `s[*pos]`.
 bool Digits(std::string_view s, size_t* pos, size_t n, int* out) {

@@ -17,17 +17,20 @@ absl::Status Malformed(std::string what) {
 }
 
 // Checks one labels_refs list: even length, every ref inside the table.
+// `exemplar` is the exemplar's index, or -1 for the series' own labels
+// (named only in an error, so that valid input formats nothing).
 absl::Status CheckRefs(const google::protobuf::RepeatedField<uint32_t>& refs, size_t symbols, size_t series,
-                       std::string_view of) {
+                       int exemplar = -1) {
+  auto of = [exemplar] { return exemplar < 0 ? std::string("series") : fmt::format("exemplars[{}]", exemplar); };
   if (refs.size() % 2 != 0) {
     return Malformed(fmt::format("timeseries[{}]: {} labels_refs has odd length {}; it must hold name,value pairs",
-                                 series, of, refs.size()));
+                                 series, of(), refs.size()));
   }
   for (uint32_t ref : refs) {
     if (ref >= symbols) {
       return Malformed(fmt::format("timeseries[{}]: {} labels_refs holds symbol ref {}, but the symbols table has {} "
                                    "entries",
-                                   series, of, ref, symbols));
+                                   series, of(), ref, symbols));
     }
   }
   return absl::OkStatus();
@@ -80,9 +83,9 @@ absl::Status RemoteWriteV2Reader::Parse(std::string_view request) {
   for (int i = 0; i < request_->timeseries_size(); ++i) {
     const v2::TimeSeries& ts = request_->timeseries(i);
     const size_t series = static_cast<size_t>(i);
-    absl::Status status = CheckRefs(ts.labels_refs(), symbols, series, "series");
+    absl::Status status = CheckRefs(ts.labels_refs(), symbols, series);
     for (int e = 0; status.ok() && e < ts.exemplars_size(); ++e) {
-      status = CheckRefs(ts.exemplars(e).labels_refs(), symbols, series, fmt::format("exemplars[{}]", e));
+      status = CheckRefs(ts.exemplars(e).labels_refs(), symbols, series, e);
     }
     if (status.ok() && ts.has_metadata()) {
       status = CheckRef(ts.metadata().help_ref(), symbols, series, "help_ref");

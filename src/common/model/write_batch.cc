@@ -15,17 +15,6 @@ WriteBatchBuilder::WriteBatchBuilder(TenantId tenant, bool with_exemplars)
 
 namespace {
 
-// Timestamp deltas are taken and summed modulo 2^64 (unsigned arithmetic is
-// defined to wrap; signed overflow is UB): any int64 timestamps a client
-// sends, however far apart, round-trip exactly, and a corrupt delta cannot
-// overflow the reader (found by tests/fuzz/write_batch_fuzz.cc).
-int64_t WrappingSub(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
-}
-int64_t WrappingAdd(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-}
-
 void PutLabels(std::span<const LabelView> labels, std::string* buf) {
   PutVarint(buf, labels.size());
   for (const LabelView& l : labels) {

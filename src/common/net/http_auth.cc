@@ -1,28 +1,15 @@
 #include "common/net/http_auth.h"
 
 #include <algorithm>
-#include <array>
-#include <cctype>
 #include <cstdint>
 
 #include <fmt/format.h>
 
+#include "absl/strings/escaping.h"
+#include "common/base/ascii.h"
+
 namespace strata {
 namespace {
-
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // The credentials of an `Authorization: <scheme> <credentials>` header when
 // its scheme is `scheme` (case-insensitive, RFC 9110 §11.1), else nullopt.
@@ -46,11 +33,11 @@ HttpEndpointGroup ClassifyEndpoint(std::string_view path) {
     return HttpEndpointGroup::kOpen;
   }
   if (path == "/metrics") return HttpEndpointGroup::kMetrics;
-  if (path == "/flags" || EndsWith(path, "/api/v1/status/flags")) return HttpEndpointGroup::kFlags;
-  if (EndsWith(path, "/delete_series")) return HttpEndpointGroup::kDelete;
-  if (EndsWith(path, "/force_flush")) return HttpEndpointGroup::kForceFlush;
-  if (EndsWith(path, "/force_merge")) return HttpEndpointGroup::kForceMerge;
-  if (path.starts_with("/snapshot/") || EndsWith(path, "/admin/tsdb/snapshot")) return HttpEndpointGroup::kSnapshot;
+  if (path == "/flags" || path.ends_with("/api/v1/status/flags")) return HttpEndpointGroup::kFlags;
+  if (path.ends_with("/delete_series")) return HttpEndpointGroup::kDelete;
+  if (path.ends_with("/force_flush")) return HttpEndpointGroup::kForceFlush;
+  if (path.ends_with("/force_merge")) return HttpEndpointGroup::kForceMerge;
+  if (path.starts_with("/snapshot/") || path.ends_with("/admin/tsdb/snapshot")) return HttpEndpointGroup::kSnapshot;
   return HttpEndpointGroup::kGeneral;
 }
 
@@ -65,33 +52,6 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
     diff |= static_cast<unsigned>(x ^ y);
   }
   return diff == 0;
-}
-
-std::optional<std::string> Base64Decode(std::string_view in) {
-  static constexpr std::array<int8_t, 256> kTable = [] {
-    std::array<int8_t, 256> t{};
-    t.fill(-1);
-    constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (size_t i = 0; i < kAlphabet.size(); ++i) t[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
-    return t;
-  }();
-  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
-  if (in.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(in.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int8_t v = kTable[static_cast<unsigned char>(c)];
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
-  }
-  return out;
 }
 
 HttpAuthenticator::HttpAuthenticator(HttpAuthOptions options) : options_(std::move(options)) {}
@@ -139,11 +99,11 @@ std::optional<HttpResponse> HttpAuthenticator::CheckGeneral(const HttpRequest& r
   if (!basic && !bearer) return std::nullopt;
   if (basic) {
     if (std::optional<std::string_view> encoded = AuthorizationParam(request, "Basic")) {
-      std::optional<std::string> decoded = Base64Decode(*encoded);
-      size_t colon = decoded ? decoded->find(':') : std::string::npos;
+      std::string decoded;
+      size_t colon = absl::Base64Unescape(ToAbsl(*encoded), &decoded) ? decoded.find(':') : std::string::npos;
       if (colon != std::string::npos) {
-        std::string_view user = std::string_view(*decoded).substr(0, colon);
-        std::string_view pass = std::string_view(*decoded).substr(colon + 1);
+        std::string_view user = std::string_view(decoded).substr(0, colon);
+        std::string_view pass = std::string_view(decoded).substr(colon + 1);
         // Both comparisons always run, so timing does not tell which one failed.
         bool user_ok = ConstantTimeEquals(user, options_.username);
         bool pass_ok = ConstantTimeEquals(pass, options_.password);

@@ -51,9 +51,6 @@ HttpEndpointGroup ClassifyEndpoint(std::string_view path);
 // find a secret byte by byte from response times.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
-// Decodes standard base64 (with or without padding); nullopt when malformed.
-std::optional<std::string> Base64Decode(std::string_view in);
-
 // Immutable after construction; thread-safe.
 class HttpAuthenticator {
  public:

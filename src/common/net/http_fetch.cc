@@ -13,6 +13,9 @@
 
 #include <fmt/format.h>
 
+#include "common/base/ascii.h"
+
+
 namespace strata {
 namespace {
 
@@ -155,12 +158,6 @@ absl::StatusOr<std::string> ReadAll(int fd, Clock::time_point deadline, size_t l
       return absl::UnavailableError(fmt::format("recv: {}", std::strerror(errno)));
     }
   }
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 absl::StatusOr<std::string> Dechunk(std::string_view body) {

@@ -427,6 +427,18 @@ asio::awaitable<bool> HttpServer::Impl::ServeOne(Stream& stream, beast::flat_buf
   }
   request.path = std::move(*decoded_path);
   request.body = std::move(req.body());
+  if (options_.auth != nullptr) {
+    // Before the mux, as VictoriaMetrics does: without credentials even an
+    // unknown path answers 401, so paths cannot be probed. And before the
+    // gzip inflation, so that a client without credentials cannot make this
+    // thread inflate a body (an authKey form field is read as sent).
+    if (std::optional<HttpResponse> refused = options_.auth->Check(request)) {
+      if (auth_failures_ != nullptr) auth_failures_->Increment();
+      Record(request.path, false, refused->status, start);
+      bool ok = co_await WriteResponse(stream, std::move(*refused), req.version(), keep_alive, false);
+      co_return ok && keep_alive;
+    }
+  }
   // Only gzip is a transport encoding the server removes. Others (snappy
   // for remote_write, zstd, ...) are part of a protocol: the handler sees the
   // body as sent, with the header, and judges it.
@@ -445,16 +457,6 @@ asio::awaitable<bool> HttpServer::Impl::ServeOne(Stream& stream, beast::flat_buf
     request.body = std::move(*inflated);
   }
 
-  if (options_.auth != nullptr) {
-    // Before the mux, as VictoriaMetrics does: without credentials even an
-    // unknown path answers 401, so paths cannot be probed.
-    if (std::optional<HttpResponse> refused = options_.auth->Check(request)) {
-      if (auth_failures_ != nullptr) auth_failures_->Increment();
-      Record(request.path, false, refused->status, start);
-      bool ok = co_await WriteResponse(stream, std::move(*refused), req.version(), keep_alive, false);
-      co_return ok && keep_alive;
-    }
-  }
   const HttpHandler* handler = mux_.Find(request.path);
   if (handler == nullptr) {
     Record(request.path, false, 404, start);

@@ -10,16 +10,6 @@ namespace strata::net_internal {
 namespace ssl = boost::asio::ssl;
 using boost::system::error_code;
 
-namespace {
-
-std::string Reason(const error_code& ec) {
-  // Asio's message for SSL errors is OpenSSL's reason string ("no such file",
-  // "key values mismatch", ...).
-  return ec.message();
-}
-
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<ssl::context>> ServerTlsContext(const std::string& cert_file,
                                                                const std::string& key_file,
                                                                const std::string& min_version) {
@@ -37,16 +27,16 @@ absl::StatusOr<std::unique_ptr<ssl::context>> ServerTlsContext(const std::string
   }
   auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
   SSL_CTX_set_min_proto_version(ctx->native_handle(), version);
-  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                   ssl::context::single_dh_use);
+  // SSLv2/3 are below the minimum version set above.
+  ctx->set_options(ssl::context::default_workarounds);
   error_code ec;
   ctx->use_certificate_chain_file(cert_file, ec);
   if (ec) {
-    return absl::InvalidArgumentError(fmt::format("cannot load TLS certificate \"{}\": {}", cert_file, Reason(ec)));
+    return absl::InvalidArgumentError(fmt::format("cannot load TLS certificate \"{}\": {}", cert_file, ec.message()));
   }
   ctx->use_private_key_file(key_file, ssl::context::pem, ec);
   if (ec) {
-    return absl::InvalidArgumentError(fmt::format("cannot load TLS key \"{}\": {}", key_file, Reason(ec)));
+    return absl::InvalidArgumentError(fmt::format("cannot load TLS key \"{}\": {}", key_file, ec.message()));
   }
   if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
     ERR_clear_error();
@@ -71,7 +61,7 @@ absl::StatusOr<std::unique_ptr<ssl::context>> ClientTlsContext(const std::string
     ctx->load_verify_file(ca_file, ec);
   }
   if (ec) {
-    return absl::InvalidArgumentError(fmt::format("cannot load TLS CA file \"{}\": {}", ca_file, Reason(ec)));
+    return absl::InvalidArgumentError(fmt::format("cannot load TLS CA file \"{}\": {}", ca_file, ec.message()));
   }
   ctx->set_verify_mode(ssl::verify_peer, ec);
   return ctx;

@@ -65,7 +65,7 @@ enum class LimitReason : uint8_t {
   kHourlySeriesLimit,
   kDailySeriesLimit,
 };
-inline constexpr size_t kLimitReasonCount = 5;
+inline constexpr size_t kLimitReasonCount = static_cast<size_t>(LimitReason::kDailySeriesLimit) + 1;
 
 // The `reason` label of the rejection counters: "too_many_labels",
 // "too_long_label_name", "too_long_label_value", "hourly_series_limit",
@@ -88,8 +88,6 @@ class IngestLimiter {
 
   // A sentence on why `sorted_labels` broke `reason`, for the reply.
   std::string Describe(LimitReason reason, TenantId tenant, std::span<const LabelView> sorted_labels) const;
-
-  const IngestLimitsOptions& options() const { return options_; }
 
  private:
   struct TenantWindows {

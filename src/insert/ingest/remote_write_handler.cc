@@ -6,7 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "common/base/ascii.h"
 #include "common/base/status.h"
+#include "common/formats/parse_util.h"
 #include "common/formats/remote_write_v2.h"
 #include "common/model/labels.h"
 #include "insert/ingest/series_collector.h"
@@ -39,21 +41,6 @@ HttpResponse Reply(int status, std::string body, size_t samples_written, size_t 
   return r;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 // Feeds a 1.0 request's series, exemplars and metadata to `collector`;
 // adds the native histogram samples to `*histograms`. InvalidArgument for a
 // malformed request.
@@ -84,7 +71,7 @@ absl::Status DecodeV2(std::string_view request, SeriesCollector& collector, size
     if (series.has_metadata()) {
       std::string_view name;
       for (const LabelView& l : series.labels) {
-        if (l.name == "__name__") name = l.value;
+        if (l.name == kMetricNameLabel) name = l.value;
       }
       // 2.0 repeats metadata on every series of a family: one entry per
       // family, the last one winning.
@@ -101,11 +88,11 @@ absl::Status DecodeV2(std::string_view request, SeriesCollector& collector, size
 }  // namespace
 
 absl::StatusOr<RemoteWriteProto> RemoteWriteHandler::ProtoOf(std::string_view content_type) {
-  content_type = Trim(content_type);
+  content_type = formats::TrimSpace(content_type);
   // Senders from before 2.0 may send no Content-Type at all.
   if (content_type.empty()) return RemoteWriteProto::kV1;
   size_t semicolon = content_type.find(';');
-  std::string_view media = Trim(content_type.substr(0, semicolon));
+  std::string_view media = formats::TrimSpace(content_type.substr(0, semicolon));
   if (!EqualsIgnoreCase(media, "application/x-protobuf")) {
     return absl::InvalidArgumentError(fmt::format(
         "expected application/x-protobuf as the first (media) part, got \"{}\" content-type", content_type));
@@ -114,7 +101,7 @@ absl::StatusOr<RemoteWriteProto> RemoteWriteHandler::ProtoOf(std::string_view co
       semicolon == std::string_view::npos ? std::string_view() : content_type.substr(semicolon + 1);
   while (!params.empty()) {
     size_t next = params.find(';');
-    std::string_view param = Trim(params.substr(0, next));
+    std::string_view param = formats::TrimSpace(params.substr(0, next));
     params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
     if (param.empty()) continue;
     size_t eq = param.find('=');
@@ -122,8 +109,8 @@ absl::StatusOr<RemoteWriteProto> RemoteWriteHandler::ProtoOf(std::string_view co
       return absl::InvalidArgumentError(
           fmt::format("expected key=value parameters, got \"{}\" in \"{}\" content-type", param, content_type));
     }
-    if (!EqualsIgnoreCase(Trim(param.substr(0, eq)), "proto")) continue;
-    std::string_view message = Trim(param.substr(eq + 1));
+    if (!EqualsIgnoreCase(formats::TrimSpace(param.substr(0, eq)), "proto")) continue;
+    std::string_view message = formats::TrimSpace(param.substr(eq + 1));
     if (message.size() >= 2 && message.front() == '"' && message.back() == '"') {
       message = message.substr(1, message.size() - 2);
     }

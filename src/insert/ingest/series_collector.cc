@@ -18,11 +18,11 @@ SeriesCollector::SeriesCollector(TenantId tenant, std::span<const Label> extra_l
       metrics_(metrics),
       limiter_(limiter) {}
 
-void SeriesCollector::Reject(size_t line, std::string message) {
+void SeriesCollector::Reject(size_t line, absl::FunctionRef<std::string()> message) {
   ++rejected_;
-  if (first_problem_.empty()) {
-    first_problem_ = line == 0 ? std::move(message) : fmt::format("line {}: {}", line, message);
-  }
+  if (!first_problem_.empty()) return;
+  std::string text = message();
+  first_problem_ = line == 0 ? std::move(text) : fmt::format("line {}: {}", line, text);
 }
 
 void SeriesCollector::Add(std::vector<LabelView>* labels, std::span<const Sample> samples, size_t line,
@@ -34,9 +34,11 @@ void SeriesCollector::Add(std::vector<LabelView>* labels, std::span<const Sample
     if (sample.timestamp_ms > max_timestamp_ms_) {
       if (metrics_ != nullptr) metrics_->CountRejectedSeries("future_timestamp", samples.size());
       rejected_samples_ += samples.size();
-      Reject(line, fmt::format("sample timestamp {} ms is more than 2 days in the future; timestamps are Unix "
-                               "milliseconds",
-                               sample.timestamp_ms));
+      Reject(line, [&] {
+        return fmt::format("sample timestamp {} ms is more than 2 days in the future; timestamps are Unix "
+                           "milliseconds",
+                           sample.timestamp_ms);
+      });
       return;
     }
   }
@@ -54,7 +56,7 @@ void SeriesCollector::Add(std::vector<LabelView>* labels, std::span<const Sample
   if (!valid.ok()) {
     if (metrics_ != nullptr) metrics_->CountInvalidSeries(valid, samples.size());
     rejected_samples_ += samples.size();
-    Reject(line, std::string(ToStd(valid.message())));
+    Reject(line, [&] { return std::string(ToStd(valid.message())); });
     return;
   }
   if (limiter_ != nullptr) {
@@ -62,7 +64,7 @@ void SeriesCollector::Add(std::vector<LabelView>* labels, std::span<const Sample
       ++limited_[static_cast<size_t>(*reason)];
       rejected_samples_ += samples.size();
       if (metrics_ != nullptr) metrics_->CountRejectedSeries(LimitReasonName(*reason), samples.size());
-      Reject(line, first_problem_.empty() ? limiter_->Describe(*reason, batch_.tenant(), *labels) : std::string());
+      Reject(line, [&] { return limiter_->Describe(*reason, batch_.tenant(), *labels); });
       return;
     }
   }
@@ -72,7 +74,7 @@ void SeriesCollector::Add(std::vector<LabelView>* labels, std::span<const Sample
 void SeriesCollector::OnError(formats::ParseError error) {
   ++total_;
   if (metrics_ != nullptr) metrics_->CountRejected("parse_error");
-  Reject(error.line, std::move(error.message));
+  Reject(error.line, [&] { return std::move(error.message); });
 }
 
 void SeriesCollector::OnSkippedValue(size_t, std::string_view reason) {
@@ -81,17 +83,19 @@ void SeriesCollector::OnSkippedValue(size_t, std::string_view reason) {
 }
 
 MetricMetadata& SeriesCollector::MetadataOf(std::string_view family) {
-  auto [it, inserted] = metadata_index_.emplace(std::string(family), metadata_.size());
-  if (inserted) metadata_.push_back(MetricMetadata{std::string(family), 0, {}, {}});
-  return metadata_[it->second];
+  // Looked up by view first: remote_write 2.0 repeats a family's metadata
+  // on every one of its series.
+  if (auto it = metadata_index_.find(ToAbsl(family)); it != metadata_index_.end()) return metadata_[it->second];
+  metadata_index_.emplace(std::string(family), metadata_.size());
+  return metadata_.emplace_back(MetricMetadata{std::string(family), 0, {}, {}});
 }
 
 void SeriesCollector::SetMetadata(std::string_view family, uint32_t type, std::string_view help,
                                   std::string_view unit) {
   MetricMetadata& m = MetadataOf(family);
   m.type = type;
-  m.help = std::string(help);
-  m.unit = std::string(unit);
+  m.help.assign(help);
+  m.unit.assign(unit);
 }
 
 void SeriesCollector::OnMetadata(const formats::MetadataLine& line) {

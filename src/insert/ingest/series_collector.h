@@ -15,9 +15,10 @@
 #include <cstdint>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "common/formats/import_sink.h"
 #include "common/model/labels.h"
 #include "common/model/tenant.h"
@@ -78,7 +79,9 @@ class SeriesCollector : public formats::ImportSink {
   SeriesBatch& batch() { return batch_; }
 
  private:
-  void Reject(size_t line, std::string message);
+  // Counts a rejection; `message` is called only for the first one (the
+  // reply names only that one).
+  void Reject(size_t line, absl::FunctionRef<std::string()> message);
   // The request's metadata entry of `family`, created empty on first use.
   MetricMetadata& MetadataOf(std::string_view family);
 
@@ -94,7 +97,7 @@ class SeriesCollector : public formats::ImportSink {
   size_t skipped_values_ = 0;
   std::string first_problem_;
   std::vector<MetricMetadata> metadata_;
-  std::unordered_map<std::string, size_t> metadata_index_;  // family -> metadata_ index
+  absl::flat_hash_map<std::string, size_t> metadata_index_;  // family -> metadata_ index
 };
 
 // Builds the response of a finished request: `status`, a human-readable body

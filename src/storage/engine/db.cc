@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <malloc.h>
 
+#include <filesystem>
 #include <limits>
 #include <optional>
 
@@ -51,12 +52,13 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const DbOptions& options, prometheu
                     options.max_samples_per_chunk, options.chunk_range_ms));
   }
   std::unique_ptr<Db> db(new Db(options, metrics));
-  db->disk_space_ = std::make_unique<DiskSpaceGuard>(
-      DiskSpaceGuardOptions{.path = options.data_path,
-                            .min_free_bytes = options.min_free_disk_space_bytes,
-                            .check_interval = options.disk_space_check_interval,
-                            .free_bytes = options.free_disk_bytes},
-      &db->metrics_->read_only);
+  // The guard looks at the free space at once: the directory must exist
+  // (the WAL and the store below would create it anyway).
+  std::error_code mkdir_error;
+  std::filesystem::create_directories(options.data_path, mkdir_error);
+  DiskSpaceGuardOptions disk_space = options.disk_space;
+  disk_space.path = options.data_path;
+  db->disk_space_ = std::make_unique<DiskSpaceGuard>(std::move(disk_space), &db->metrics_->read_only);
   HeadOptions head_options;
   head_options.max_samples_per_chunk = options.max_samples_per_chunk;
   head_options.chunk_range_ms = options.chunk_range_ms;

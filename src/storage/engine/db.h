@@ -32,6 +32,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/rpc/storage_api.h"
+#include "storage/engine/disk_space.h"
 #include "storage/head/append_stats.h"
 
 namespace prometheus {
@@ -48,7 +49,6 @@ class RetentionEnforcer;
 class RocksSeriesSource;
 class RocksStore;
 class Wal;
-class DiskSpaceGuard;
 struct StorageMetrics;
 
 struct DbOptions {
@@ -111,14 +111,11 @@ struct DbOptions {
   // series, the newest; 0 keeps all. Without `persistent` exemplars are
   // not stored.
   size_t max_exemplars_per_series = 100;
-  // -storage.minFreeDiskSpaceBytes (storage/engine/disk_space.h): below this
-  // many free bytes on the data path's filesystem the node refuses writes
-  // (FailedPrecondition) and keeps serving reads; 0 disables the check.
-  uint64_t min_free_disk_space_bytes = 10'000'000;
-  // How often the free space is looked up (statvfs).
-  std::chrono::milliseconds disk_space_check_interval{1000};
-  // Free bytes of a path's filesystem; statvfs when empty. For tests.
-  std::function<absl::StatusOr<uint64_t>(const std::string& path)> free_disk_bytes;
+  // -storage.minFreeDiskSpaceBytes and how free space is looked up
+  // (storage/engine/disk_space.h): below the bound the node refuses writes
+  // (FailedPrecondition) and keeps serving reads. Open sets `path` to
+  // data_path.
+  DiskSpaceGuardOptions disk_space;
 };
 
 // A point-in-time copy of the engine's counters (also exported as metrics).

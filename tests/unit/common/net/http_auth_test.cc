@@ -44,15 +44,6 @@ std::string WwwAuthenticate(const HttpResponse& r) {
   return out;
 }
 
-TEST_CASE("base64 decodes padded and unpadded input and rejects garbage", "[common][net][auth][unit]") {
-  CHECK(Base64Decode("dXNlcjpwYXNz") == std::optional<std::string>("user:pass"));
-  CHECK(Base64Decode("YQ==") == std::optional<std::string>("a"));
-  CHECK(Base64Decode("YWI") == std::optional<std::string>("ab"));
-  CHECK(Base64Decode("") == std::optional<std::string>(""));
-  CHECK_FALSE(Base64Decode("a$b=").has_value());
-  CHECK_FALSE(Base64Decode("abcde").has_value());
-}
-
 TEST_CASE("constant-time comparison matches only equal strings", "[common][net][auth][unit]") {
   CHECK(ConstantTimeEquals("secret", "secret"));
   CHECK_FALSE(ConstantTimeEquals("secret", "secreT"));

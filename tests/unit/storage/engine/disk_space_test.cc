@@ -112,9 +112,9 @@ TEST_CASE("a read-only storage engine refuses appends and metadata, serves reads
   prometheus::Registry registry;
   DbOptions options;
   options.data_path = dir.path();
-  options.min_free_disk_space_bytes = 10'000'000;
-  options.disk_space_check_interval = std::chrono::milliseconds(0);
-  options.free_disk_bytes = [&](const std::string&) -> absl::StatusOr<uint64_t> { return free.load(); };
+  options.disk_space.min_free_bytes = 10'000'000;
+  options.disk_space.check_interval = std::chrono::milliseconds(0);
+  options.disk_space.free_bytes = [&](const std::string&) -> absl::StatusOr<uint64_t> { return free.load(); };
   auto db = Db::Open(options, &registry);
   REQUIRE(db.ok());
   const TenantId tenant{1, 0};
@@ -153,7 +153,7 @@ TEST_CASE("a WAL write that runs out of space half-way is not acknowledged and r
   DbOptions options;
   options.data_path = dir.path();
   options.persistent = false;  // the WAL alone: no RocksDB file meets the limit below
-  options.min_free_disk_space_bytes = 0;
+  options.disk_space.min_free_bytes = 0;
   const TenantId tenant{2, 0};
   std::vector<Sample> big;
   for (int i = 0; i < 2000; ++i) big.push_back({10'000 + i, static_cast<double>(i) * 1.5});
