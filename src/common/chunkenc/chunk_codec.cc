@@ -61,15 +61,6 @@ int MinExponent(double v) {
 
 inline int BitWidth(uint64_t z) { return 64 - std::countl_zero(z); }
 
-inline size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
 // MSB-first bit writer appending to a string.
 class BitWriter {
  public:

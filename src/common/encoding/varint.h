@@ -5,6 +5,8 @@
 // sit on every hot path (remote_write decode, write batches, WAL records).
 #pragma once
 
+#include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -46,6 +48,9 @@ inline void PutFixed64(std::string* out, uint64_t v) {
   std::memcpy(buf, &v, 8);
   out->append(buf, 8);
 }
+
+// Bytes PutVarint writes for `v`.
+inline size_t VarintSize(uint64_t v) { return (static_cast<size_t>(std::bit_width(v | 1)) + 6) / 7; }
 
 inline void PutLengthPrefixed(std::string* out, std::string_view s) {
   PutVarint(out, s.size());

@@ -95,9 +95,14 @@ bool WriteBatchReader::Next(SeriesView* series) {
   // counts by the remaining size before anything is allocated.
   if (!r.GetVarint(&label_count) || label_count > r.remaining() / 2) return fail("label count");
   series->labels.resize(label_count);
+  const char* labels_begin = r.position();
+  size_t canonical_size = 0;
   for (auto& l : series->labels) {
     if (!r.GetLengthPrefixed(&l.name) || !r.GetLengthPrefixed(&l.value)) return fail("label");
+    canonical_size += VarintSize(l.name.size()) + l.name.size() + VarintSize(l.value.size()) + l.value.size();
   }
+  series->packed_labels = std::string_view(labels_begin, static_cast<size_t>(r.position() - labels_begin));
+  if (series->packed_labels.size() != canonical_size) return fail("label (over-long length varint)");
   if (!r.GetVarint(&sample_count) || sample_count > r.remaining() / 9) return fail("sample count");
   series->samples.resize(sample_count);
   int64_t ts = 0;

@@ -86,6 +86,10 @@ class WriteBatchBuilder {
 // the next call to WriteBatchReader::Next.
 struct SeriesView {
   std::vector<LabelView> labels;
+  // The labels as encoded in the batch, `(name, value lenprefixed)*` with
+  // minimal-length varints (the reader rejects any other form): equal label
+  // sets have equal bytes here, so one comparison compares them.
+  std::string_view packed_labels;
   std::vector<Sample> samples;
   std::vector<ExemplarView> exemplars;
   std::vector<LabelView> exemplar_labels;

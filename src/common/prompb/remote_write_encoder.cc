@@ -10,15 +10,6 @@ namespace strata {
 
 namespace {
 
-size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
 size_t LabelSize(const LabelView& l) {
   return 1 + VarintSize(l.name.size()) + l.name.size() + 1 + VarintSize(l.value.size()) + l.value.size();
 }

@@ -9,19 +9,43 @@
 
 #include "common/base/check.h"
 #include "common/base/status.h"
+#include "common/encoding/varint.h"
 #include "common/model/series_hash.h"
 
 namespace strata::insert {
 
-SeriesBatch::SeriesBatch(TenantId tenant) : tenant_(tenant), encoded_(tenant, /*with_exemplars=*/true) {}
+SeriesBatch::SeriesBatch(TenantId tenant) : tenant_(tenant), encoded_(tenant, /*with_exemplars=*/false) {}
+
+void SeriesBatch::StartExemplars() {
+  std::string before = encoded_.Finish();
+  WriteBatchBuilder converted(tenant_, /*with_exemplars=*/true);
+  std::string raw;
+  for (SeriesRef& r : series_) {
+    const uint32_t offset = static_cast<uint32_t>(converted.bytes());
+    raw.assign(before, r.offset, r.size);
+    raw.push_back('\0');  // an empty exemplar section: count 0
+    converted.AddRawSeries(raw, r.samples);
+    r.labels_offset = offset + (r.labels_offset - r.offset);
+    r.offset = offset;
+    r.exemplar_size = 1;
+  }
+  encoded_ = std::move(converted);
+}
 
 void SeriesBatch::AddSeries(std::span<const LabelView> sorted_labels, std::span<const Sample> samples,
                             std::span<const ExemplarView> exemplars, std::span<const LabelView> exemplar_labels) {
+  if (!exemplars.empty() && !encoded_.with_exemplars()) StartExemplars();
   size_t offset = encoded_.bytes();
   size_t exemplar_size = encoded_.AddSeries(sorted_labels, samples, exemplars, exemplar_labels);
   size_t end = encoded_.bytes();
   STRATA_CHECK(end <= UINT32_MAX && "a single insert request encoded to more than 4 GiB");
-  series_.push_back(SeriesRef{SeriesHash(tenant_, sorted_labels), static_cast<uint32_t>(offset),
+  size_t labels_size = 0;
+  for (const LabelView& l : sorted_labels) {
+    labels_size += VarintSize(l.name.size()) + l.name.size() + VarintSize(l.value.size()) + l.value.size();
+  }
+  series_.push_back(SeriesRef{0, static_cast<uint32_t>(offset),
+                              static_cast<uint32_t>(offset + VarintSize(sorted_labels.size())),
+                              static_cast<uint32_t>(labels_size),
                               static_cast<uint32_t>(end - offset - exemplar_size),
                               static_cast<uint32_t>(exemplar_size), static_cast<uint32_t>(samples.size())});
   sample_count_ += samples.size();
@@ -31,9 +55,10 @@ void SeriesBatch::AddSeries(std::span<const LabelView> sorted_labels, std::span<
 // The state of one Write, shared by the callbacks of its batches.
 struct Router::Request {
   TenantId tenant;
-  std::string encoded;  // a whole WriteBatch; series are slices of it
+  // A whole WriteBatch (SeriesBatch::encoded_); series are slices of it.
+  std::shared_ptr<const std::string> encoded;
   std::vector<SeriesBatch::SeriesRef> series;
-  bool with_exemplars = false;  // send 0x58 batches (write_batch.h)
+  bool with_exemplars = false;  // `encoded` is a 0x58 batch (write_batch.h)
   RequestContext ctx;
   int64_t reserved_bytes = 0;
   size_t replication = 1;
@@ -51,7 +76,7 @@ struct Router::Request {
 
   std::string_view RawSeries(uint32_t s) const {
     const SeriesBatch::SeriesRef& r = series[s];
-    return std::string_view(encoded).substr(r.offset, r.size + (with_exemplars ? r.exemplar_size : 0));
+    return std::string_view(*encoded).substr(r.offset, r.size + (with_exemplars ? r.exemplar_size : 0));
   }
 };
 
@@ -116,14 +141,19 @@ void Router::Write(SeriesBatch batch, DoneCallback done) {
   }
   auto req = std::make_shared<Request>();
   req->tenant = batch.tenant();
-  req->encoded = batch.encoded_.Finish();
+  req->encoded = std::make_shared<const std::string>(batch.encoded_.Finish());
   req->series = std::move(batch.series_);
-  req->with_exemplars = batch.exemplar_count_ > 0;
+  req->with_exemplars = batch.encoded_.with_exemplars();
   req->ctx = RequestContext::WithTimeout(options_.write_timeout);
   req->reserved_bytes = cost;
   req->replication = r;
   req->done = std::move(done);
 
+  if (ring_.node_count() > 1) {
+    for (SeriesBatch::SeriesRef& s : req->series) {
+      s.hash = SeriesHashOfPacked(req->tenant, std::string_view(*req->encoded).substr(s.labels_offset, s.labels_size));
+    }
+  }
   std::vector<std::vector<uint32_t>> groups(nodes_.size());
   {
     std::lock_guard lock(req->mu);
@@ -160,9 +190,16 @@ void Router::Write(SeriesBatch batch, DoneCallback done) {
 }
 
 void Router::Send(const std::shared_ptr<Request>& request, uint32_t node, std::vector<uint32_t> series) {
-  WriteBatchBuilder builder(request->tenant, request->with_exemplars);
-  for (uint32_t s : series) builder.AddRawSeries(request->RawSeries(s), request->series[s].samples);
-  auto batch = std::make_shared<const std::string>(builder.Finish());
+  std::shared_ptr<const std::string> batch;
+  if (series.size() == request->series.size()) {
+    // Every series, in order (groups are built in series order): the
+    // request's own encoding is the batch, shared instead of copied.
+    batch = request->encoded;
+  } else {
+    WriteBatchBuilder builder(request->tenant, request->with_exemplars);
+    for (uint32_t s : series) builder.AddRawSeries(request->RawSeries(s), request->series[s].samples);
+    batch = std::make_shared<const std::string>(builder.Finish());
+  }
   nodes_[node]->Write(request->ctx, std::move(batch),
                       [this, request, node, series = std::move(series)](absl::Status status) {
                         OnSent(request, node, series, status);

@@ -70,9 +70,10 @@ struct RouterOptions {
   size_t virtual_nodes = HashRing::kDefaultVirtualNodes;
 };
 
-// The series of one insert request, hashed once and encoded once (in the
-// WriteBatch series form) before routing, so that per-destination batches and
-// re-sends are plain byte copies. Thread-compatible.
+// The series of one insert request, encoded once (in the WriteBatch series
+// form) before routing, so that per-destination batches and re-sends are
+// plain byte copies. The Router hashes them from those bytes, and only when
+// the ring has a choice to make. Thread-compatible.
 class SeriesBatch {
  public:
   explicit SeriesBatch(TenantId tenant);
@@ -92,18 +93,24 @@ class SeriesBatch {
 
  private:
   friend class Router;
+  // Re-encodes the series so far with (empty) exemplar sections.
+  void StartExemplars();
   struct SeriesRef {
-    uint64_t hash;
+    uint64_t hash;    // SeriesHash; set by Router::Write, when it needs it
     uint32_t offset;  // into the encoded batch
+    uint32_t labels_offset;  // of the packed labels (after the label count)
+    uint32_t labels_size;
     uint32_t size;    // without the exemplar section
     uint32_t exemplar_size;  // of the exemplar section (1 when it is empty)
     uint32_t samples;
   };
 
   TenantId tenant_;
-  // Always encoded with exemplar sections; the Router strips the (then
-  // one-byte, empty) sections when the request has no exemplar at all, so
-  // that samples-only traffic stays in the 0x57 form (write_batch.h).
+  // A 0x57 batch until the first series with exemplars arrives, a 0x58
+  // one from then on (write_batch.h): samples-only traffic stays in the
+  // 0x57 form. A node that receives every series of the request gets this
+  // encoding as it is; for a node that receives some, the Router copies
+  // them out.
   WriteBatchBuilder encoded_;
   std::vector<SeriesRef> series_;
   size_t sample_count_ = 0;

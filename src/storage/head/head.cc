@@ -40,28 +40,22 @@ const Head::TenantIndex* Head::FindTenant(TenantId tenant) const {
   return it == tenants_.end() ? nullptr : it->second.get();
 }
 
-namespace {
-
-bool SameLabels(const MemSeries& s, std::span<const LabelView> view) {
-  ByteReader packed(s.packed_labels);
-  std::string_view name, value;
-  for (const LabelView& l : view) {
-    if (!packed.GetLengthPrefixed(&name) || !packed.GetLengthPrefixed(&value)) return false;
-    if (name != l.name || value != l.value) return false;
+MemSeries* Head::FindInHead(Stripe& stripe, TenantId tenant, uint64_t hash, std::string_view packed_labels) const {
+  // The hash only narrows the search: identity is tenant + labels.
+  auto it = stripe.by_hash.find(hash);
+  if (it == stripe.by_hash.end()) return nullptr;
+  for (MemSeries* s = it->second; s != nullptr; s = s->next_same_hash) {
+    if (s->tenant == tenant && s->packed_labels == packed_labels) return s;
   }
-  return packed.empty();
+  return nullptr;
 }
 
-}  // namespace
-
 absl::StatusOr<MemSeries*> Head::GetOrCreateSeries(Stripe& stripe, TenantId tenant, uint64_t hash,
+                                                   std::string_view packed_labels,
                                                    std::span<const LabelView> label_views, const KnownSeries* known,
                                                    AppendStats* stats) {
-  // The hash only narrows the search: identity is tenant + labels.
+  if (MemSeries* s = FindInHead(stripe, tenant, hash, packed_labels); s != nullptr) return s;
   MemSeries** slot = &stripe.by_hash[hash];
-  for (MemSeries* s = *slot; s != nullptr; s = s->next_same_hash) {
-    if (s->tenant == tenant && SameLabels(*s, label_views)) return s;
-  }
   // Not in the head: a series seen before keeps its id (and its chunks in
   // the store), so ask the persistent index before assigning a new one.
   std::optional<SeriesSource::Found> found;

@@ -138,6 +138,8 @@ class Head {
   // started since (the engine holds appends' shared lock across both steps,
   // so that no flush rotation, hence no second pass, falls in between):
   // the pass sees the series active and keeps them, so the pointers hold.
+  // A batch built without Resolve (WAL replay) sets each Series' `series`
+  // and `hash` (= series->hash) itself.
   absl::Status Apply(const HeadBatch& batch, AppendStats* stats);
 
   // WAL replay (head_wal_replay.cc): a series whose identity the WAL or the
@@ -253,10 +255,15 @@ class Head {
   TenantIndex& GetOrCreateTenant(TenantId tenant);
   const TenantIndex* FindTenant(TenantId tenant) const;
 
+  // The head's series with these labels, or null. REQUIRES: stripe.mu held.
+  // `packed_labels`: PackLabels of the labels (MemSeries::packed_labels).
+  MemSeries* FindInHead(Stripe& stripe, TenantId tenant, uint64_t hash, std::string_view packed_labels) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(stripe.mu);
   // Finds the series in the head, else in the source, else creates it.
   // REQUIRES: stripe.mu held.
   // `known` (may be null): the identity replay knows (ResolveKnown).
   absl::StatusOr<MemSeries*> GetOrCreateSeries(Stripe& stripe, TenantId tenant, uint64_t hash,
+                                               std::string_view packed_labels,
                                                std::span<const LabelView> labels, const KnownSeries* known,
                                                AppendStats* stats) ABSL_EXCLUSIVE_LOCKS_REQUIRED(stripe.mu);
   // Removes `s` from the stripe's hash chain and the tenant's by_ref.
@@ -265,6 +272,12 @@ class Head {
   // Queues day postings for a chunk of `s` about to be sealed.
   // REQUIRES: the series' stripe mutex held.
   void QueueDayPostings(MemSeries* s, int64_t min_time, int64_t max_time, bool out_of_order);
+  // The batch's series indexes grouped by stripe (of HeadBatch::Series::hash).
+  void OrderByStripe(const HeadBatch& batch, std::vector<uint32_t>* order) const;
+  // Calls fn(stripe, indexes) once per stripe group of `order` (from
+  // OrderByStripe), in stripe order, without locking the stripe.
+  template <typename Fn>
+  void ForEachStripeGroup(const HeadBatch& batch, std::span<const uint32_t> order, Fn&& fn) const;
   // Appends samples to `s`. REQUIRES: the series' stripe mutex held.
   absl::Status AppendSamples(MemSeries* s, std::span<const Sample> samples, AppendStats* stats);
   absl::Status SealOpenChunk(MemSeries* s);

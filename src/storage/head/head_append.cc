@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
+#include "common/base/check.h"
 #include "common/base/status.h"
 #include "common/chunkenc/xor_chunk.h"
 #include "common/model/series_hash.h"
@@ -37,10 +39,11 @@ absl::Status ParseWriteBatch(std::string_view batch, HeadBatch* out) {
     if (view.samples.empty() && view.exemplars.empty()) {
       return absl::InvalidArgumentError(fmt::format("series {} of write batch has no samples", n));
     }
-    // Hashed here, outside every lock.
-    const uint64_t hash = SeriesHash(out->tenant, view.labels);
+    // Hashed here, outside every lock. Exemplars are keyed by the placement
+    // hash (rocks_store.h), the head by the cheaper local one.
+    const uint64_t exemplar_key = view.exemplars.empty() ? 0 : SeriesHash(out->tenant, view.labels);
     for (const ExemplarView& e : view.exemplars) {
-      HeadBatch::Exemplar x{hash, static_cast<uint32_t>(out->exemplar_labels.size()), 0, e.timestamp_ms, e.value};
+      HeadBatch::Exemplar x{exemplar_key, static_cast<uint32_t>(out->exemplar_labels.size()), 0, e.timestamp_ms, e.value};
       std::span<const LabelView> labels = e.labels_in(view.exemplar_labels);
       out->exemplar_labels.insert(out->exemplar_labels.end(), labels.begin(), labels.end());
       x.label_end = static_cast<uint32_t>(out->exemplar_labels.size());
@@ -55,7 +58,8 @@ absl::Status ParseWriteBatch(std::string_view batch, HeadBatch* out) {
     s.sample_begin = static_cast<uint32_t>(out->samples.size());
     out->samples.insert(out->samples.end(), view.samples.begin(), view.samples.end());
     s.sample_end = static_cast<uint32_t>(out->samples.size());
-    s.hash = hash;
+    s.hash = LocalSeriesHash(out->tenant, view.packed_labels);
+    s.packed_labels = view.packed_labels;
     out->series.push_back(s);
   }
   if (!reader->status().ok()) return absl::InvalidArgumentError(std::string(reader->status().message()));
@@ -183,29 +187,101 @@ absl::Status Head::AppendSamples(MemSeries* s, std::span<const Sample> samples, 
   return status;
 }
 
+namespace {
+
+// REQUIRES: s->series set, its stripe's mutex held.
+void MarkResolved(HeadBatch::Series* s) {
+  // Before the samples arrive: an eviction pass running meanwhile must
+  // keep the series (see Apply).
+  s->series->active = true;
+  // A definition still in flight in another append's record does not
+  // count: that record may fail or land after ours, so ours carries the
+  // definition too (duplicates are harmless).
+  s->define = !s->series->persisted && !s->series->wal_defined;
+}
+
+}  // namespace
+
+void Head::OrderByStripe(const HeadBatch& batch, std::vector<uint32_t>* order) const {
+  // A counting sort: stable, so each stripe's series keep batch order.
+  std::array<uint32_t, kStripes + 1> begin{};
+  for (const HeadBatch::Series& s : batch.series) ++begin[s.hash % kStripes + 1];
+  for (size_t i = 1; i <= kStripes; ++i) begin[i] += begin[i - 1];
+  order->resize(batch.series.size());
+  std::array<uint32_t, kStripes> next;
+  std::copy(begin.begin(), begin.end() - 1, next.begin());
+  for (size_t i = 0; i < batch.series.size(); ++i) {
+    (*order)[next[batch.series[i].hash % kStripes]++] = static_cast<uint32_t>(i);
+  }
+}
+
+template <typename Fn>
+void Head::ForEachStripeGroup(const HeadBatch& batch, std::span<const uint32_t> order, Fn&& fn) const {
+  size_t i = 0;
+  while (i < order.size()) {
+    const size_t stripe = batch.series[order[i]].hash % kStripes;
+    size_t j = i + 1;
+    while (j < order.size() && batch.series[order[j]].hash % kStripes == stripe) ++j;
+    fn(stripes_[stripe], order.subspan(i, j - i));
+    i = j;
+  }
+}
+
 absl::Status Head::Resolve(HeadBatch* batch) {
   AppendStats stats;
   absl::Status status;
-  for (HeadBatch::Series& s : batch->series) {
+  OrderByStripe(*batch, &batch->by_stripe);
+  // One lock per stripe instead of one per series. Within a stripe the
+  // lookups go in stages that each start the memory loads of every series
+  // before using any of them: a batch's series are spread over the whole
+  // head, so each lookup is a chain of cache misses (hash slot, series,
+  // its packed labels), and issued together those misses overlap instead
+  // of being paid one after the other.
+  // Series new to the head are created afterwards, in batch order: ids are
+  // assigned in creation order, and chunks are keyed by id, so creating
+  // them in stripe (hash) order would scatter the series a client sends
+  // together (one target's, similar to each other) over the key space,
+  // and RocksDB's block compression finds less to share (measured: 20%
+  // more bytes on disk).
+  thread_local std::vector<uint32_t> missing;
+  missing.clear();
+  ForEachStripeGroup(*batch, batch->by_stripe, [&](Stripe& stripe, std::span<const uint32_t> group) {
+    absl::MutexLock l(&stripe.mu);
+    for (uint32_t i : group) stripe.by_hash.prefetch(batch->series[i].hash);
+    for (uint32_t i : group) {
+      auto it = stripe.by_hash.find(batch->series[i].hash);
+      if (it != stripe.by_hash.end()) PrefetchSeries(*it->second);
+    }
+    for (uint32_t i : group) {
+      auto it = stripe.by_hash.find(batch->series[i].hash);
+      if (it != stripe.by_hash.end()) PrefetchSeriesData(*it->second);
+    }
+    for (uint32_t i : group) {
+      HeadBatch::Series& s = batch->series[i];
+      s.series = FindInHead(stripe, batch->tenant, s.hash, s.packed_labels);
+      if (s.series == nullptr) {
+        missing.push_back(i);
+      } else {
+        MarkResolved(&s);
+      }
+    }
+  });
+  std::sort(missing.begin(), missing.end());
+  for (uint32_t i : missing) {
+    HeadBatch::Series& s = batch->series[i];
     Stripe& stripe = StripeFor(s.hash);
     absl::MutexLock l(&stripe.mu);
-    absl::StatusOr<MemSeries*> found = GetOrCreateSeries(stripe, batch->tenant, s.hash, batch->labels_of(s),
-                                                         /*known=*/nullptr, &stats);
+    absl::StatusOr<MemSeries*> found =
+        GetOrCreateSeries(stripe, batch->tenant, s.hash, s.packed_labels, batch->labels_of(s), /*known=*/nullptr,
+                          &stats);
     if (!found.ok()) {
       if (status.ok()) status = found.status();
       s.series = nullptr;
       s.define = false;
       continue;
     }
-    MemSeries* series = *found;
-    // Before the samples arrive: an eviction pass running meanwhile must
-    // keep the series (see Apply).
-    series->active = true;
-    s.series = series;
-    // A definition still in flight in another append's record does not
-    // count: that record may fail or land after ours, so ours carries the
-    // definition too (duplicates are harmless).
-    s.define = !series->persisted && !series->wal_defined;
+    s.series = *found;
+    MarkResolved(&s);
   }
   batch->series_created = stats.series_created;
   return status;
@@ -215,14 +291,30 @@ absl::Status Head::Apply(const HeadBatch& batch, AppendStats* stats_out) {
   AppendStats stats;
   stats.series_created = batch.series_created;
   absl::Status status;
-  for (const HeadBatch::Series& s : batch.series) {
-    MemSeries* series = s.series;
-    if (series == nullptr) continue;  // Resolve failed for it
-    absl::MutexLock l(&StripeFor(series->hash).mu);
-    if (s.define) series->wal_defined = true;
-    absl::Status st = AppendSamples(series, batch.samples_of(s), &stats);
-    if (!st.ok() && status.ok()) status = st;
+  // Same grouping as Resolve, which left it in batch.by_stripe; a batch
+  // that did not go through Resolve (WAL replay) is grouped here.
+  thread_local std::vector<uint32_t> own_order;
+  std::span<const uint32_t> order(batch.by_stripe);
+  if (order.size() != batch.series.size()) {
+    OrderByStripe(batch, &own_order);
+    order = own_order;
   }
+  ForEachStripeGroup(batch, order, [&](Stripe& stripe, std::span<const uint32_t> group) {
+    absl::MutexLock l(&stripe.mu);
+    for (uint32_t i : group) {
+      if (const MemSeries* s = batch.series[i].series; s != nullptr) PrefetchSeriesData(*s);
+    }
+    for (uint32_t i : group) {
+      const HeadBatch::Series& s = batch.series[i];
+      MemSeries* series = s.series;
+      if (series == nullptr) continue;  // Resolve failed for it
+      // The lock taken is the series' own only if the batch carries its hash.
+      STRATA_CHECK(&StripeFor(series->hash) == &stripe);
+      if (s.define) series->wal_defined = true;
+      absl::Status st = AppendSamples(series, batch.samples_of(s), &stats);
+      if (!st.ok() && status.ok()) status = st;
+    }
+  });
   if (stats.samples_appended) metrics_.samples_appended.Increment(static_cast<double>(stats.samples_appended));
   if (stats.duplicates) metrics_.duplicates.Increment(static_cast<double>(stats.duplicates));
   if (stats.out_of_order) metrics_.out_of_order.Increment(static_cast<double>(stats.out_of_order));

@@ -29,7 +29,8 @@ struct HeadBatch {
   struct Series {
     uint32_t label_begin = 0, label_end = 0;    // into `labels`
     uint32_t sample_begin = 0, sample_end = 0;  // into `samples`
-    uint64_t hash = 0;                          // SeriesHash(tenant, labels)
+    uint64_t hash = 0;                          // LocalSeriesHash(tenant, packed_labels)
+    std::string_view packed_labels;             // SeriesView::packed_labels
     // Set by Head::Resolve; stays valid until Head::Apply (see there).
     MemSeries* series = nullptr;
     // Set by Head::Resolve: the WAL record must define the series (id,
@@ -52,6 +53,9 @@ struct HeadBatch {
   std::vector<LabelView> labels;
   std::vector<Sample> samples;
   std::vector<Series> series;  // the series with samples
+  // Set by Head::Resolve, used again by Head::Apply: indexes into `series`
+  // grouped by head stripe, so that each stripe is locked once per batch.
+  std::vector<uint32_t> by_stripe;
   std::vector<LabelView> exemplar_labels;
   std::vector<Exemplar> exemplars;
   // Filled by Head::Resolve: series new to the node (AppendStats).
@@ -67,6 +71,7 @@ struct HeadBatch {
     labels.clear();
     samples.clear();
     series.clear();
+    by_stripe.clear();
     exemplar_labels.clear();
     exemplars.clear();
     series_created = 0;

@@ -12,11 +12,12 @@ namespace strata::storage {
 
 absl::StatusOr<MemSeries*> Head::ResolveKnown(TenantId tenant, std::span<const LabelView> labels,
                                               const KnownSeries& known, uint64_t* created) {
-  const uint64_t hash = SeriesHash(tenant, labels);
+  const std::string packed = PackLabels(labels);
+  const uint64_t hash = LocalSeriesHash(tenant, packed);
   Stripe& stripe = StripeFor(hash);
   absl::MutexLock l(&stripe.mu);
   AppendStats stats;
-  absl::StatusOr<MemSeries*> series = GetOrCreateSeries(stripe, tenant, hash, labels, &known, &stats);
+  absl::StatusOr<MemSeries*> series = GetOrCreateSeries(stripe, tenant, hash, packed, labels, &known, &stats);
   *created += stats.series_created;
   // Its definition is in a replayed record: segments are kept until the
   // series is persisted, so records appended from now on may name it by id.
@@ -51,6 +52,7 @@ absl::Status WalReplayer::Replay(std::string_view record, AppendStats* stats) {
 void WalReplayer::AddToBatch(MemSeries* series, std::span<const Sample> samples) {
   HeadBatch::Series s;
   s.series = series;
+  s.hash = series->hash;  // Head::Apply groups the batch by it
   s.sample_begin = static_cast<uint32_t>(batch_.samples.size());
   batch_.samples.insert(batch_.samples.end(), samples.begin(), samples.end());
   s.sample_end = static_cast<uint32_t>(batch_.samples.size());

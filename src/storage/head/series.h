@@ -11,6 +11,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/chunkenc/xor_chunk.h"
@@ -20,9 +21,13 @@
 
 namespace strata::storage {
 
-inline std::string PackLabels(const Labels& labels) {
+// The labels as one `(name, value lenprefixed)*` block: the write batch's
+// encoding of them (SeriesView::packed_labels), so that a batch's series
+// compare with one memcmp. `labels`: Labels or a span of LabelView.
+template <typename LabelRange>
+std::string PackLabels(const LabelRange& labels) {
   std::string out;
-  for (const Label& l : labels) {
+  for (const auto& l : labels) {
     PutLengthPrefixed(&out, l.name);
     PutLengthPrefixed(&out, l.value);
   }
@@ -48,7 +53,7 @@ struct MemSeries : std::enable_shared_from_this<MemSeries> {
   // series with an old id comes back.
   const uint64_t ref;
   const TenantId tenant;
-  const uint64_t hash;  // SeriesHash(tenant, labels)
+  const uint64_t hash;  // LocalSeriesHash(tenant, packed_labels): picks the stripe
   const Labels labels;
   // The labels again, as one contiguous (uvarint length, bytes) name/value
   // sequence: every append compares the incoming labels with it, and one
@@ -80,5 +85,21 @@ struct MemSeries : std::enable_shared_from_this<MemSeries> {
   // timestamp, unique, all < last_t. Usually empty (no heap memory).
   std::vector<Sample> ooo;
 };
+
+// Starts loading a series' own fields (identity and open chunk state).
+inline void PrefetchSeries(const MemSeries& s) {
+  const char* p = reinterpret_cast<const char*>(&s);
+  for (size_t off = 0; off < sizeof(MemSeries); off += 64) __builtin_prefetch(p + off);
+}
+
+// Starts loading what an append reads behind the series' pointers: the
+// packed labels it compares and the end of the open chunk it writes to.
+// REQUIRES: the owning stripe's mutex held.
+inline void PrefetchSeriesData(const MemSeries& s) {
+  const char* labels = s.packed_labels.data();
+  for (size_t off = 0; off < s.packed_labels.size(); off += 64) __builtin_prefetch(labels + off);
+  std::string_view chunk = s.open_chunk.bytes();
+  if (!chunk.empty()) __builtin_prefetch(chunk.data() + chunk.size() - 1, /*rw=*/1);
+}
 
 }  // namespace strata::storage

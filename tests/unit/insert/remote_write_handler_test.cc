@@ -273,32 +273,38 @@ TEST_CASE("remote_write sends exemplars with their series to every replica and c
   }
   std::string body;
   SnappyCompress(req.SerializeAsString(), &body);
-  Harness h(3, 2);
-  HttpResponse r = h.Call(Post("/api/v1/write", body));
-  CHECK(r.status == 204);
-  CHECK(HeaderOf(r, "X-Prometheus-Remote-Write-Samples-Written") == "1");
-  CHECK(HeaderOf(r, "X-Prometheus-Remote-Write-Exemplars-Written") == "2");
-  // Both replicas of the series got the exemplars, in 0x58 batches.
-  size_t nodes_with_exemplars = 0;
-  for (auto& n : h.cluster.nodes) {
-    size_t exemplars = 0;
-    for (const std::string& b : n->batches()) {
-      auto reader = WriteBatchReader::Open(b);
-      REQUIRE(reader.ok());
-      CHECK(reader->with_exemplars());
-      SeriesView v;
-      while (reader->Next(&v)) {
-        for (const ExemplarView& e : v.exemplars) {
-          CHECK(e.labels_in(v.exemplar_labels)[0].value == fmt::format("t{}", exemplars));
-          CHECK(e.timestamp_ms == 1000 + static_cast<int64_t>(exemplars));
-          ++exemplars;
+  // Three nodes with replication 2 (each node gets the series it holds,
+  // copied out), and one node (it gets the request's own encoding, which
+  // switched to 0x58 at the exemplar-only series).
+  for (auto [nodes, replicas] : {std::pair<size_t, size_t>{3, 2}, {1, 1}}) {
+    INFO(nodes << " node(s)");
+    Harness h(nodes, replicas);
+    HttpResponse r = h.Call(Post("/api/v1/write", body));
+    CHECK(r.status == 204);
+    CHECK(HeaderOf(r, "X-Prometheus-Remote-Write-Samples-Written") == "1");
+    CHECK(HeaderOf(r, "X-Prometheus-Remote-Write-Exemplars-Written") == "2");
+    // Both replicas of the series got the exemplars, in 0x58 batches.
+    size_t nodes_with_exemplars = 0;
+    for (auto& n : h.cluster.nodes) {
+      size_t exemplars = 0;
+      for (const std::string& b : n->batches()) {
+        auto reader = WriteBatchReader::Open(b);
+        REQUIRE(reader.ok());
+        CHECK(reader->with_exemplars());
+        SeriesView v;
+        while (reader->Next(&v)) {
+          for (const ExemplarView& e : v.exemplars) {
+            CHECK(e.labels_in(v.exemplar_labels)[0].value == fmt::format("t{}", exemplars));
+            CHECK(e.timestamp_ms == 1000 + static_cast<int64_t>(exemplars));
+            ++exemplars;
+          }
         }
       }
+      if (exemplars > 0) ++nodes_with_exemplars;
+      CHECK((exemplars == 0 || exemplars == 2));
     }
-    if (exemplars > 0) ++nodes_with_exemplars;
-    CHECK((exemplars == 0 || exemplars == 2));
+    CHECK(nodes_with_exemplars == replicas);
   }
-  CHECK(nodes_with_exemplars == 2);
 }
 
 TEST_CASE("remote_write without exemplars still sends 0x57 batches", "[insert][remote_write]") {

@@ -135,6 +135,29 @@ TEST_CASE("router stores every series on R distinct nodes with one batch per nod
   CHECK(router.inflight_bytes() == 0);
 }
 
+TEST_CASE("router gives a node that holds every series one batch with all of them, bit-exact",
+          "[insert][router]") {
+  // One node (as in `strata all`), and two nodes with replication 2: each
+  // node holds every series, and receives the request's own encoding.
+  for (size_t nodes : {1, 2}) {
+    INFO(nodes << " node(s)");
+    FakeCluster cluster(nodes);
+    Router router(cluster.apis(), Options(nodes));
+    auto series = MakeSeries(300);
+    Outcome outcome;
+    router.Write(MakeBatch(series, TenantId{7, 3}), outcome.Callback());
+    REQUIRE(outcome.Wait().ok());
+    for (size_t n = 0; n < nodes; ++n) {
+      CHECK(cluster[n].write_calls() == 1);
+      auto contents = cluster[n].Contents();
+      CHECK(contents.series.size() == series.size());
+      REQUIRE(contents.tenants.size() == 1);
+      CHECK(contents.tenants[0] == TenantId{7, 3});
+    }
+    for (const TestSeries& s : series) CHECK(Holders(cluster, s).size() == nodes);
+  }
+}
+
 TEST_CASE("router sends the replicas of an unhealthy node to the next healthy node", "[insert][router]") {
   FakeCluster cluster(5);
   cluster[1].set_healthy(false);

@@ -59,6 +59,36 @@ TEST_CASE("utf-8 validation accepts multibyte text and rejects overlong forms", 
   CHECK_FALSE(IsValidUtf8("\xe6\x97"));          // truncated
 }
 
+TEST_CASE("label validation finds a bad byte at every position of names and values", "[common][labels]") {
+  // Validation proves plain ASCII eight bytes at a time before it looks at
+  // single bytes: a bad byte must be found wherever it falls in a word or
+  // in the tail, in names and values of any length.
+  for (size_t len = 1; len <= 20; ++len) {
+    for (size_t pos = 0; pos < len; ++pos) {
+      INFO("length " << len << ", bad byte at " << pos);
+      std::string text(len, 'a');
+      text[pos] = '\0';
+      std::vector<LabelView> nul_name = {{"__name__", "up"}, {text, "v"}};
+      CHECK(std::string(ValidateAndSortLabels(&nul_name).message()).find("NUL") != std::string::npos);
+      std::vector<LabelView> nul_value = {{"__name__", "up"}, {"job", text}};
+      CHECK(ValidateAndSortLabels(&nul_value).ok());  // values may hold NUL bytes
+
+      text[pos] = '\xff';
+      std::vector<LabelView> bad_name = {{"__name__", "up"}, {text, "v"}};
+      CHECK(std::string(ValidateAndSortLabels(&bad_name).message()).find("UTF-8") != std::string::npos);
+      std::vector<LabelView> bad_value = {{"__name__", "up"}, {"job", text}};
+      CHECK(std::string(ValidateAndSortLabels(&bad_value).message()).find("UTF-8") != std::string::npos);
+
+      if (pos + 1 < len) {
+        text[pos] = '\xc3';  // a valid two-byte character: accepted
+        text[pos + 1] = '\xa9';
+        std::vector<LabelView> utf8 = {{"__name__", "up"}, {text, text}};
+        CHECK(ValidateAndSortLabels(&utf8).ok());
+      }
+    }
+  }
+}
+
 TEST_CASE("labels render canonical bytes and Prometheus text", "[common][labels]") {
   Labels l = Labels::FromUnsorted({{"job", "a\"b"}, {"__name__", "up"}});
   CHECK(l.Canonical() == std::string("__name__\0up\0job\0a\"b\0", 20));

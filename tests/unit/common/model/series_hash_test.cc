@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "common/encoding/varint.h"
+
 namespace strata {
 namespace {
 
@@ -19,6 +21,23 @@ TEST_CASE("series hash is XXH3 over tenant and canonical label bytes", "[common]
   std::vector<LabelView> views;
   for (const Label& l : labels) views.push_back({l.name, l.value});
   CHECK(SeriesHash(tenant, views) == SeriesHash(tenant, labels));
+}
+
+TEST_CASE("series hash of packed labels equals the series hash", "[common][series_hash]") {
+  // The router hashes encoded series; it must place them where the
+  // placement hash of their labels says.
+  Labels labels = Labels::FromUnsorted(
+      {{"__name__", "node_cpu_seconds_total"}, {"cpu", "0"}, {"mode", "idle"}, {"long", std::string(300, 'x')}});
+  std::string packed;
+  for (const Label& l : labels) {
+    PutLengthPrefixed(&packed, l.name);
+    PutLengthPrefixed(&packed, l.value);
+  }
+  for (TenantId tenant : {TenantId{}, TenantId{12, 3}}) {
+    CHECK(SeriesHashOfPacked(tenant, packed) == SeriesHash(tenant, labels));
+    CHECK(LocalSeriesHash(tenant, packed) != LocalSeriesHash(TenantId{tenant.account_id + 1, 0}, packed));
+  }
+  CHECK(SeriesHashOfPacked(TenantId{}, "") == SeriesHash(TenantId{}, Labels()));
 }
 
 TEST_CASE("series hash separates tenants and label boundaries", "[common][series_hash]") {

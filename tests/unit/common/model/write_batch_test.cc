@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "common/encoding/varint.h"
+
 namespace strata {
 namespace {
 
@@ -57,6 +59,40 @@ TEST_CASE("write batch reader reports truncation as data loss", "[common][write_
   CHECK_FALSE(WriteBatchReader::Open("xx").ok());
 }
 
+
+TEST_CASE("write batch reader exposes the packed labels and rejects over-long length varints",
+          "[common][write_batch]") {
+  std::string long_value(200, 'v');  // a two-byte length varint
+  std::vector<LabelView> labels = {{"__name__", "a"}, {"job", long_value}};
+  std::vector<Sample> samples = {{1, 1}};
+  WriteBatchBuilder b(TenantId{});
+  b.AddSeries(labels, samples);
+  std::string bytes = b.Finish();
+
+  std::string packed;
+  for (const LabelView& l : labels) {
+    PutLengthPrefixed(&packed, l.name);
+    PutLengthPrefixed(&packed, l.value);
+  }
+  auto reader = WriteBatchReader::Open(bytes);
+  REQUIRE(reader.ok());
+  SeriesView v;
+  REQUIRE(reader->Next(&v));
+  CHECK(v.packed_labels == packed);
+
+  // The same label written with a padded length varint (0x81 0x00 is 1):
+  // equal labels, other bytes. Storage compares series by these bytes, so
+  // the reader must refuse the form instead of creating a second series.
+  std::string padded = bytes.substr(0, 9);  // magic, tenant
+  padded += '\x01';                         // one label
+  padded += "\x88\x00__name__";              // name length 8, padded to two bytes
+  padded += "\x01a";
+  padded += bytes.substr(bytes.size() - 10);  // sample count, timestamp, value
+  auto bad = WriteBatchReader::Open(padded);
+  REQUIRE(bad.ok());
+  CHECK_FALSE(bad->Next(&v));
+  CHECK(bad->status().code() == absl::StatusCode::kDataLoss);
+}
 
 // Found by tests/fuzz/write_batch_fuzz.cc: timestamps at both ends of int64
 // made the delta (builder) and the running sum (reader) overflow int64, which

@@ -1,5 +1,6 @@
 #include "storage/head/head.h"
 
+#include <fmt/format.h>
 #include <prometheus/registry.h>
 
 #include <algorithm>
@@ -390,6 +391,47 @@ TEST_CASE("head appends from many threads into distinct and shared series", "[st
   for (const auto& s : r.series) CHECK(Decode(s).size() == 200);
   CHECK(f.Select({M(MatchType::kEqual, "__name__", "shared")}).series.size() == 50);
   CHECK(f.head.LabelValues({}, "t").size() == kThreads);
+}
+
+TEST_CASE("head numbers new series in batch order although it resolves them stripe by stripe",
+          "[storage][head][unit]") {
+  // Chunks are keyed by series id, so ids in the order a client sends its
+  // series keep one target's similar series together on disk.
+  HeadOptions options;
+  options.track_new_series = true;
+  HeadFixture f(options);
+  auto batch_of = [](int from, int to, int64_t t) {
+    WriteBatchBuilder b(TenantId{});
+    for (int i = from; i < to; ++i) {
+      std::string value = fmt::format("{:04}", i);
+      std::vector<LabelView> labels = {{"__name__", "m"}, {"i", value}};
+      Sample s{t, static_cast<double>(i)};
+      b.AddSeries(labels, std::span<const Sample>(&s, 1));
+    }
+    return b.Finish();
+  };
+  AppendStats first;
+  REQUIRE(f.head.Append(batch_of(0, 300, 1000), &first).ok());
+  CHECK(first.series_created == 300);
+  // The second batch mixes 300 known series with 300 new ones.
+  AppendStats stats;
+  REQUIRE(f.head.Append(batch_of(0, 600, 2000), &stats).ok());
+  CHECK(stats.series_created == 300);
+  CHECK(stats.samples_appended == 600);
+  std::vector<const MemSeries*> created = f.head.TakeNewSeries();
+  REQUIRE(created.size() == 600);
+  std::vector<std::pair<std::string, uint64_t>> by_value;
+  for (const MemSeries* s : created) by_value.emplace_back(std::string(s->labels.Get("i")), s->id);
+  std::sort(by_value.begin(), by_value.end());
+  for (size_t i = 1; i < by_value.size(); ++i) {
+    INFO(by_value[i - 1].first << " -> " << by_value[i - 1].second << ", " << by_value[i].first << " -> "
+                               << by_value[i].second);
+    CHECK(by_value[i].second == by_value[i - 1].second + 1);
+  }
+  // Every series holds both of its samples, found again through the stripes.
+  auto r = f.Select({M(MatchType::kEqual, "__name__", "m")});
+  REQUIRE(r.series.size() == 600);
+  for (const auto& s : r.series) CHECK(Decode(s).size() == (s.labels.Get("i") < "0300" ? 2u : 1u));
 }
 
 TEST_CASE("write batch validation rejects malformed and unsorted batches", "[storage][head][unit]") {
