@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/base/check.h"
+
 namespace strata {
 
 // a - b and a + b modulo 2^64, as Go computes them: timestamps far apart
@@ -51,6 +53,55 @@ inline void PutFixed64(std::string* out, uint64_t v) {
 
 // Bytes PutVarint writes for `v`.
 inline size_t VarintSize(uint64_t v) { return (static_cast<size_t>(std::bit_width(v | 1)) + 6) / 7; }
+
+// Writes into a string through a raw pointer: the caller sizes the worst
+// case once, and each write skips std::string's capacity check and length
+// update, which dominate encoders that append a few bytes at a time.
+// Finish() trims the string to what was written. Thread-compatible.
+class StringAppender {
+ public:
+  // Makes room for `max_bytes` after the string's current end.
+  StringAppender(std::string* out, size_t max_bytes) : out_(out), begin_(out->size()) {
+    out->resize(begin_ + max_bytes);
+    p_ = out->data() + begin_;
+    end_ = p_ + max_bytes;
+  }
+  StringAppender(const StringAppender&) = delete;
+  StringAppender& operator=(const StringAppender&) = delete;
+
+  void Varint(uint64_t v) {
+    while (v >= 0x80) {
+      *p_++ = static_cast<char>(v | 0x80);
+      v >>= 7;
+    }
+    *p_++ = static_cast<char>(v);
+  }
+  void Fixed64(uint64_t v) {
+    std::memcpy(p_, &v, 8);
+    p_ += 8;
+  }
+  void Bytes(std::string_view s) {
+    std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
+  void LengthPrefixed(std::string_view s) {
+    Varint(s.size());
+    Bytes(s);
+  }
+  // Bytes written so far.
+  size_t size() const { return static_cast<size_t>(p_ - (out_->data() + begin_)); }
+  // Trims the string to the bytes written. REQUIRES: at most max_bytes written.
+  void Finish() {
+    STRATA_CHECK(p_ <= end_);
+    out_->resize(static_cast<size_t>(p_ - out_->data()));
+  }
+
+ private:
+  std::string* out_;
+  size_t begin_;
+  char* p_;
+  char* end_;
+};
 
 inline void PutLengthPrefixed(std::string* out, std::string_view s) {
   PutVarint(out, s.size());

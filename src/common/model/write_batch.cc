@@ -25,16 +25,39 @@ void PutLabels(std::span<const LabelView> labels, std::string* buf) {
 
 }  // namespace
 
-size_t WriteBatchBuilder::AddSeries(std::span<const LabelView> sorted_labels, std::span<const Sample> samples,
-                                  std::span<const ExemplarView> exemplars,
-                                  std::span<const LabelView> exemplar_labels) {
-  PutLabels(sorted_labels, &buf_);
-  PutVarint(&buf_, samples.size());
-  int64_t prev = 0;
-  for (const Sample& s : samples) {
-    PutVarint(&buf_, ZigZagEncode(WrappingSub(s.timestamp_ms, prev)));
-    PutFixed64(&buf_, std::bit_cast<uint64_t>(s.value));
-    prev = s.timestamp_ms;
+size_t PackedLabelsSize(std::span<const LabelView> labels) {
+  size_t n = 0;
+  for (const LabelView& l : labels) {
+    n += VarintSize(l.name.size()) + l.name.size() + VarintSize(l.value.size()) + l.value.size();
+  }
+  return n;
+}
+
+WriteBatchBuilder::Added WriteBatchBuilder::AddSeries(std::span<const LabelView> sorted_labels,
+                                                      std::span<const Sample> samples,
+                                                      std::span<const ExemplarView> exemplars,
+                                                      std::span<const LabelView> exemplar_labels) {
+  Added added;
+  added.offset = buf_.size();
+  added.labels_offset = added.offset + VarintSize(sorted_labels.size());
+  added.labels_size = PackedLabelsSize(sorted_labels);
+  {
+    // The labels and samples are most of every batch: written with one
+    // size check (a varint is at most 10 bytes).
+    StringAppender out(&buf_, 10 + added.labels_size + 10 + samples.size() * (10 + 8));
+    out.Varint(sorted_labels.size());
+    for (const LabelView& l : sorted_labels) {
+      out.LengthPrefixed(l.name);
+      out.LengthPrefixed(l.value);
+    }
+    out.Varint(samples.size());
+    int64_t prev = 0;
+    for (const Sample& s : samples) {
+      out.Varint(ZigZagEncode(WrappingSub(s.timestamp_ms, prev)));
+      out.Fixed64(std::bit_cast<uint64_t>(s.value));
+      prev = s.timestamp_ms;
+    }
+    out.Finish();
   }
   const size_t exemplars_begin = buf_.size();
   if (with_exemplars_) {
@@ -47,7 +70,8 @@ size_t WriteBatchBuilder::AddSeries(std::span<const LabelView> sorted_labels, st
   }
   ++series_count_;
   sample_count_ += samples.size();
-  return buf_.size() - exemplars_begin;
+  added.exemplar_size = buf_.size() - exemplars_begin;
+  return added;
 }
 
 void WriteBatchBuilder::AddRawSeries(std::string_view raw_series, size_t sample_count) {

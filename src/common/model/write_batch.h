@@ -46,6 +46,9 @@ inline constexpr char kWriteBatchMagic = 0x57;
 // A batch whose series end with their exemplars.
 inline constexpr char kWriteBatchExemplarsMagic = 0x58;
 
+// Bytes of `labels` packed as a batch packs them (SeriesView::packed_labels).
+size_t PackedLabelsSize(std::span<const LabelView> labels);
+
 // Builds a batch. Thread-compatible.
 class WriteBatchBuilder {
  public:
@@ -56,10 +59,17 @@ class WriteBatchBuilder {
   // REQUIRES: `sorted_labels` validated and sorted; `samples` non-empty, or
   // `exemplars` non-empty in a batch with exemplars. Exemplars are dropped
   // from a batch without exemplars. The labels of exemplar e are
-  // e.labels_in(exemplar_labels). Returns the bytes of the series' exemplar
-  // section (0 in a batch without exemplars, 1 for an empty section).
-  size_t AddSeries(std::span<const LabelView> sorted_labels, std::span<const Sample> samples,
-                 std::span<const ExemplarView> exemplars = {}, std::span<const LabelView> exemplar_labels = {});
+  // e.labels_in(exemplar_labels).
+  struct Added {
+    size_t offset = 0;         // of the series in the batch (bytes() before)
+    size_t labels_offset = 0;  // of its packed labels (after the label count)
+    size_t labels_size = 0;    // PackedLabelsSize of its labels
+    // Of the series' exemplar section: 0 in a batch without exemplars, 1
+    // for an empty section.
+    size_t exemplar_size = 0;
+  };
+  Added AddSeries(std::span<const LabelView> sorted_labels, std::span<const Sample> samples,
+                  std::span<const ExemplarView> exemplars = {}, std::span<const LabelView> exemplar_labels = {});
   // Appends an already encoded series (from WriteBatchReader::raw_series()
   // of a batch of the same kind).
   void AddRawSeries(std::string_view raw_series, size_t sample_count);

@@ -35,18 +35,13 @@ void SeriesBatch::StartExemplars() {
 void SeriesBatch::AddSeries(std::span<const LabelView> sorted_labels, std::span<const Sample> samples,
                             std::span<const ExemplarView> exemplars, std::span<const LabelView> exemplar_labels) {
   if (!exemplars.empty() && !encoded_.with_exemplars()) StartExemplars();
-  size_t offset = encoded_.bytes();
-  size_t exemplar_size = encoded_.AddSeries(sorted_labels, samples, exemplars, exemplar_labels);
-  size_t end = encoded_.bytes();
+  const WriteBatchBuilder::Added added = encoded_.AddSeries(sorted_labels, samples, exemplars, exemplar_labels);
+  const size_t end = encoded_.bytes();
   STRATA_CHECK(end <= UINT32_MAX && "a single insert request encoded to more than 4 GiB");
-  size_t labels_size = 0;
-  for (const LabelView& l : sorted_labels) {
-    labels_size += VarintSize(l.name.size()) + l.name.size() + VarintSize(l.value.size()) + l.value.size();
-  }
-  series_.push_back(SeriesRef{0, static_cast<uint32_t>(offset),
-                              static_cast<uint32_t>(offset + VarintSize(sorted_labels.size())),
-                              static_cast<uint32_t>(labels_size),
-                              static_cast<uint32_t>(end - offset - exemplar_size),
+  const size_t exemplar_size = added.exemplar_size;
+  series_.push_back(SeriesRef{0, static_cast<uint32_t>(added.offset), static_cast<uint32_t>(added.labels_offset),
+                              static_cast<uint32_t>(added.labels_size),
+                              static_cast<uint32_t>(end - added.offset - exemplar_size),
                               static_cast<uint32_t>(exemplar_size), static_cast<uint32_t>(samples.size())});
   sample_count_ += samples.size();
   exemplar_count_ += exemplars.size();

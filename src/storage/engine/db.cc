@@ -293,8 +293,20 @@ absl::Status Db::FlushToStore() {
   // last one with the checkpoint and a sync, which also makes the earlier
   // ones durable (RocksDB's log is ordered).
   RocksStore::Batch batch = store_->NewBatch();
+  absl::Status written;
+  // Writes the batch once it is full: a flush after a fresh start carries
+  // every series' definition and postings, and unbounded they would sit in
+  // memory twice (batch and memtable) at the node's peak.
+  auto write_if_full = [&] {
+    if (!written.ok() || batch.approximate_bytes() < options_.flush_batch_bytes) return;
+    written = store_->Write(std::move(batch), /*sync=*/false);
+    batch = store_->NewBatch();
+  };
   std::vector<const MemSeries*> series = head_->TakeNewSeries();
-  for (const MemSeries* s : series) batch.PutSeries(s->id, s->tenant, s->labels);
+  for (const MemSeries* s : series) {
+    batch.PutSeries(s->id, s->tenant, s->labels);
+    write_if_full();
+  }
   rocks_chunks_->BeginFlush();
   // After BeginFlush: every chunk now flushing had its days queued before
   // it was sealed (Head::TakeDayPostings), so no chunk reaches RocksDB
@@ -302,15 +314,12 @@ absl::Status Db::FlushToStore() {
   std::vector<DayPosting> day_postings = head_->TakeDayPostings();
   for (const DayPosting& p : day_postings) {
     batch.PutDayPostings(PartitionOfDay(p.day), p.series->id, p.series->tenant, p.series->labels);
+    write_if_full();
   }
   uint64_t chunks = 0;
-  absl::Status written;
   for (size_t stripe = 0; stripe < RocksChunkStore::kStripes && written.ok(); ++stripe) {
     chunks += rocks_chunks_->AddFlushingTo(stripe, &batch);
-    if (batch.approximate_bytes() >= options_.flush_batch_bytes) {
-      written = store_->Write(std::move(batch), /*sync=*/false);
-      batch = store_->NewBatch();
-    }
+    write_if_full();
   }
   if (written.ok()) {
     batch.SetNextSeriesId(head_->next_series_id());

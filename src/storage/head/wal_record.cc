@@ -23,8 +23,6 @@ bool IsIntValue(double v) {
 // without signed overflow.
 uint64_t Diff(int64_t a, int64_t b) { return static_cast<uint64_t>(a) - static_cast<uint64_t>(b); }
 
-void PutSignedDelta(std::string* out, uint64_t wrapped) { PutVarint(out, ZigZagEncode(static_cast<int64_t>(wrapped))); }
-
 }  // namespace
 
 void EncodeWalRecord(const HeadBatch& batch, std::string* out) {
@@ -47,37 +45,42 @@ void EncodeWalRecord(const HeadBatch& batch, std::string* out) {
       PutLengthPrefixed(out, l.value);
     }
   }
+  // The samples part, most of the record: written through one appender
+  // sized for the worst case (10-byte varints for every field).
+  StringAppender w(out, batch.series.size() * 30 + batch.samples.size() * 20);
+  auto put_signed_delta = [&w](uint64_t wrapped) { w.Varint(ZigZagEncode(static_cast<int64_t>(wrapped))); };
   uint64_t prev_id = 0;
   int64_t prev_first_t = 0;
   for (const HeadBatch::Series& s : batch.series) {
     // Series of one scrape were created together: consecutive ids, 1 byte.
-    PutSignedDelta(out, s.series->id - prev_id);
+    put_signed_delta(s.series->id - prev_id);
     prev_id = s.series->id;
     std::span<const Sample> samples = batch.samples_of(s);
     bool ints = true;
     for (const Sample& x : samples) ints = ints && IsIntValue(x.value);
-    PutVarint(out, (static_cast<uint64_t>(samples.size()) << 1) | (ints ? 1 : 0));
+    w.Varint((static_cast<uint64_t>(samples.size()) << 1) | (ints ? 1 : 0));
     // One scrape shares a timestamp: the first one is a delta from the
     // previous series' first (usually 0), the rest delta-of-delta.
-    PutSignedDelta(out, Diff(samples[0].timestamp_ms, prev_first_t));
+    put_signed_delta(Diff(samples[0].timestamp_ms, prev_first_t));
     prev_first_t = samples[0].timestamp_ms;
     uint64_t prev_delta = 0;
     for (size_t i = 1; i < samples.size(); ++i) {
       const uint64_t delta = Diff(samples[i].timestamp_ms, samples[i - 1].timestamp_ms);
-      PutSignedDelta(out, i == 1 ? delta : delta - prev_delta);
+      put_signed_delta(i == 1 ? delta : delta - prev_delta);
       prev_delta = delta;
     }
     if (ints) {
       int64_t prev = 0;
       for (const Sample& x : samples) {
         const int64_t v = static_cast<int64_t>(x.value);
-        PutSignedDelta(out, Diff(v, prev));
+        put_signed_delta(Diff(v, prev));
         prev = v;
       }
     } else {
-      for (const Sample& x : samples) PutFixed64(out, std::bit_cast<uint64_t>(x.value));
+      for (const Sample& x : samples) w.Fixed64(std::bit_cast<uint64_t>(x.value));
     }
   }
+  w.Finish();
 }
 
 absl::Status DecodeWalRecord(std::string_view record, WalRecord* out) {

@@ -1,0 +1,51 @@
+#include "common/encoding/varint.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <catch2/catch.hpp>
+
+namespace strata {
+namespace {
+
+// The bytes PutVarint/PutFixed64/PutLengthPrefixed would have appended:
+// StringAppender is their fast twin, and encoders switch between them.
+std::string Reference(uint64_t v, std::string_view s) {
+  std::string out = "head";
+  PutVarint(&out, v);
+  PutFixed64(&out, v);
+  PutLengthPrefixed(&out, s);
+  return out;
+}
+
+TEST_CASE("StringAppender writes what the Put functions write and trims to it", "[common][encoding][unit]") {
+  const std::string text(300, 'x');  // a two-byte length prefix
+  for (uint64_t v : {uint64_t{0}, uint64_t{127}, uint64_t{128}, uint64_t{1} << 35, ~uint64_t{0}}) {
+    CAPTURE(v);
+    CHECK(VarintSize(v) == [&] {
+      std::string s;
+      PutVarint(&s, v);
+      return s.size();
+    }());
+    std::string out = "head";
+    StringAppender a(&out, 10 + 8 + 10 + text.size() + 64);  // room to spare
+    a.Varint(v);
+    a.Fixed64(v);
+    a.LengthPrefixed(text);
+    CHECK(a.size() == VarintSize(v) + 8 + VarintSize(text.size()) + text.size());
+    a.Finish();
+    CHECK(out == Reference(v, text));
+  }
+}
+
+TEST_CASE("StringAppender with exactly the room it needs", "[common][encoding][unit]") {
+  std::string out;
+  StringAppender a(&out, 3);
+  a.Bytes("abc");
+  a.Finish();
+  CHECK(out == "abc");
+}
+
+}  // namespace
+}  // namespace strata
