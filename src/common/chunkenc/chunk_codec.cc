@@ -129,6 +129,26 @@ class BitReader {
     return true;
   }
 
+  // Reads `count` values of `nbits` (1..64) each into out[0..count). One
+  // bounds check for the whole block when it and 8 bytes past it fit (the
+  // common case: all but a chunk's last block), else value by value.
+  bool ReadBlock(int nbits, size_t count, uint64_t* out) {
+    const size_t end_bits = pos_ + static_cast<size_t>(nbits) * count;
+    if (end_bits > size_bits_) return false;
+    if (nbits > 57 || (end_bits >> 3) + 8 > (size_bits_ >> 3)) {
+      for (size_t i = 0; i < count; ++i) Read(nbits, &out[i]);
+      return true;
+    }
+    const int drop = 64 - nbits;
+    for (size_t i = 0; i < count; ++i) {
+      uint64_t word;
+      std::memcpy(&word, p_ + (pos_ >> 3), sizeof(word));
+      out[i] = (__builtin_bswap64(word) << (pos_ & 7)) >> drop;
+      pos_ += static_cast<size_t>(nbits);
+    }
+    return true;
+  }
+
   // True when only zero padding (< 8 bits) is left.
   bool AtPaddedEnd() {
     if (size_bits_ - pos_ >= 8) return false;
@@ -302,41 +322,6 @@ SequencePlan PlanSequence(const std::vector<uint64_t>& x) {
   return plan;
 }
 
-// Undoes PlanSequence one value at a time. Wrapping arithmetic throughout.
-class SequenceDecoder {
- public:
-  SequenceDecoder(int mode, const std::array<uint64_t, kMaxSeeds>& seeds) : mode_(mode), seeds_(seeds) {}
-
-  // `residual` is ignored below kFirstResidual[mode] (those come from seeds).
-  uint64_t Next(uint64_t residual) {
-    uint64_t x = 0;
-    if (i_ == 0 && kFirstResidual[static_cast<size_t>(mode_)] > 0) {
-      x = seeds_[0];
-    } else {
-      switch (mode_) {
-        case kOffset: x = seeds_[0] + residual; break;
-        case kDelta: x = prev_ + residual; break;
-        case kDeltaOfDelta:
-          delta_ = i_ == 1 ? seeds_[1] : delta_ + residual;
-          x = prev_ + delta_;
-          break;
-        case kDeltaOffset: x = prev_ + seeds_[1] + residual; break;
-        case kLinear: x = seeds_[0] + static_cast<uint64_t>(i_) * seeds_[1] + residual; break;
-      }
-    }
-    prev_ = x;
-    ++i_;
-    return x;
-  }
-
- private:
-  int mode_;
-  std::array<uint64_t, kMaxSeeds> seeds_;
-  size_t i_ = 0;
-  uint64_t prev_ = 0;
-  uint64_t delta_ = 0;
-};
-
 // Shared encoder: values at exponent e (kIntDelta: e = 0, no exponent byte).
 std::string EncodeInts(std::span<const Sample> samples, int e, bool with_exponent) {
   STRATA_CHECK(samples.size() <= kMaxChunkSamples) << "chunk of " << samples.size() << " samples";
@@ -394,24 +379,72 @@ bool ReadSeeds(ByteReader* r, int mode, size_t n, std::array<uint64_t, kMaxSeeds
   return true;
 }
 
-// Decodes `count` values of a packed residual stream through `dec`, handing
-// each to `sink`. Values below the mode's first residual come from seeds.
-template <typename Sink>
-bool ReadSequence(BitReader* bits, SequenceDecoder* dec, int mode, size_t count, Sink sink) {
+// Undoes PlanSequence: decodes `count` values of mode kMode from their
+// seeds and packed residual stream, handing each to `sink(i, x)`. A block's
+// residuals are read first, then turned into values in a loop without
+// branches on the mode. Wrapping arithmetic throughout.
+template <int kMode, typename Sink>
+bool ReadSequenceOf(BitReader* bits, const std::array<uint64_t, kMaxSeeds>& seeds, size_t count, Sink sink) {
+  constexpr size_t kFirst = kFirstResidual[static_cast<size_t>(kMode)];
+  uint64_t prev = 0;
+  uint64_t delta = 0;  // kDeltaOfDelta: the current step
   size_t i = 0;
-  for (; i < count && i < kFirstResidual[static_cast<size_t>(mode)]; ++i) sink(i, dec->Next(0));
+  if constexpr (kFirst > 0) {
+    if (count == 0) return true;
+    prev = seeds[0];
+    sink(0, prev);
+    i = 1;
+    if constexpr (kFirst > 1) {
+      if (count == 1) return true;
+      delta = seeds[1];
+      prev += delta;
+      sink(1, prev);
+      i = 2;
+    }
+  }
+  std::array<uint64_t, kBlockSize> r;
   while (i < count) {
     uint64_t code;
     if (!bits->Read(kWidthCodeBits, &code)) return false;
-    int width = code == 63 ? 64 : static_cast<int>(code);
-    size_t end = std::min(count, i + kBlockSize);
-    for (; i < end; ++i) {
-      uint64_t z = 0;
-      if (width > 0 && !bits->Read(width, &z)) return false;
-      sink(i, dec->Next(static_cast<uint64_t>(ZigZagDecode(z))));
+    const int width = code == 63 ? 64 : static_cast<int>(code);
+    const size_t m = std::min(count - i, kBlockSize);
+    if (width == 0) {
+      std::fill_n(r.begin(), m, 0);
+    } else {
+      if (!bits->ReadBlock(width, m, r.data())) return false;
+      for (size_t j = 0; j < m; ++j) r[j] = static_cast<uint64_t>(ZigZagDecode(r[j]));
+    }
+    for (size_t j = 0; j < m; ++j, ++i) {
+      if constexpr (kMode == kOffset) {
+        prev = seeds[0] + r[j];
+      } else if constexpr (kMode == kDelta) {
+        prev += r[j];
+      } else if constexpr (kMode == kDeltaOfDelta) {
+        delta += r[j];
+        prev += delta;
+      } else if constexpr (kMode == kDeltaOffset) {
+        prev += seeds[1] + r[j];
+      } else {
+        static_assert(kMode == kLinear);
+        prev = seeds[0] + static_cast<uint64_t>(i) * seeds[1] + r[j];
+      }
+      sink(i, prev);
     }
   }
   return true;
+}
+
+template <typename Sink>
+bool ReadSequence(BitReader* bits, int mode, const std::array<uint64_t, kMaxSeeds>& seeds, size_t count,
+                  Sink sink) {
+  switch (mode) {
+    case kOffset: return ReadSequenceOf<kOffset>(bits, seeds, count, sink);
+    case kDelta: return ReadSequenceOf<kDelta>(bits, seeds, count, sink);
+    case kDeltaOfDelta: return ReadSequenceOf<kDeltaOfDelta>(bits, seeds, count, sink);
+    case kDeltaOffset: return ReadSequenceOf<kDeltaOffset>(bits, seeds, count, sink);
+    case kLinear: return ReadSequenceOf<kLinear>(bits, seeds, count, sink);
+  }
+  return false;
 }
 
 absl::Status DecodeInts(std::string_view data, bool with_exponent, std::vector<Sample>* out) {
@@ -454,13 +487,17 @@ absl::Status DecodeInts(std::string_view data, bool with_exponent, std::vector<S
   const size_t base = out->size();
   out->resize(base + n);
   Sample* s = out->data() + base;
-  SequenceDecoder td(t_mode, t_seeds);
-  bool ok = ReadSequence(&bits, &td, t_mode, n,
+  bool ok = ReadSequence(&bits, t_mode, t_seeds, n,
                          [s](size_t i, uint64_t x) { s[i].timestamp_ms = static_cast<int64_t>(x); });
-  SequenceDecoder vd(v_mode, v_seeds);
-  ok = ok && ReadSequence(&bits, &vd, v_mode, n, [s, e](size_t i, uint64_t x) {
-         s[i].value = FromMantissa(static_cast<int64_t>(x), e);
-       });
+  if (e == 0) {
+    ok = ok && ReadSequence(&bits, v_mode, v_seeds, n, [s](size_t i, uint64_t x) {
+           s[i].value = static_cast<double>(static_cast<int64_t>(x));
+         });
+  } else {
+    ok = ok && ReadSequence(&bits, v_mode, v_seeds, n, [s, e](size_t i, uint64_t x) {
+           s[i].value = FromMantissa(static_cast<int64_t>(x), e);
+         });
+  }
   if (!ok) {
     out->resize(base);
     return Corrupt(codec, "truncated bit stream");

@@ -144,7 +144,7 @@ void AppendSeries(const promql::SeriesResult& s, bool vector, std::string* out) 
 
 // Formatting floats is a large share of a long range query's time; above
 // this many points the series are formatted on several threads.
-constexpr size_t kParallelJsonMinPoints = 20000;
+constexpr size_t kParallelJsonMinPoints = 4096;
 
 void AppendSeriesList(const promql::QueryResult& result, std::string* out) {
   const bool vector = result.type == promql::ValueType::kVector;

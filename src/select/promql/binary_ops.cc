@@ -191,36 +191,39 @@ double ScalarBinop(BinaryOp op, double lhs, double rhs) {
   return v;
 }
 
+std::pair<double, bool> ApplyVectorScalar(const BinaryExpr& expr, double vec_value, double scalar,
+                                          bool scalar_is_lhs) {
+  double l = vec_value;
+  double r = scalar;
+  if (scalar_is_lhs) std::swap(l, r);
+  auto [v, keep] = ElemBinop(expr.op, l, r);
+  // A filtering comparison keeps the vector's value whichever side it is on.
+  if (IsComparisonOp(expr.op)) v = vec_value;
+  if (expr.return_bool) return {keep ? 1 : 0, true};
+  return {v, keep};
+}
+
+VectorSample VectorScalarResult(const VectorSample& s, double value, const BinaryContext& ctx) {
+  const bool drops_name = IsArithmetic(ctx.expr->op) || ctx.expr->return_bool;
+  VectorSample o;
+  o.f = value;
+  o.t = ctx.t_ms;
+  o.drop_name = s.drop_name;
+  if (drops_name && !ctx.delayed_name_removal) {
+    o.labels = DropMetricName(s.labels);
+    o.drop_name = false;
+  } else {
+    o.labels = s.labels;
+    if (drops_name) o.drop_name = true;
+  }
+  return o;
+}
+
 absl::Status VectorScalarBinop(const Vector& vec, double scalar, bool scalar_is_lhs, const BinaryContext& ctx,
                                Vector& out) {
-  const BinaryOp op = ctx.expr->op;
-  const bool return_bool = ctx.expr->return_bool;
-  const bool comparison = IsComparisonOp(op);
-  const bool drops_name = IsArithmetic(op) || return_bool;
   for (const VectorSample& s : vec) {
-    double l = s.f;
-    double r = scalar;
-    if (scalar_is_lhs) std::swap(l, r);
-    auto [v, keep] = ElemBinop(op, l, r);
-    // A filtering comparison keeps the vector's value whichever side it is on.
-    if (comparison) v = s.f;
-    if (return_bool) {
-      v = keep ? 1 : 0;
-      keep = true;
-    }
-    if (!keep) continue;
-    VectorSample o;
-    o.f = v;
-    o.t = ctx.t_ms;
-    o.drop_name = s.drop_name;
-    if (drops_name && !ctx.delayed_name_removal) {
-      o.labels = DropMetricName(s.labels);
-      o.drop_name = false;
-    } else {
-      o.labels = s.labels;
-      if (drops_name) o.drop_name = true;
-    }
-    out.push_back(std::move(o));
+    auto [v, keep] = ApplyVectorScalar(*ctx.expr, s.f, scalar, scalar_is_lhs);
+    if (keep) out.push_back(VectorScalarResult(s, v, ctx));
   }
   return absl::OkStatus();
 }

@@ -35,6 +35,12 @@ double ScalarBinop(BinaryOp op, double lhs, double rhs);
 // vector <op> scalar, or scalar <op> vector when `scalar_is_lhs`.
 absl::Status VectorScalarBinop(const Vector& vec, double scalar, bool scalar_is_lhs, const BinaryContext& ctx,
                                Vector& out);
+// VectorScalarBinop's two halves, for callers that keep each input
+// series' output series between steps: the value for one input value and
+// whether it is kept, and the output sample (labels included) for input `s`.
+std::pair<double, bool> ApplyVectorScalar(const BinaryExpr& expr, double vec_value, double scalar,
+                                          bool scalar_is_lhs);
+VectorSample VectorScalarResult(const VectorSample& s, double value, const BinaryContext& ctx);
 
 // A pair of samples that vector matching joined at one step: where they sit
 // in the operands, and the result's labels. Recorded for reuse: while both

@@ -80,6 +80,32 @@ absl::Status SeriesAssembler::AddToHint(int64_t t, double f, uint32_t hint) {
   return absl::OkStatus();
 }
 
+void SeriesAssembler::Absorb(SeriesAssembler&& later) {
+  for (size_t i = 0; i < later.series_.size(); ++i) {
+    Series& s = later.series_[i];
+    auto [it, inserted] = index_.try_emplace(s.labels, static_cast<uint32_t>(series_.size()));
+    if (inserted) {
+      series_.push_back(std::move(s));
+      last_t_.push_back(later.last_t_[i]);
+      continue;
+    }
+    std::vector<FPoint>& dst = series_[it->second].floats;
+    dst.insert(dst.end(), s.floats.begin(), s.floats.end());
+    last_t_[it->second] = later.last_t_[i];
+  }
+  // The next step's outputs need not come in the order of the last one.
+  prev_.clear();
+  points_ += later.points_;
+}
+
+StepGatherer::StepGatherer(const EvalValue& value, int64_t t) : StepGatherer(value) {
+  for (size_t i = 0; i < value.series.size(); ++i) {
+    const std::vector<FPoint>& pts = value.series[i].floats;
+    cursor_[i] = static_cast<size_t>(
+        std::lower_bound(pts.begin(), pts.end(), t, [](const FPoint& p, int64_t x) { return p.t < x; }) - pts.begin());
+  }
+}
+
 const Vector& StepGatherer::At(int64_t t) {
   const Matrix& series = value_.series;
   next_present_.clear();
@@ -260,6 +286,14 @@ absl::StatusOr<EvalValue> Evaluator::EvalUnary(const UnaryExpr& u, const StepRan
   return v;
 }
 
+// What one time segment of a step loop produced.
+struct Evaluator::StepPart {
+  SeriesAssembler assembler;
+  Annotations annotations;
+  int64_t added = 0;  // output samples
+  absl::Status status;
+};
+
 absl::StatusOr<EvalValue> Evaluator::EvalBinary(const Expr& e, const BinaryExpr& b, const StepRange& r) {
   STRATA_ASSIGN_OR_RETURN(EvalValue lhs, Eval(*b.lhs, r));
   STRATA_ASSIGN_OR_RETURN(EvalValue rhs, Eval(*b.rhs, r));
@@ -268,110 +302,200 @@ absl::StatusOr<EvalValue> Evaluator::EvalBinary(const Expr& e, const BinaryExpr&
     for (size_t i = 0; i < steps; ++i) lhs.scalars[i] = ScalarBinop(b.op, lhs.scalars[i], rhs.scalars[i]);
     return lhs;
   }
-  BinaryContext ctx;
-  ctx.expr = &b;
-  ctx.pos = e.pos;
-  ctx.delayed_name_removal = options_.delayed_name_removal;
-  ctx.annotations = &annotations_;
-  SeriesAssembler assembler;
-  Vector out;
+  BinaryContext base;
+  base.expr = &b;
+  base.pos = e.pos;
+  base.delayed_name_removal = options_.delayed_name_removal;
   const int64_t released = lhs.TotalPoints() + rhs.TotalPoints();
+  absl::StatusOr<Matrix> series;
   if (lhs.type == ValueType::kVector && rhs.type == ValueType::kVector) {
-    StepGatherer lg(lhs);
-    StepGatherer rg(rhs);
-    // The pairs matched at an earlier step stay valid while both operands
-    // hold the same series: then only values are computed, and each result
-    // goes straight to its output series (no labels hashed or copied).
-    std::vector<MatchedPair> pairs;
-    bool pairs_valid = false;
-    for (size_t i = 0; i < steps; ++i) {
-      STRATA_RETURN_IF_ERROR(CheckDeadline());
-      const int64_t t = r.Time(i);
-      ctx.t_ms = t;
-      const Vector& lv = lg.At(t);
-      const Vector& rv = rg.At(t);
-      if (pairs_valid && lg.same_series() && rg.same_series()) {
-        int64_t added = 0;
-        for (MatchedPair& p : pairs) {
-          auto [f, keep] = ApplyMatchedPair(b, lv[p.lhs].f, rv[p.rhs].f);
-          if (!keep) continue;
-          ++added;
-          if (p.hint == SeriesAssembler::kNoHint) {
-            VectorSample sample{p.metric, f, t, p.drop_name};
-            STRATA_RETURN_IF_ERROR(assembler.AddOne(t, sample, p.hint));
-          } else {
-            STRATA_RETURN_IF_ERROR(assembler.AddToHint(t, f, p.hint));
+    const size_t work = (lhs.series.size() + rhs.series.size()) * steps;
+    series = RunStepLoop(steps, work, [&](size_t begin, size_t end, StepPart& part) {
+      BinaryContext ctx = base;
+      ctx.annotations = &part.annotations;
+      auto failed = [&](absl::Status st) {
+        part.status = std::move(st);
+        return !part.status.ok();
+      };
+      StepGatherer lg(lhs, r.Time(begin));
+      StepGatherer rg(rhs, r.Time(begin));
+      // The pairs matched at an earlier step stay valid while both operands
+      // hold the same series: then only values are computed, and each result
+      // goes straight to its output series (no labels hashed or copied).
+      std::vector<MatchedPair> pairs;
+      bool pairs_valid = false;
+      Vector out;
+      for (size_t i = begin; i < end; ++i) {
+        if (failed(CheckDeadline())) return;
+        const int64_t t = r.Time(i);
+        ctx.t_ms = t;
+        const Vector& lv = lg.At(t);
+        const Vector& rv = rg.At(t);
+        if (pairs_valid && lg.same_series() && rg.same_series()) {
+          int64_t added = 0;
+          for (MatchedPair& p : pairs) {
+            auto [f, keep] = ApplyMatchedPair(b, lv[p.lhs].f, rv[p.rhs].f);
+            if (!keep) continue;
+            ++added;
+            if (p.hint == SeriesAssembler::kNoHint) {
+              VectorSample sample{p.metric, f, t, p.drop_name};
+              if (failed(part.assembler.AddOne(t, sample, p.hint))) return;
+            } else {
+              if (failed(part.assembler.AddToHint(t, f, p.hint))) return;
+            }
           }
+          if (!HoldStepOutputs(part, added)) return;
+          continue;
         }
-        STRATA_RETURN_IF_ERROR(AddSamples(added));
-        continue;
+        out.clear();
+        if (failed(VectorVectorBinop(lv, rv, ctx, out, &pairs, &pairs_valid))) return;
+        if (!HoldStepOutputs(part, static_cast<int64_t>(out.size()))) return;
+        if (failed(part.assembler.Add(t, out))) return;
       }
-      out.clear();
-      STRATA_RETURN_IF_ERROR(VectorVectorBinop(lv, rv, ctx, out, &pairs, &pairs_valid));
-      STRATA_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(out.size())));
-      STRATA_RETURN_IF_ERROR(assembler.Add(t, out));
-    }
+    });
   } else {
     const bool scalar_is_lhs = lhs.type == ValueType::kScalar;
     const EvalValue& vec = scalar_is_lhs ? rhs : lhs;
     const std::vector<double>& scalars = scalar_is_lhs ? lhs.scalars : rhs.scalars;
-    StepGatherer g(vec);
-    for (size_t i = 0; i < steps; ++i) {
-      STRATA_RETURN_IF_ERROR(CheckDeadline());
-      const int64_t t = r.Time(i);
-      ctx.t_ms = t;
-      out.clear();
-      const Vector& in = g.At(t);
-      if (in.empty()) continue;
-      STRATA_RETURN_IF_ERROR(VectorScalarBinop(in, scalars[i], scalar_is_lhs, ctx, out));
-      STRATA_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(out.size())));
-      STRATA_RETURN_IF_ERROR(assembler.Add(t, out));
-    }
+    series = RunStepLoop(steps, vec.series.size() * steps, [&](size_t begin, size_t end, StepPart& part) {
+      BinaryContext ctx = base;
+      ctx.annotations = &part.annotations;
+      auto failed = [&](absl::Status st) {
+        part.status = std::move(st);
+        return !part.status.ok();
+      };
+      StepGatherer g(vec, r.Time(begin));
+      // While the operand holds the same series, input j's results go to
+      // output series hints[j], found by labels at its first result: later
+      // steps compute values only (no labels built, copied or compared).
+      std::vector<uint32_t> hints;
+      std::vector<std::pair<double, bool>> results;
+      for (size_t i = begin; i < end; ++i) {
+        if (failed(CheckDeadline())) return;
+        const int64_t t = r.Time(i);
+        ctx.t_ms = t;
+        const Vector& in = g.At(t);
+        if (in.empty()) continue;
+        if (!g.same_series() || hints.size() != in.size()) hints.assign(in.size(), SeriesAssembler::kNoHint);
+        results.resize(in.size());
+        int64_t kept = 0;
+        for (size_t j = 0; j < in.size(); ++j) {
+          results[j] = ApplyVectorScalar(b, in[j].f, scalars[i], scalar_is_lhs);
+          kept += results[j].second ? 1 : 0;
+        }
+        if (!HoldStepOutputs(part, kept)) return;
+        for (size_t j = 0; j < in.size(); ++j) {
+          const auto [f, keep] = results[j];
+          if (!keep) continue;
+          if (hints[j] == SeriesAssembler::kNoHint) {
+            VectorSample o = VectorScalarResult(in[j], f, ctx);
+            if (failed(part.assembler.AddOne(t, o, hints[j]))) return;
+          } else if (failed(part.assembler.AddToHint(t, f, hints[j]))) {
+            return;
+          }
+        }
+      }
+    });
   }
+  STRATA_RETURN_IF_ERROR(series.status());
   ReleaseSamples(released);
   EvalValue v;
   v.type = ValueType::kVector;
-  v.series = assembler.Finish();
+  v.series = *std::move(series);
   return v;
 }
 
 absl::StatusOr<EvalValue> Evaluator::EvalAggregate(const Expr& e, const AggregateExpr& a, const StepRange& r) {
   const size_t steps = r.NumSteps();
   EvalValue param;
-  AggregateContext ctx;
-  ctx.expr = &a;
-  ctx.pos = e.pos;
-  ctx.range_query = !q_.instant;
-  ctx.delayed_name_removal = options_.delayed_name_removal;
-  ctx.annotations = &annotations_;
+  AggregateContext base;
+  base.expr = &a;
+  base.pos = e.pos;
+  base.range_query = !q_.instant;
+  base.delayed_name_removal = options_.delayed_name_removal;
   if (a.param != nullptr) {
-    ctx.param_pos = a.param->pos;
+    base.param_pos = a.param->pos;
     STRATA_ASSIGN_OR_RETURN(param, Eval(UnwrapParens(*a.param), r));
-    if (param.type == ValueType::kString) ctx.label = param.str;
+    if (param.type == ValueType::kString) base.label = param.str;
   }
   STRATA_ASSIGN_OR_RETURN(EvalValue in, Eval(*a.expr, r));
-  StepGatherer g(in);
-  SeriesAssembler assembler;
-  AggregateGroups groups;
-  ctx.groups = &groups;
-  Vector out;
-  for (size_t i = 0; i < steps; ++i) {
-    STRATA_RETURN_IF_ERROR(CheckDeadline());
-    const int64_t t = r.Time(i);
-    ctx.t_ms = t;
-    if (param.type == ValueType::kScalar && i < param.scalars.size()) ctx.param = param.scalars[i];
-    out.clear();
-    const Vector& step_input = g.At(t);
-    ctx.same_series_as_previous_step = g.same_series();
-    STRATA_RETURN_IF_ERROR(Aggregate(step_input, ctx, out));
-    STRATA_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(out.size())));
-    STRATA_RETURN_IF_ERROR(assembler.Add(t, out));
-  }
+  absl::StatusOr<Matrix> series = RunStepLoop(steps, in.series.size() * steps, [&](size_t begin, size_t end,
+                                                                                 StepPart& part) {
+    AggregateContext ctx = base;
+    ctx.annotations = &part.annotations;
+    AggregateGroups groups;
+    ctx.groups = &groups;
+    auto failed = [&](absl::Status st) {
+      part.status = std::move(st);
+      return !part.status.ok();
+    };
+    StepGatherer g(in, r.Time(begin));
+    Vector out;
+    for (size_t i = begin; i < end; ++i) {
+      if (failed(CheckDeadline())) return;
+      const int64_t t = r.Time(i);
+      ctx.t_ms = t;
+      if (param.type == ValueType::kScalar && i < param.scalars.size()) ctx.param = param.scalars[i];
+      out.clear();
+      const Vector& step_input = g.At(t);
+      ctx.same_series_as_previous_step = g.same_series();
+      if (failed(Aggregate(step_input, ctx, out))) return;
+      if (!HoldStepOutputs(part, static_cast<int64_t>(out.size()))) return;
+      if (failed(part.assembler.Add(t, out))) return;
+    }
+  });
+  STRATA_RETURN_IF_ERROR(series.status());
   ReleaseSamples(in.TotalPoints());
   EvalValue v;
   v.type = ValueType::kVector;
-  v.series = assembler.Finish();
+  v.series = *std::move(series);
   return v;
+}
+
+bool Evaluator::HoldStepOutputs(StepPart& part, int64_t n) const {
+  part.added += n;
+  if (current_samples_ + part.added > options_.max_samples) part.status = TooManySamplesError();
+  return part.status.ok();
+}
+
+// Below these sizes a step loop stays on one thread: the hand-off would
+// cost more than it saves.
+constexpr size_t kParallelStepMinWork = 1 << 13;  // input series x steps
+constexpr size_t kParallelStepMinSegment = 32;     // steps
+
+absl::StatusOr<Matrix> Evaluator::RunStepLoop(size_t steps, size_t work, StepLoop loop) {
+  std::vector<StepPart> parts;
+  if (options_.parallel && ParallelForThreads() > 1 && work >= kParallelStepMinWork &&
+      steps >= 2 * kParallelStepMinSegment) {
+    // A few segments per thread, so one slow segment does not leave the
+    // other threads idle.
+    const size_t n = std::min(ParallelForThreads() * 2, steps / kParallelStepMinSegment);
+    parts.resize(n);
+    ForSeries(n, 1, [&](size_t begin, size_t end) {
+      for (size_t p = begin; p < end; ++p) loop(steps * p / n, steps * (p + 1) / n, parts[p]);
+    });
+    int64_t added = 0;
+    bool ok = true;
+    for (const StepPart& part : parts) {
+      ok = ok && part.status.ok();
+      added += part.added;
+    }
+    // Errors are rare: the sequential run below finds the one Prometheus's
+    // order gives (the first step's), and the sample limit where it trips.
+    if (ok && current_samples_ + added <= options_.max_samples) {
+      for (size_t p = 1; p < n; ++p) parts[0].assembler.Absorb(std::move(parts[p].assembler));
+      for (const StepPart& part : parts) annotations_.Merge(part.annotations);
+      current_samples_ += added;
+      return parts[0].assembler.Finish();
+    }
+    parts.clear();
+  }
+  parts.resize(1);
+  loop(0, steps, parts[0]);
+  STRATA_RETURN_IF_ERROR(parts[0].status);
+  annotations_.Merge(parts[0].annotations);
+  current_samples_ += parts[0].added;
+  return parts[0].assembler.Finish();
 }
 
 }  // namespace strata::promql::internal

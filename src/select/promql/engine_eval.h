@@ -125,6 +125,20 @@ class Evaluator {
   absl::StatusOr<EvalValue> EvalUnary(const UnaryExpr& u, const StepRange& r);
   absl::StatusOr<EvalValue> EvalBinary(const Expr& e, const BinaryExpr& b, const StepRange& r);
   absl::StatusOr<EvalValue> EvalAggregate(const Expr& e, const AggregateExpr& a, const StepRange& r);
+  // The step loop of an operator or aggregation, over steps [begin, end)
+  // into `part`. Must only read the Evaluator's state (it may run on
+  // several threads at once, for disjoint steps) and count its outputs
+  // with HoldStepOutputs.
+  struct StepPart;
+  using StepLoop = absl::FunctionRef<void(size_t begin, size_t end, StepPart& part)>;
+  // Runs `loop` over `steps` steps, split into time segments run side by
+  // side when `work` (input series x steps) is worth it, and joins the
+  // segments' series, annotations and sample counts as one sequential
+  // run would have produced them. Any error is that of the sequential run.
+  absl::StatusOr<Matrix> RunStepLoop(size_t steps, size_t work, StepLoop loop);
+  // Counts `n` more outputs of `part`; false (with the part's status set)
+  // when the query would then hold more samples than allowed.
+  bool HoldStepOutputs(StepPart& part, int64_t n) const;
 
   // engine_selectors.cc
   absl::Status LoadData();
@@ -221,6 +235,10 @@ class SeriesAssembler {
   // looking at labels: for callers that know the labels are the same.
   absl::Status AddToHint(int64_t t, double f, uint32_t hint);
   static constexpr uint32_t kNoHint = ~uint32_t{0};
+  // Takes the series of `later`, all of whose steps come after this one's:
+  // their points extend the series with equal labels, new series go last
+  // (the order one assembler fed every step would have).
+  void Absorb(SeriesAssembler&& later);
   // Series in order of first appearance.
   Matrix Finish() { return std::move(series_); }
   size_t size() const { return series_.size(); }
@@ -245,6 +263,10 @@ class SeriesAssembler {
 class StepGatherer {
  public:
   explicit StepGatherer(const EvalValue& value) : value_(value), cursor_(value.series.size(), 0) {}
+
+  // Starts the cursors at the first points at or after `t` (the first
+  // step of a time segment) instead of at the series' starts.
+  StepGatherer(const EvalValue& value, int64_t t);
 
   // The samples at step time `t`; calls must come in increasing `t`.
   const Vector& At(int64_t t);

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "absl/container/flat_hash_set.h"
+#include "common/base/parallel_for.h"
 #include "common/base/status.h"
 #include "storage/engine/cardinality.h"
 #include "storage/engine/db.h"
@@ -193,25 +194,39 @@ absl::StatusOr<SearchResult> Db::SearchImpl(const SearchRequest& request) const 
   std::sort(candidates.begin(), candidates.end(),
             [](const Candidate& a, const Candidate& b) { return a.labels_ref() < b.labels_ref(); });
 
+  // The chunks of a window of candidates are read in parallel (RocksDB
+  // seeks and value copies are most of a long-range search), then taken in
+  // label order: the answer, the first error and where max_series cuts it
+  // are the sequential loop's. The window bounds the reads wasted past
+  // that cut.
+  constexpr size_t kReadWindow = 256;
   SearchResult result;
-  std::vector<ChunkData> chunks;
-  for (Candidate& c : candidates) {
-    chunks.clear();
-    if (c.head != nullptr) {
-      STRATA_RETURN_IF_ERROR(head_->ReadChunks(*c.head, mint, maxt, &chunks));
-    } else {
-      STRATA_RETURN_IF_ERROR(store_->ReadChunks(c.id, mint, maxt, &chunks));
+  std::vector<std::vector<ChunkData>> chunks;
+  std::vector<absl::Status> errors;
+  for (size_t window = 0; window < candidates.size(); window += kReadWindow) {
+    const size_t n = std::min(kReadWindow, candidates.size() - window);
+    chunks.assign(n, {});
+    errors.assign(n, absl::OkStatus());
+    ParallelFor(n, 8, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) {
+        const Candidate& c = candidates[window + i];
+        errors[i] = c.head != nullptr ? head_->ReadChunks(*c.head, mint, maxt, &chunks[i])
+                                      : store_->ReadChunks(c.id, mint, maxt, &chunks[i]);
+      }
+    });
+    for (size_t i = 0; i < n; ++i) {
+      STRATA_RETURN_IF_ERROR(errors[i]);
+      if (chunks[i].empty()) continue;
+      if (request.max_series != 0 && result.series.size() >= request.max_series) {
+        result.truncated = true;
+        return result;
+      }
+      Candidate& c = candidates[window + i];
+      SeriesChunks sc;
+      sc.labels = c.head != nullptr ? c.head->labels : std::move(c.labels);
+      sc.chunks = std::move(chunks[i]);
+      result.series.push_back(std::move(sc));
     }
-    if (chunks.empty()) continue;
-    if (request.max_series != 0 && result.series.size() >= request.max_series) {
-      result.truncated = true;
-      break;
-    }
-    SeriesChunks sc;
-    sc.labels = c.head != nullptr ? c.head->labels : std::move(c.labels);
-    sc.chunks = std::move(chunks);
-    chunks = std::vector<ChunkData>();
-    result.series.push_back(std::move(sc));
   }
   return result;
 }
