@@ -55,7 +55,7 @@ int RunAll(std::span<char* const> args) {
   auto select_service = std::make_unique<select::SelectService>(f.select, nodes, runtime.registry().get());
   insert_service->RegisterRoutes(runtime.mux());
   select_service->RegisterRoutes(runtime.mux());
-  RegisterStorageRoutes(runtime.mux(), **db);
+  RegisterStorageRoutes(runtime, **db);
   if (!runtime.StartHttp(f.http_listen, f.insert.max_request_bytes)) return 1;
   STRATA_LOG(Info, "strata all ready: http :{}, data {}", runtime.http_port(), f.engine.data_path);
 

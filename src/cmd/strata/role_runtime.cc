@@ -35,7 +35,13 @@ RoleRuntime::~RoleRuntime() {
 }
 
 bool RoleRuntime::StartHttp(const std::string& address, size_t max_body_bytes) {
-  RegisterStandardRoutes(mux_, registry_, [] { return true; });
+  std::function<void()> before_scrape;
+  if (!before_scrape_.empty()) {
+    before_scrape = [fns = before_scrape_] {
+      for (const auto& fn : fns) fn();
+    };
+  }
+  RegisterStandardRoutes(mux_, registry_, [] { return true; }, std::move(before_scrape));
   HttpServerOptions options;
   options.listen_address = address;
   options.metrics = registry_.get();

@@ -7,9 +7,11 @@
 // them (see common/net/io_pool.h).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "cmd/strata/roles.h"
 #include "common/net/http.h"
@@ -40,6 +42,9 @@ class RoleRuntime {
   WorkPool& work() { return *work_; }
   HttpMux& mux() { return mux_; }
 
+  // Runs `fn` before each /metrics scrape (sampled gauges). REQUIRES:
+  // called before StartHttp; what `fn` uses outlives StopHttp().
+  void BeforeMetricsScrape(std::function<void()> fn) { before_scrape_.push_back(std::move(fn)); }
   // Adds /metrics, /health, /ready and serves mux() on `address`. Logs the
   // reason and returns false when the server cannot start.
   bool StartHttp(const std::string& address, size_t max_body_bytes = size_t{64} << 20);
@@ -54,6 +59,7 @@ class RoleRuntime {
   std::unique_ptr<IoPool> io_;
   std::unique_ptr<WorkPool> work_;
   HttpMux mux_;
+  std::vector<std::function<void()>> before_scrape_;
   std::unique_ptr<HttpServer> http_;
   ProcessOptions process_;
 };

@@ -18,6 +18,7 @@ class Registry;
 namespace strata {
 
 class FlagSet;
+class RoleRuntime;
 
 struct StorageEngineFlags {
   std::string data_path = "strata-data";
@@ -26,6 +27,7 @@ struct StorageEngineFlags {
   std::chrono::milliseconds out_of_order_window{3600 * 1000};
   std::chrono::milliseconds flush_interval{3600 * 1000};
   int64_t cache_size_bytes = int64_t{256} << 20;
+  int64_t write_buffer_bytes = int64_t{64} << 20;
   // -retentionPeriod, VictoriaMetrics syntax (storage::ParseRetentionPeriod).
   std::string retention_period = "1";
   int64_t flush_wal_bytes = int64_t{1} << 30;
@@ -44,8 +46,10 @@ class HttpMux;
 // has them: /internal/force_flush seals everything acknowledged into the
 // persistent store and truncates the WAL; /internal/force_merge also
 // compacts the store. Both answer only when done. A persistent engine also
-// gets the /snapshot/* endpoints (storage/server/snapshot_routes.h).
-void RegisterStorageRoutes(HttpMux& mux, storage::Db& db);
+// gets the /snapshot/* endpoints (storage/server/snapshot_routes.h), and
+// /metrics its memory gauges (Db::UpdateMemoryGauges). REQUIRES: called
+// before runtime.StartHttp.
+void RegisterStorageRoutes(RoleRuntime& runtime, storage::Db& db);
 
 // Closes the engine at shutdown (final flush, WAL fsync); logs and returns
 // false when that fails.

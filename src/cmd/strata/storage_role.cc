@@ -35,7 +35,11 @@ void RegisterStorageEngineFlags(FlagSet& flags, StorageEngineFlags* options) {
   flags.Duration("storage.flushInterval", &options->flush_interval,
                  "How often open chunks are sealed into RocksDB and the WAL truncated; also the usual chunk length "
                  "and the most WAL a restart replays");
-  flags.Bytes("storage.cacheSizeBytes", &options->cache_size_bytes, "Size of the RocksDB block cache");
+  flags.Bytes("storage.cacheSizeBytes", &options->cache_size_bytes,
+              "Size of the RocksDB block cache (data, index and filter blocks of the index and chunks)");
+  flags.Bytes("storage.writeBufferBytes", &options->write_buffer_bytes,
+              "Memory for RocksDB memtables, all column families together: writes are buffered here before "
+              "they go to SST files");
   flags.String("retentionPeriod", &options->retention_period,
                "Data older than this is dropped, a whole UTC day at a time. A bare number counts months of 31 days; "
                "the suffixes h (hour), d (day), w (week) and y (year) are supported too (e.g. 30d, 2w, 1y). "
@@ -70,6 +74,7 @@ absl::StatusOr<std::unique_ptr<storage::Db>> OpenStorageEngine(const StorageEngi
   options.out_of_order_window_ms = flags.out_of_order_window.count();
   options.flush_interval = flags.flush_interval;
   options.block_cache_bytes = static_cast<uint64_t>(flags.cache_size_bytes);
+  options.write_buffer_bytes = static_cast<uint64_t>(flags.write_buffer_bytes);
   absl::StatusOr<int64_t> retention_ms = storage::ParseRetentionPeriod(flags.retention_period);
   if (!retention_ms.ok()) return retention_ms.status();
   options.retention_ms = *retention_ms;
@@ -92,7 +97,9 @@ bool CloseStorageEngine(storage::Db& db) {
   return true;
 }
 
-void RegisterStorageRoutes(HttpMux& mux, storage::Db& db) {
+void RegisterStorageRoutes(RoleRuntime& runtime, storage::Db& db) {
+  HttpMux& mux = runtime.mux();
+  runtime.BeforeMetricsScrape([&db] { db.UpdateMemoryGauges(); });
   // Handlers run on the WorkPool, so the blocking flush does not hold up
   // network threads.
   auto respond_with = [](HttpResponder& respond, const absl::Status& st) {
@@ -166,7 +173,7 @@ int RunStorage(std::span<char* const> args) {
       return 1;
     }
   }
-  RegisterStorageRoutes(runtime.mux(), **db);
+  RegisterStorageRoutes(runtime, **db);
   if (!runtime.StartHttp(f.http_listen)) return 1;
   STRATA_LOG(Info, "storage node ready: data {}, http :{}, insert rpc :{}, select rpc :{}", f.engine.data_path,
              runtime.http_port(), insert_rpc.port(), select_rpc.port());

@@ -61,8 +61,10 @@ std::string ProcessMetricsText() {
 }
 
 void RegisterStandardRoutes(HttpMux& mux, std::shared_ptr<prometheus::Registry> registry,
-                            std::function<bool()> ready) {
-  mux.HandleExact("/metrics", [registry](HttpRequest&&, HttpResponder respond) {
+                            std::function<bool()> ready, std::function<void()> before_scrape) {
+  mux.HandleExact("/metrics", [registry, before_scrape = std::move(before_scrape)](HttpRequest&&,
+                                                                                 HttpResponder respond) {
+    if (before_scrape) before_scrape();
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = prometheus::TextSerializer().Serialize(registry->Collect());

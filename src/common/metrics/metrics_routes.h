@@ -19,9 +19,11 @@ class Registry;
 namespace strata {
 
 // Registers /metrics, /health and /ready on `mux`. `registry` is shared with
-// the components that export metrics; `ready` is called per /ready request.
+// the components that export metrics; `ready` is called per /ready request;
+// `before_scrape` (may be empty) per /metrics request, before the registry
+// is read, to set gauges that are sampled rather than kept up to date.
 void RegisterStandardRoutes(HttpMux& mux, std::shared_ptr<prometheus::Registry> registry,
-                            std::function<bool()> ready);
+                            std::function<bool()> ready, std::function<void()> before_scrape = {});
 
 // process_cpu_seconds_total, process_resident_memory_bytes,
 // process_open_fds, process_start_time_seconds in text format.

@@ -436,4 +436,13 @@ DbStats Db::Stats() const {
   return s;
 }
 
+void Db::UpdateMemoryGauges() const {
+  if (store_ == nullptr || closed_.load(std::memory_order_acquire)) return;
+  const RocksStore::MemoryUsage m = store_->memory_usage();
+  metrics_->memory_rocksdb_memtables.Set(static_cast<double>(m.memtables));
+  metrics_->memory_rocksdb_block_cache.Set(static_cast<double>(m.block_cache));
+  metrics_->memory_rocksdb_table_readers.Set(static_cast<double>(m.table_readers));
+  metrics_->memory_pending_chunks.Set(static_cast<double>(rocks_chunks_->pending_bytes()));
+}
+
 }  // namespace strata::storage

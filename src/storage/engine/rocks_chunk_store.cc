@@ -7,18 +7,6 @@
 #include "common/chunkenc/xor_chunk.h"
 
 namespace strata::storage {
-namespace {
-
-void AppendOverlapping(const absl::flat_hash_map<uint64_t, std::vector<ChunkData>>& map, uint64_t series_id,
-                       int64_t mint, int64_t maxt, std::vector<ChunkData>* out) {
-  auto it = map.find(series_id);
-  if (it == map.end()) return;
-  for (const ChunkData& c : it->second) {
-    if (c.max_time_ms >= mint && c.min_time_ms <= maxt) out->push_back(c);
-  }
-}
-
-}  // namespace
 
 RocksChunkStore::RocksChunkStore(RocksStore* store) : store_(store) {}
 
@@ -46,8 +34,7 @@ absl::Status RocksChunkStore::Add(uint64_t series_id, ChunkData chunk) {
   pending_bytes_.fetch_add(chunk.data.size(), std::memory_order_relaxed);
   Stripe& s = stripes_[series_id % kStripes];
   absl::MutexLock l(&s.mu);
-  s.pending[series_id].push_back(std::move(chunk));
-  ++s.num_pending;
+  s.pending.Add(series_id, chunk);
   return absl::OkStatus();
 }
 
@@ -62,8 +49,8 @@ absl::Status RocksChunkStore::Read(uint64_t series_id, int64_t mint, int64_t max
   {
     const Stripe& s = stripes_[series_id % kStripes];
     absl::MutexLock l(&s.mu);
-    AppendOverlapping(s.flushing, series_id, mint, maxt, out);
-    AppendOverlapping(s.pending, series_id, mint, maxt, out);
+    s.flushing.AppendOverlapping(series_id, mint, maxt, out);
+    s.pending.AppendOverlapping(series_id, mint, maxt, out);
   }
   std::stable_sort(out->begin() + static_cast<std::ptrdiff_t>(start), out->end(),
                    [](const ChunkData& a, const ChunkData& b) { return a.min_time_ms < b.min_time_ms; });
@@ -81,7 +68,7 @@ uint64_t RocksChunkStore::num_pending() const {
   uint64_t n = 0;
   for (const Stripe& s : stripes_) {
     absl::MutexLock l(&s.mu);
-    n += s.num_pending + s.num_flushing;
+    n += s.pending.size() + s.flushing.size();
   }
   return n;
 }
@@ -91,10 +78,8 @@ uint64_t RocksChunkStore::BeginFlush() {
   for (Stripe& s : stripes_) {
     absl::MutexLock l(&s.mu);
     // Flushes never overlap, so `flushing` is empty here.
-    s.flushing.swap(s.pending);
-    s.num_flushing = s.num_pending;
-    s.num_pending = 0;
-    n += s.num_flushing;
+    std::swap(s.flushing, s.pending);
+    n += s.flushing.size();
   }
   return n;
 }
@@ -102,10 +87,10 @@ uint64_t RocksChunkStore::BeginFlush() {
 uint64_t RocksChunkStore::AddFlushingTo(size_t stripe, RocksStore::Batch* batch) const {
   const Stripe& s = stripes_[stripe];
   absl::MutexLock l(&s.mu);
-  for (const auto& [id, chunks] : s.flushing) {
-    for (const ChunkData& c : chunks) batch->PutChunk(id, c);
-  }
-  return s.num_flushing;
+  s.flushing.ForEach([batch](uint64_t id, const PackedChunks::View& c) {
+    batch->PutChunk(id, c.min_time_ms, c.max_time_ms, c.encoding, c.data);
+  });
+  return s.flushing.size();
 }
 
 void RocksChunkStore::FinishFlush() {
@@ -113,12 +98,9 @@ void RocksChunkStore::FinishFlush() {
   uint64_t bytes = 0;
   for (Stripe& s : stripes_) {
     absl::MutexLock l(&s.mu);
-    for (const auto& [id, chunks] : s.flushing) {
-      for (const ChunkData& c : chunks) bytes += c.data.size();
-    }
-    s.flushing.clear();
-    n += s.num_flushing;
-    s.num_flushing = 0;
+    bytes += s.flushing.data_bytes();
+    n += s.flushing.size();
+    s.flushing.Clear();
   }
   persisted_.fetch_add(n, std::memory_order_relaxed);
   pending_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
@@ -127,13 +109,7 @@ void RocksChunkStore::FinishFlush() {
 void RocksChunkStore::AbortFlush() {
   for (Stripe& s : stripes_) {
     absl::MutexLock l(&s.mu);
-    for (auto& [id, chunks] : s.flushing) {
-      std::vector<ChunkData>& dst = s.pending[id];
-      dst.insert(dst.end(), std::make_move_iterator(chunks.begin()), std::make_move_iterator(chunks.end()));
-    }
-    s.flushing.clear();
-    s.num_pending += s.num_flushing;
-    s.num_flushing = 0;
+    s.pending.Absorb(s.flushing);
   }
 }
 

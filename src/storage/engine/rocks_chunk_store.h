@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "storage/engine/packed_chunks.h"
 #include "storage/head/chunk_store.h"
 #include "storage/index/rocks_store.h"
 
@@ -63,10 +63,8 @@ class RocksChunkStore final : public ChunkStore {
  private:
   struct alignas(64) Stripe {
     mutable absl::Mutex mu;
-    absl::flat_hash_map<uint64_t, std::vector<ChunkData>> pending ABSL_GUARDED_BY(mu);
-    absl::flat_hash_map<uint64_t, std::vector<ChunkData>> flushing ABSL_GUARDED_BY(mu);
-    uint64_t num_pending ABSL_GUARDED_BY(mu) = 0;
-    uint64_t num_flushing ABSL_GUARDED_BY(mu) = 0;
+    PackedChunks pending ABSL_GUARDED_BY(mu);
+    PackedChunks flushing ABSL_GUARDED_BY(mu);
   };
 
   RocksStore* const store_;

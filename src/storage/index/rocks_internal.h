@@ -8,6 +8,7 @@
 // RocksDB headers: never include it outside storage/index/*.cc.
 #pragma once
 
+#include <rocksdb/cache.h>
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
 #include <rocksdb/merge_operator.h>
@@ -130,6 +131,7 @@ std::shared_ptr<rocksdb::MergeOperator> NewMaxTimeMergeOperator();
 struct RocksStore::Impl {
   RocksStoreOptions options;
   std::unique_ptr<rocksdb::DB> db;
+  std::shared_ptr<rocksdb::Cache> block_cache;  // shared by every column family
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // all opened, owned
   rocksdb::ColumnFamilyHandle* cf[kNumCfs] = {};
 
@@ -200,7 +202,7 @@ struct RocksStore::Batch::Rep {
   int64_t max_time = 0;
   bool has_max_time = false;
   std::vector<uint32_t> partitions;
-  void NoteChunk(uint64_t series_id, const ChunkData& chunk);  // rocks_partitions.cc
+  void NoteChunk(uint64_t series_id, int64_t min_time_ms, int64_t max_time_ms);  // rocks_partitions.cc
   void FlushMaxTime();
   size_t series = 0;
   size_t chunks = 0;

@@ -40,19 +40,19 @@ std::shared_ptr<rocksdb::MergeOperator> NewMaxTimeMergeOperator() {
   return std::make_shared<MaxTimeMergeOperator>();
 }
 
-void RocksStore::Batch::Rep::NoteChunk(uint64_t series_id, const ChunkData& chunk) {
-  const uint32_t partition = PartitionOf(chunk.min_time_ms);
+void RocksStore::Batch::Rep::NoteChunk(uint64_t series_id, int64_t min_time_ms, int64_t max_time_ms) {
+  const uint32_t partition = PartitionOf(min_time_ms);
   if (partitions.empty() || partitions.back() != partition) {
     if (std::find(partitions.begin(), partitions.end(), partition) == partitions.end()) partitions.push_back(partition);
   }
   if (has_max_time && max_time_id == series_id) {
-    max_time = std::max(max_time, chunk.max_time_ms);
+    max_time = std::max(max_time, max_time_ms);
     return;
   }
   FlushMaxTime();
   has_max_time = true;
   max_time_id = series_id;
-  max_time = chunk.max_time_ms;
+  max_time = max_time_ms;
 }
 
 void RocksStore::Batch::Rep::FlushMaxTime() {

@@ -59,17 +59,22 @@ void RocksStore::Batch::PutDayPostings(uint32_t partition, uint64_t id, TenantId
 }
 
 void RocksStore::Batch::PutChunk(uint64_t series_id, const ChunkData& chunk) {
+  PutChunk(series_id, chunk.min_time_ms, chunk.max_time_ms, chunk.encoding, chunk.data);
+}
+
+void RocksStore::Batch::PutChunk(uint64_t series_id, int64_t min_time_ms, int64_t max_time_ms,
+                                 ChunkEncoding encoding, std::string_view data) {
   const uint32_t seq = rep_->store->chunk_seq.fetch_add(1, std::memory_order_relaxed);
   std::string value;
-  value.reserve(chunk.data.size() + 12);
-  const int64_t span = chunk.max_time_ms - chunk.min_time_ms;
+  value.reserve(data.size() + 12);
+  const int64_t span = max_time_ms - min_time_ms;
   PutVarint(&value, static_cast<uint64_t>(span));
-  value.push_back(static_cast<char>(chunk.encoding));
-  value.append(chunk.data);
-  rocksdb::Status st = rep_->wb.Put(rep_->store->cf[kChunks15s], ChunkKey(series_id, chunk.min_time_ms, seq), value);
+  value.push_back(static_cast<char>(encoding));
+  value.append(data);
+  rocksdb::Status st = rep_->wb.Put(rep_->store->cf[kChunks15s], ChunkKey(series_id, min_time_ms, seq), value);
   st.PermitUncheckedError();
   rep_->max_span = std::max(rep_->max_span, span);
-  rep_->NoteChunk(series_id, chunk);
+  rep_->NoteChunk(series_id, min_time_ms, max_time_ms);
   ++rep_->chunks;
 }
 
@@ -100,7 +105,9 @@ absl::StatusOr<std::unique_ptr<RocksStore>> RocksStore::Open(const RocksStoreOpt
     return absl::UnavailableError(fmt::format("cannot create index directory \"{}\": {}", options.path, ec.message()));
   }
 
-  std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  auto impl = std::make_unique<Impl>();
+  impl->block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  const std::shared_ptr<rocksdb::Cache>& cache = impl->block_cache;
   auto make_cf_options = [&](bool bloom) {
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = cache;
@@ -129,7 +136,6 @@ absl::StatusOr<std::unique_ptr<RocksStore>> RocksStore::Open(const RocksStoreOpt
 
   const char* names[kNumCfs] = {kCfSeries,        kCfSeriesLabels,  kCfPostings,  kCfChunks15s,     kCfMeta,
                                 kCfSeriesMaxTime, kCfDeletedSeries, kCfExemplars, kCfMetricMetadata};
-  auto impl = std::make_unique<Impl>();
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, make_cf_options(false));
   for (size_t i = 0; i < kNumCfs; ++i) {
@@ -227,6 +233,17 @@ uint64_t RocksStore::num_chunks_estimate() const {
   uint64_t n = 0;
   if (!impl_->db->GetIntProperty(impl_->cf[kChunks15s], "rocksdb.estimate-num-keys", &n)) return 0;
   return n;
+}
+
+RocksStore::MemoryUsage RocksStore::memory_usage() const {
+  MemoryUsage m;
+  rocksdb::DB& db = *impl_->db;
+  if (!db.GetAggregatedIntProperty(rocksdb::DB::Properties::kSizeAllMemTables, &m.memtables)) m.memtables = 0;
+  if (!db.GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimateTableReadersMem, &m.table_readers)) {
+    m.table_readers = 0;
+  }
+  m.block_cache = impl_->block_cache->GetUsage();
+  return m;
 }
 
 absl::Status RocksStore::FlushMemTables() {

@@ -80,6 +80,8 @@ class RocksStore {
     // min_time (an out-of-order chunk and an in-order one): each gets a
     // unique key, so none overwrites another.
     void PutChunk(uint64_t series_id, const ChunkData& chunk);
+    void PutChunk(uint64_t series_id, int64_t min_time_ms, int64_t max_time_ms, ChunkEncoding encoding,
+                  std::string_view data);
     // Meta values; the store keeps the largest next_series_id ever written.
     void SetNextSeriesId(uint64_t next_id);
     void SetWalCheckpoint(uint64_t first_needed_segment);
@@ -232,6 +234,14 @@ class RocksStore {
   // Chunks written through this store since Open, plus those found at Open
   // (RocksDB's key estimate: approximate).
   uint64_t num_chunks_estimate() const;
+
+  // What RocksDB holds in memory, by part (the node's memory gauges).
+  struct MemoryUsage {
+    uint64_t memtables = 0;      // active, immutable and pinned memtables
+    uint64_t block_cache = 0;    // the shared block cache's charge
+    uint64_t table_readers = 0;  // index and filter blocks held outside it
+  };
+  MemoryUsage memory_usage() const;
 
   // Writes every memtable to SST files and waits. Afterwards RocksDB's own
   // log holds nothing live and is recycled, and the data sits compressed

@@ -22,6 +22,17 @@ prometheus::Counter& CorruptionCounter(prometheus::Registry& r, const std::strin
       .Add({{"component", component}});
 }
 
+prometheus::Gauge& MemoryGauge(prometheus::Registry& r, const std::string& part) {
+  return prometheus::BuildGauge()
+      .Name("strata_storage_memory_bytes")
+      .Help("Memory held by the storage engine's bounded parts, as of the last /metrics scrape: rocksdb_memtables "
+            "(bounded by -storage.writeBufferBytes), rocksdb_block_cache (-storage.cacheSizeBytes), "
+            "rocksdb_table_readers (index and filter blocks outside the cache), pending_chunks (sealed chunks "
+            "waiting for a flush, -storage.flushPendingBytes).")
+      .Register(r)
+      .Add({{"part", part}});
+}
+
 }  // namespace
 
 StorageMetrics::StorageMetrics(prometheus::Registry& r)
@@ -76,6 +87,10 @@ StorageMetrics::StorageMetrics(prometheus::Registry& r)
       rocksdb_corruptions(CorruptionCounter(r, "rocksdb")),
       wal_corruptions(CorruptionCounter(r, "wal")),
       read_only(Gauge(r, "strata_storage_read_only",
-                      "1 while free disk space is below -storage.minFreeDiskSpaceBytes and writes are refused.")) {}
+                      "1 while free disk space is below -storage.minFreeDiskSpaceBytes and writes are refused.")),
+      memory_rocksdb_memtables(MemoryGauge(r, "rocksdb_memtables")),
+      memory_rocksdb_block_cache(MemoryGauge(r, "rocksdb_block_cache")),
+      memory_rocksdb_table_readers(MemoryGauge(r, "rocksdb_table_readers")),
+      memory_pending_chunks(MemoryGauge(r, "pending_chunks")) {}
 
 }  // namespace strata::storage

@@ -58,6 +58,12 @@ struct StorageMetrics {
   // 1 while free disk space is below -storage.minFreeDiskSpaceBytes and
   // writes are refused (storage/engine/disk_space.h).
   prometheus::Gauge& read_only;  // strata_storage_read_only
+  // strata_storage_memory_bytes{part=...}, set by Db::UpdateMemoryGauges
+  // (called per /metrics scrape).
+  prometheus::Gauge& memory_rocksdb_memtables;
+  prometheus::Gauge& memory_rocksdb_block_cache;
+  prometheus::Gauge& memory_rocksdb_table_readers;
+  prometheus::Gauge& memory_pending_chunks;
 };
 
 }  // namespace strata::storage

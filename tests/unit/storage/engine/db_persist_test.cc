@@ -611,5 +611,44 @@ TEST_CASE("a flush starts by itself when pending chunks or the WAL pass their li
   }
 }
 
+// The value of strata_storage_memory_bytes{part=`part`} in `registry`.
+double MemoryGauge(prometheus::Registry& registry, const std::string& part) {
+  for (const prometheus::MetricFamily& f : registry.Collect()) {
+    if (f.name != "strata_storage_memory_bytes") continue;
+    for (const prometheus::ClientMetric& m : f.metric) {
+      if (m.label.size() == 1 && m.label[0].value == part) return m.gauge.value;
+    }
+  }
+  FAIL("no strata_storage_memory_bytes{part=\"" << part << "\"}");
+  return -1;
+}
+
+TEST_CASE("memory gauges follow the pending chunks, memtables and block cache", "[storage][db][persist][unit]") {
+  TempDir dir;
+  DbOptions options = PersistentOptions(dir.path());
+  prometheus::Registry registry;
+  auto db = Db::Open(options, &registry);
+  REQUIRE(db.ok());
+  Written w;
+  // 10 batches of 8 samples per series seal chunks of 20: they wait in
+  // memory for the flush.
+  WriteBatches(**db, 0, 10, &w);
+  (*db)->UpdateMemoryGauges();
+  CHECK(MemoryGauge(registry, "pending_chunks") > 0);
+  REQUIRE((*db)->Flush().ok());
+  CheckAllThere(**db, w);  // reads SST blocks through the cache
+  (*db)->UpdateMemoryGauges();
+  CHECK(MemoryGauge(registry, "pending_chunks") == 0);
+  CHECK(MemoryGauge(registry, "rocksdb_block_cache") > 0);
+  CHECK(MemoryGauge(registry, "rocksdb_block_cache") <= static_cast<double>(options.block_cache_bytes));
+  // Written to RocksDB's memtables and not yet flushed to SST files (the
+  // engine's own flush leaves the memtables to RocksDB).
+  const double memtables = MemoryGauge(registry, "rocksdb_memtables");
+  CHECK(memtables > 0);
+  CHECK(memtables <= static_cast<double>(options.write_buffer_bytes));
+  CHECK(MemoryGauge(registry, "rocksdb_table_readers") >= 0);
+  REQUIRE((*db)->Close().ok());
+}
+
 }  // namespace
 }  // namespace strata::storage
