@@ -27,11 +27,11 @@ struct StorageEngineFlags {
   std::chrono::milliseconds out_of_order_window{3600 * 1000};
   std::chrono::milliseconds flush_interval{3600 * 1000};
   int64_t cache_size_bytes = int64_t{256} << 20;
-  int64_t write_buffer_bytes = int64_t{64} << 20;
+  int64_t write_buffer_bytes = int64_t{32} << 20;
   // -retentionPeriod, VictoriaMetrics syntax (storage::ParseRetentionPeriod).
   std::string retention_period = "1";
   int64_t flush_wal_bytes = int64_t{1} << 30;
-  int64_t flush_pending_bytes = int64_t{64} << 20;
+  int64_t flush_pending_bytes = int64_t{32} << 20;
   // -storage.maxExemplarsPerSeries (storage::DbOptions).
   int64_t max_exemplars_per_series = 100;
   // -storage.minFreeDiskSpaceBytes (storage::DbOptions, disk_space.h).

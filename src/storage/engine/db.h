@@ -67,9 +67,12 @@ struct DbOptions {
   uint64_t wal_segment_size = 128ull << 20;
 
   // Head chunks are sealed at this many samples, or before a sample that
-  // crosses a `chunk_range_ms`-aligned boundary (default 480 and 2 h).
-  size_t max_samples_per_chunk = 480;
-  int64_t chunk_range_ms = 2 * 3600 * 1000;
+  // crosses a `chunk_range_ms`-aligned boundary (default 240 and 1 h).
+  // The open chunk is Gorilla-coded, which on noisy gauges costs several
+  // times the sealed chunk's bytes: 1 h instead of 2 h took 55 MB off the
+  // peak RSS of a 50,700-series backfill for 9% more disk per sample.
+  size_t max_samples_per_chunk = 240;
+  int64_t chunk_range_ms = 3600 * 1000;
 
   // Samples up to this much older than their series' last sample are
   // accepted out of order (Prometheus's out_of_order_time_window); older
@@ -95,10 +98,10 @@ struct DbOptions {
   // Persistent only: a flush also starts when sealed chunks waiting in
   // memory for it exceed this many bytes (0 = no limit): the bound on what
   // a steady ingest or a backfill holds in memory between flushes.
-  uint64_t flush_pending_chunk_bytes = 64ull << 20;
+  uint64_t flush_pending_chunk_bytes = 32ull << 20;
   // Persistent only: RocksDB's block cache and memtable budget.
   uint64_t block_cache_bytes = 256ull << 20;
-  uint64_t write_buffer_bytes = 64ull << 20;
+  uint64_t write_buffer_bytes = 32ull << 20;
   // A flush writes its chunks in RocksDB batches of about this size (only
   // the last one synced), so it does not hold a second copy of an hour of
   // chunks in one batch. Larger batches save nothing measurable: each is

@@ -50,12 +50,13 @@ struct StorageMetrics;
 
 struct HeadOptions {
   // A chunk is sealed when it holds this many samples (Prometheus: 120;
-  // 4x that keeps the per-chunk overhead low at a 15 s scrape interval).
-  size_t max_samples_per_chunk = 480;
+  // 2x that keeps the per-chunk overhead low at a 15 s scrape interval,
+  // while the Gorilla-coded open chunks stay small: DbOptions).
+  size_t max_samples_per_chunk = 240;
   // A chunk is also sealed before the first sample that falls into a later
   // window [k*chunk_range_ms, (k+1)*chunk_range_ms) than the chunk's first
-  // sample, so chunks never straddle a 2 h-aligned boundary.
-  int64_t chunk_range_ms = 2 * 3600 * 1000;
+  // sample, so chunks never straddle a 1 h-aligned boundary.
+  int64_t chunk_range_ms = 3600 * 1000;
   // Prometheus's out_of_order_time_window: a sample older than its series'
   // last sample is accepted when it is at most this much older (remote_write
   // senders with several shards or retries produce them); older ones are

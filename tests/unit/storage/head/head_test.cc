@@ -303,7 +303,10 @@ TEST_CASE("head skips duplicates of the open chunk and the out-of-order buffer",
 }
 
 TEST_CASE("head seals chunks at the sample limit and at 2h boundaries", "[storage][head][unit]") {
-  HeadFixture f;
+  HeadOptions options;
+  options.max_samples_per_chunk = 480;
+  options.chunk_range_ms = 2 * kHour;
+  HeadFixture f(options);
   std::vector<Sample> samples;
   // 1000 samples 1 s apart starting 100 s before a 2h boundary.
   int64_t start = 10 * 2 * kHour - 100 * 1000;
