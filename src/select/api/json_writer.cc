@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "common/base/parallel_for.h"
 #include "common/encoding/json_string.h"
@@ -10,74 +11,91 @@
 namespace strata::select {
 namespace {
 
-void AppendInt(int64_t v, std::string* out) {
-  char buf[24];
-  auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+// The formatters below write into a caller's stack buffer and the result
+// is appended once: a range query's JSON is mostly points, and appending
+// them a character at a time cost as much as converting the floats.
+
+// Longest WritePromFloat output: "-" and 21 integer digits, "-0.00000" and
+// 17 digits, or "-1.2345678901234567e-308".
+constexpr size_t kMaxPromFloatChars = 32;
+// Longest WritePromTimestamp output: "-", 17 digits of seconds, ".999".
+constexpr size_t kMaxPromTimestampChars = 24;
+
+char* WriteLiteral(std::string_view s, char* p) {
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+char* WritePromFloat(double v, char* p) {
+  if (std::isnan(v)) return WriteLiteral("NaN", p);
+  if (std::isinf(v)) return WriteLiteral(v > 0 ? "+Inf" : "-Inf", p);
+  const double abs = std::fabs(v);
+  // Integers (counters, byte gauges): below 2^53 every integer is a double
+  // and no shorter digit string rounds to it, so Go's shortest 'f' form is
+  // the integer itself. -0 keeps its sign on the general path ("-0").
+  if (abs < 1e15 && v == std::trunc(v) && !(v == 0 && std::signbit(v))) {
+    return std::to_chars(p, p + kMaxPromFloatChars, static_cast<int64_t>(v)).ptr;
+  }
+  const bool exponent = abs != 0 && (abs < 1e-6 || abs >= 1e21);
+  // Go's precision -1 means the shortest digits that round-trip. C++
+  // scientific form has them and already writes Go's exponent ("1e-07").
+  char buf[kMaxPromFloatChars];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
   (void)ec;
-  out->append(buf, ptr);
+  if (exponent) return WriteLiteral(std::string_view(buf, static_cast<size_t>(end - buf)), p);
+  // Go's 'f' pads the shortest digits with zeros (123456789012345680000),
+  // where C++ fixed form would print the exact binary value; so rebuild the
+  // fixed form from the scientific digits.
+  const char* q = buf;
+  if (*q == '-') *p++ = *q++;
+  char digits[24];
+  int nd = 0;
+  for (; q < end && *q != 'e'; ++q) {
+    if (*q != '.') digits[nd++] = *q;
+  }
+  int exp10 = 0;
+  std::from_chars(q + 1 + (q[1] == '+' ? 1 : 0), end, exp10);
+  const int dp = exp10 + 1;  // digits before the decimal point
+  if (dp > 0) {
+    for (int i = 0; i < dp; ++i) *p++ = i < nd ? digits[i] : '0';
+  } else {
+    *p++ = '0';
+  }
+  if (nd > dp) {
+    *p++ = '.';
+    for (int i = dp < 0 ? dp : 0; i < 0; ++i) *p++ = '0';
+    for (int i = std::max(dp, 0); i < nd; ++i) *p++ = digits[i];
+  }
+  return p;
+}
+
+char* WritePromTimestamp(int64_t ms, char* p) {
+  uint64_t t = static_cast<uint64_t>(ms);
+  if (ms < 0) {
+    *p++ = '-';
+    t = 0 - t;
+  }
+  p = std::to_chars(p, p + kMaxPromTimestampChars, t / 1000).ptr;
+  const unsigned fraction = static_cast<unsigned>(t % 1000);
+  if (fraction != 0) {
+    *p++ = '.';
+    *p++ = static_cast<char>('0' + fraction / 100);
+    *p++ = static_cast<char>('0' + fraction / 10 % 10);
+    *p++ = static_cast<char>('0' + fraction % 10);
+  }
+  return p;
 }
 
 }  // namespace
 
 void AppendPromFloat(double v, std::string* out) {
-  if (std::isnan(v)) {
-    out->append("NaN");
-    return;
-  }
-  if (std::isinf(v)) {
-    out->append(v > 0 ? "+Inf" : "-Inf");
-    return;
-  }
-  const double abs = std::fabs(v);
-  const bool exponent = abs != 0 && (abs < 1e-6 || abs >= 1e21);
-  // Go's precision -1 means the shortest digits that round-trip. C++
-  // scientific form has them and already writes Go's exponent ("1e-07").
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
-  (void)ec;
-  if (exponent) {
-    out->append(buf, end);
-    return;
-  }
-  // Go's 'f' pads the shortest digits with zeros (123456789012345680000),
-  // where C++ fixed form would print the exact binary value; so rebuild the
-  // fixed form from the scientific digits.
-  const char* p = buf;
-  if (*p == '-') out->push_back(*p++);
-  char digits[24];
-  int nd = 0;
-  for (; p < end && *p != 'e'; ++p) {
-    if (*p != '.') digits[nd++] = *p;
-  }
-  int exp10 = 0;
-  std::from_chars(p + 1 + (p[1] == '+' ? 1 : 0), end, exp10);
-  const int dp = exp10 + 1;  // digits before the decimal point
-  if (dp > 0) {
-    for (int i = 0; i < dp; ++i) out->push_back(i < nd ? digits[i] : '0');
-  } else {
-    out->push_back('0');
-  }
-  if (nd > dp) {
-    out->push_back('.');
-    for (int i = dp < 0 ? dp : 0; i < 0; ++i) out->push_back('0');
-    for (int i = std::max(dp, 0); i < nd; ++i) out->push_back(digits[i]);
-  }
+  char buf[kMaxPromFloatChars];
+  out->append(buf, WritePromFloat(v, buf));
 }
 
 void AppendPromTimestamp(int64_t ms, std::string* out) {
-  uint64_t t = static_cast<uint64_t>(ms);
-  if (ms < 0) {
-    out->push_back('-');
-    t = 0 - t;
-  }
-  AppendInt(static_cast<int64_t>(t / 1000), out);
-  const unsigned fraction = static_cast<unsigned>(t % 1000);
-  if (fraction != 0) {
-    out->push_back('.');
-    out->push_back(static_cast<char>('0' + fraction / 100));
-    out->push_back(static_cast<char>('0' + fraction / 10 % 10));
-    out->push_back(static_cast<char>('0' + fraction % 10));
-  }
+  char buf[kMaxPromTimestampChars];
+  out->append(buf, WritePromTimestamp(ms, buf));
 }
 
 void AppendLabelsJson(const Labels& labels, std::string* out) {
@@ -101,11 +119,14 @@ void AppendMetric(const Labels& labels, std::string* out) {
 }
 
 void AppendPoint(const Sample& s, std::string* out) {
-  out->push_back('[');
-  AppendPromTimestamp(s.timestamp_ms, out);
-  out->append(",\"");
-  AppendPromFloat(s.value, out);
-  out->append("\"]");
+  char buf[kMaxPromTimestampChars + kMaxPromFloatChars + 8];
+  char* p = buf;
+  *p++ = '[';
+  p = WritePromTimestamp(s.timestamp_ms, p);
+  p = WriteLiteral(",\"", p);
+  p = WritePromFloat(s.value, p);
+  p = WriteLiteral("\"]", p);
+  out->append(buf, p);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "select/api/json_writer.h"
 
+#include <charconv>
 #include <cmath>
+#include <random>
 #include <limits>
 
 #include <catch2/catch.hpp>
@@ -12,6 +14,15 @@ std::string Float(double v) {
   std::string out;
   AppendPromFloat(v, &out);
   return out;
+}
+
+// Shortest round-trip digits in fixed notation, which is Go's 'f' with
+// precision -1 wherever the integer part has at most 17 digits.
+std::string FixedShortest(double v) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
+  REQUIRE(ec == std::errc());
+  return std::string(buf, end);
 }
 
 std::string Ts(int64_t ms) {
@@ -54,10 +65,33 @@ TEST_CASE("sample values are formatted like Go's strconv as Prometheus writes th
       {-std::numeric_limits<double>::infinity(), "-Inf"},
       {1.7976931348623157e308, "1.7976931348623157e+308"},
       {5e-324, "5e-324"},
+      // Integers take a shortcut below 1e15; at and above it the general path.
+      {123456789012345, "123456789012345"},
+      {-42, "-42"},
+      {999999999999999, "999999999999999"},
+      {1e15, "1000000000000000"},
+      {4503599627370497, "4503599627370497"},
+      {9007199254740993.0, "9007199254740992"},
   };
   for (const Case& c : cases) {
     INFO(c.want);
     CHECK(Float(c.v) == c.want);
+  }
+}
+
+TEST_CASE("sample values match the shortest fixed form over random integers and fractions", "[select][api][json]") {
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 200000; ++i) {
+    double v;
+    switch (i % 4) {
+      case 0: v = static_cast<double>(static_cast<int64_t>(rng() % 1000000000000000ULL)); break;  // < 1e15
+      case 1: v = -static_cast<double>(rng() % 100000); break;
+      case 2: v = std::ldexp(static_cast<double>(rng() >> 11), -static_cast<int>(rng() % 60)); break;
+      default: v = static_cast<double>(rng() % 10000000) / 1000.0; break;  // rates with 3 decimals
+    }
+    if (std::fabs(v) < 1e-6 || std::fabs(v) >= 1e15) continue;
+    INFO(i);
+    REQUIRE(Float(v) == FixedShortest(v));
   }
 }
 
