@@ -209,6 +209,11 @@ void HealthCheckedStorage::MarkUnhealthy(std::string reason) {
       healthy_ = false;
       transition = true;
       probe_backoff_ = options_.probe_interval;
+      // Under the lock: whoever sees the node unhealthy also sees it counted.
+      if (metrics_) {
+        metrics_->healthy.Set(0);
+        metrics_->unhealthy.Increment();
+      }
     }
     aborts.reserve(inflight_.size());
     for (auto& [id, abort] : inflight_) aborts.push_back(std::move(abort));
@@ -219,10 +224,6 @@ void HealthCheckedStorage::MarkUnhealthy(std::string reason) {
     STRATA_LOG(Warn,
                "storage node {} is unhealthy: {}; {} calls in flight answered Unavailable, probing it with backoff",
                name_, reason, aborts.size());
-    if (metrics_) {
-      metrics_->healthy.Set(0);
-      metrics_->unhealthy.Increment();
-    }
   }
   const absl::Status status =
       absl::UnavailableError(fmt::format("storage node {} turned unhealthy: {}", name_, reason));
@@ -235,9 +236,11 @@ void HealthCheckedStorage::MarkHealthy() {
     if (healthy_) return;
     healthy_ = true;
     consecutive_failures_ = 0;
+    // Under the lock, as in MarkUnhealthy: set outside it, a late Set(1)
+    // could overwrite the 0 of a transition that came after it.
+    if (metrics_) metrics_->healthy.Set(1);
   }
   STRATA_LOG(Info, "storage node {} is healthy again", name_);
-  if (metrics_) metrics_->healthy.Set(1);
 }
 
 void HealthCheckedStorage::ProbeLoop() {

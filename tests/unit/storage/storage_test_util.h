@@ -4,9 +4,13 @@
 // batch builders and matcher shorthands.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -41,6 +45,42 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// Copies the data directory of an engine that is still open, as kill -9
+// would leave it (what the page cache holds). RocksDB may still be
+// compacting in the background and deleting the files it replaced, which a
+// recursive copy meets as a vanished file; a real crash image is taken at
+// one instant. So this waits until the directory's listing (names and sizes)
+// holds still for 100 ms, then copies, and copies again if a file vanished.
+inline void CopyLiveDataDir(const std::string& from, const std::string& to) {
+  namespace fs = std::filesystem;
+  auto listing = [&from] {
+    std::vector<std::pair<std::string, uintmax_t>> files;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(from, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+      std::error_code size_ec;
+      const uintmax_t size = it->is_regular_file(size_ec) ? it->file_size(size_ec) : 0;
+      files.emplace_back(it->path().string(), size_ec ? 0 : size);
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+  };
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    auto before = listing();
+    for (int still = 0; still < 100; ++still) {  // at most 10 s
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      auto now = listing();
+      if (now == before) break;
+      before = std::move(now);
+    }
+    std::error_code ec;
+    fs::remove_all(to, ec);
+    fs::copy(from, to, fs::copy_options::recursive, ec);
+    if (!ec) return;
+  }
+  FAIL("cannot copy the live data directory " << from);
+}
 
 // Opens (creating) a RocksStore at `path`; the test stops when it cannot.
 inline std::unique_ptr<RocksStore> MustOpenStore(const std::string& path) {

@@ -134,7 +134,7 @@ TEST_CASE("db loses nothing acknowledged when the process dies without close", "
     Written w = WriteSome(**db, 12, 7);
     // What kill -9 leaves behind is what the page cache holds now: copy it
     // while the Db is still open, then abandon the live one.
-    std::filesystem::copy(live, crashed, std::filesystem::copy_options::recursive);
+    testing::CopyLiveDataDir(live, crashed);
     options.data_path = crashed;
     auto reopened = Db::Open(options, nullptr);
     REQUIRE(reopened.ok());

@@ -252,7 +252,7 @@ TEST_CASE("wal replay resolves ids that only RocksDB knows after a flush and an 
   CHECK(static_cast<double>((*db)->Stats().wal_bytes - before) / (4 * 40) < 20);
   // kill -9 leaves what the page cache holds: copy while open.
   const std::string crashed = dir.path() + "/crashed";
-  fs::copy(live, crashed, fs::copy_options::recursive);
+  testing::CopyLiveDataDir(live, crashed);
   auto reopened = Db::Open(Options(crashed, true), nullptr);
   REQUIRE(reopened.ok());
   CHECK((*reopened)->Stats().replayed_records == 4);
@@ -325,7 +325,7 @@ TEST_CASE("concurrent appenders creating the same new series lose nothing across
     CHECK((*db)->Stats().too_old == 0);
     CheckAllThere(**db, w);
     const std::string crashed = live + "-crashed";
-    fs::copy(live, crashed, fs::copy_options::recursive);
+    testing::CopyLiveDataDir(live, crashed);
     options.data_path = crashed;
     auto reopened = Db::Open(options, nullptr);
     REQUIRE(reopened.ok());
