@@ -25,14 +25,6 @@ void PutLabels(std::span<const LabelView> labels, std::string* buf) {
 
 }  // namespace
 
-size_t PackedLabelsSize(std::span<const LabelView> labels) {
-  size_t n = 0;
-  for (const LabelView& l : labels) {
-    n += VarintSize(l.name.size()) + l.name.size() + VarintSize(l.value.size()) + l.value.size();
-  }
-  return n;
-}
-
 WriteBatchBuilder::Added WriteBatchBuilder::AddSeries(std::span<const LabelView> sorted_labels,
                                                       std::span<const Sample> samples,
                                                       std::span<const ExemplarView> exemplars,
@@ -46,10 +38,7 @@ WriteBatchBuilder::Added WriteBatchBuilder::AddSeries(std::span<const LabelView>
     // size check (a varint is at most 10 bytes).
     StringAppender out(&buf_, 10 + added.labels_size + 10 + samples.size() * (10 + 8));
     out.Varint(sorted_labels.size());
-    for (const LabelView& l : sorted_labels) {
-      out.LengthPrefixed(l.name);
-      out.LengthPrefixed(l.value);
-    }
+    AppendPackedLabels(sorted_labels, &out);
     out.Varint(samples.size());
     int64_t prev = 0;
     for (const Sample& s : samples) {
@@ -123,7 +112,7 @@ bool WriteBatchReader::Next(SeriesView* series) {
   size_t canonical_size = 0;
   for (auto& l : series->labels) {
     if (!r.GetLengthPrefixed(&l.name) || !r.GetLengthPrefixed(&l.value)) return fail("label");
-    canonical_size += VarintSize(l.name.size()) + l.name.size() + VarintSize(l.value.size()) + l.value.size();
+    canonical_size += PackedLabelSize(l.name, l.value);
   }
   series->packed_labels = std::string_view(labels_begin, static_cast<size_t>(r.position() - labels_begin));
   if (series->packed_labels.size() != canonical_size) return fail("label (over-long length varint)");

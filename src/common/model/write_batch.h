@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/encoding/varint.h"
 #include "common/model/exemplar.h"
 #include "common/model/labels.h"
 #include "common/model/sample.h"
@@ -46,8 +47,44 @@ inline constexpr char kWriteBatchMagic = 0x57;
 // A batch whose series end with their exemplars.
 inline constexpr char kWriteBatchExemplarsMagic = 0x58;
 
-// Bytes of `labels` packed as a batch packs them (SeriesView::packed_labels).
-size_t PackedLabelsSize(std::span<const LabelView> labels);
+// The packed form of a label set, as a batch holds a series' labels after
+// their count: `(name lenprefixed, value lenprefixed)*` with minimal
+// varints (SeriesView::packed_labels). Equal label sets pack to equal
+// bytes, which is how the storage head compares series. `LabelRange`:
+// Labels or a span of LabelView.
+
+// Bytes of one label in the packed form.
+inline size_t PackedLabelSize(std::string_view name, std::string_view value) {
+  return VarintSize(name.size()) + name.size() + VarintSize(value.size()) + value.size();
+}
+
+// Bytes of `labels` in the packed form.
+template <typename LabelRange>
+size_t PackedLabelsSize(const LabelRange& labels) {
+  size_t n = 0;
+  for (const auto& l : labels) n += PackedLabelSize(l.name, l.value);
+  return n;
+}
+
+// Writes `labels` in the packed form. REQUIRES: `out` has room for
+// PackedLabelsSize(labels) more bytes.
+template <typename LabelRange>
+void AppendPackedLabels(const LabelRange& labels, StringAppender* out) {
+  for (const auto& l : labels) {
+    out->LengthPrefixed(l.name);
+    out->LengthPrefixed(l.value);
+  }
+}
+
+// `labels` in the packed form.
+template <typename LabelRange>
+std::string PackLabels(const LabelRange& labels) {
+  std::string packed;
+  StringAppender out(&packed, PackedLabelsSize(labels));
+  AppendPackedLabels(labels, &out);
+  out.Finish();
+  return packed;
+}
 
 // Builds a batch. Thread-compatible.
 class WriteBatchBuilder {

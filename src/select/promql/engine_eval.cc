@@ -292,6 +292,13 @@ struct Evaluator::StepPart {
   Annotations annotations;
   int64_t added = 0;  // output samples
   absl::Status status;
+
+  // Keeps `st` as the segment's outcome; true when it is an error (the
+  // segment's loop then stops).
+  bool Failed(absl::Status st) {
+    status = std::move(st);
+    return !status.ok();
+  }
 };
 
 absl::StatusOr<EvalValue> Evaluator::EvalBinary(const Expr& e, const BinaryExpr& b, const StepRange& r) {
@@ -313,10 +320,6 @@ absl::StatusOr<EvalValue> Evaluator::EvalBinary(const Expr& e, const BinaryExpr&
     series = RunStepLoop(steps, work, [&](size_t begin, size_t end, StepPart& part) {
       BinaryContext ctx = base;
       ctx.annotations = &part.annotations;
-      auto failed = [&](absl::Status st) {
-        part.status = std::move(st);
-        return !part.status.ok();
-      };
       StepGatherer lg(lhs, r.Time(begin));
       StepGatherer rg(rhs, r.Time(begin));
       // The pairs matched at an earlier step stay valid while both operands
@@ -326,7 +329,7 @@ absl::StatusOr<EvalValue> Evaluator::EvalBinary(const Expr& e, const BinaryExpr&
       bool pairs_valid = false;
       Vector out;
       for (size_t i = begin; i < end; ++i) {
-        if (failed(CheckDeadline())) return;
+        if (part.Failed(CheckDeadline())) return;
         const int64_t t = r.Time(i);
         ctx.t_ms = t;
         const Vector& lv = lg.At(t);
@@ -339,18 +342,18 @@ absl::StatusOr<EvalValue> Evaluator::EvalBinary(const Expr& e, const BinaryExpr&
             ++added;
             if (p.hint == SeriesAssembler::kNoHint) {
               VectorSample sample{p.metric, f, t, p.drop_name};
-              if (failed(part.assembler.AddOne(t, sample, p.hint))) return;
+              if (part.Failed(part.assembler.AddOne(t, sample, p.hint))) return;
             } else {
-              if (failed(part.assembler.AddToHint(t, f, p.hint))) return;
+              if (part.Failed(part.assembler.AddToHint(t, f, p.hint))) return;
             }
           }
           if (!HoldStepOutputs(part, added)) return;
           continue;
         }
         out.clear();
-        if (failed(VectorVectorBinop(lv, rv, ctx, out, &pairs, &pairs_valid))) return;
+        if (part.Failed(VectorVectorBinop(lv, rv, ctx, out, &pairs, &pairs_valid))) return;
         if (!HoldStepOutputs(part, static_cast<int64_t>(out.size()))) return;
-        if (failed(part.assembler.Add(t, out))) return;
+        if (part.Failed(part.assembler.Add(t, out))) return;
       }
     });
   } else {
@@ -360,10 +363,6 @@ absl::StatusOr<EvalValue> Evaluator::EvalBinary(const Expr& e, const BinaryExpr&
     series = RunStepLoop(steps, vec.series.size() * steps, [&](size_t begin, size_t end, StepPart& part) {
       BinaryContext ctx = base;
       ctx.annotations = &part.annotations;
-      auto failed = [&](absl::Status st) {
-        part.status = std::move(st);
-        return !part.status.ok();
-      };
       StepGatherer g(vec, r.Time(begin));
       // While the operand holds the same series, input j's results go to
       // output series hints[j], found by labels at its first result: later
@@ -371,7 +370,7 @@ absl::StatusOr<EvalValue> Evaluator::EvalBinary(const Expr& e, const BinaryExpr&
       std::vector<uint32_t> hints;
       std::vector<std::pair<double, bool>> results;
       for (size_t i = begin; i < end; ++i) {
-        if (failed(CheckDeadline())) return;
+        if (part.Failed(CheckDeadline())) return;
         const int64_t t = r.Time(i);
         ctx.t_ms = t;
         const Vector& in = g.At(t);
@@ -389,8 +388,8 @@ absl::StatusOr<EvalValue> Evaluator::EvalBinary(const Expr& e, const BinaryExpr&
           if (!keep) continue;
           if (hints[j] == SeriesAssembler::kNoHint) {
             VectorSample o = VectorScalarResult(in[j], f, ctx);
-            if (failed(part.assembler.AddOne(t, o, hints[j]))) return;
-          } else if (failed(part.assembler.AddToHint(t, f, hints[j]))) {
+            if (part.Failed(part.assembler.AddOne(t, o, hints[j]))) return;
+          } else if (part.Failed(part.assembler.AddToHint(t, f, hints[j]))) {
             return;
           }
         }
@@ -425,23 +424,19 @@ absl::StatusOr<EvalValue> Evaluator::EvalAggregate(const Expr& e, const Aggregat
     ctx.annotations = &part.annotations;
     AggregateGroups groups;
     ctx.groups = &groups;
-    auto failed = [&](absl::Status st) {
-      part.status = std::move(st);
-      return !part.status.ok();
-    };
     StepGatherer g(in, r.Time(begin));
     Vector out;
     for (size_t i = begin; i < end; ++i) {
-      if (failed(CheckDeadline())) return;
+      if (part.Failed(CheckDeadline())) return;
       const int64_t t = r.Time(i);
       ctx.t_ms = t;
       if (param.type == ValueType::kScalar && i < param.scalars.size()) ctx.param = param.scalars[i];
       out.clear();
       const Vector& step_input = g.At(t);
       ctx.same_series_as_previous_step = g.same_series();
-      if (failed(Aggregate(step_input, ctx, out))) return;
+      if (part.Failed(Aggregate(step_input, ctx, out))) return;
       if (!HoldStepOutputs(part, static_cast<int64_t>(out.size()))) return;
-      if (failed(part.assembler.Add(t, out))) return;
+      if (part.Failed(part.assembler.Add(t, out))) return;
     }
   });
   STRATA_RETURN_IF_ERROR(series.status());

@@ -39,31 +39,27 @@ void PackedChunks::Add(uint64_t series_id, const ChunkData& chunk) {
   }
 }
 
+ChunkData PackedChunks::Copy(const View& v) {
+  ChunkData c;
+  c.min_time_ms = v.min_time_ms;
+  c.max_time_ms = v.max_time_ms;
+  c.encoding = v.encoding;
+  c.data.assign(v.data);
+  return c;
+}
+
 void PackedChunks::AppendOverlapping(uint64_t series_id, int64_t mint, int64_t maxt,
                                      std::vector<ChunkData>* out) const {
   auto it = by_series_.find(series_id);
   if (it == by_series_.end()) return;
   for (uint32_t i = it->second.first; i != kNone; i = entries_[i].next) {
     const Entry& e = entries_[i];
-    if (e.max_time_ms < mint || e.min_time_ms > maxt) continue;
-    ChunkData c;
-    c.min_time_ms = e.min_time_ms;
-    c.max_time_ms = e.max_time_ms;
-    c.encoding = e.encoding;
-    c.data.assign(e.data, e.size);
-    out->push_back(std::move(c));
+    if (e.max_time_ms >= mint && e.min_time_ms <= maxt) out->push_back(Copy(ViewOf(e)));
   }
 }
 
 void PackedChunks::Absorb(PackedChunks& other) {
-  ChunkData copy;
-  other.ForEach([&](uint64_t id, const View& v) {
-    copy.min_time_ms = v.min_time_ms;
-    copy.max_time_ms = v.max_time_ms;
-    copy.encoding = v.encoding;
-    copy.data.assign(v.data);
-    Add(id, copy);
-  });
+  other.ForEach([this](uint64_t id, const View& v) { Add(id, Copy(v)); });
   other.Clear();
 }
 

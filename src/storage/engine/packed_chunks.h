@@ -73,6 +73,7 @@ class PackedChunks {
     uint32_t last;
   };
 
+  static ChunkData Copy(const View& v);
   static View ViewOf(const Entry& e) { return View{e.min_time_ms, e.max_time_ms, e.encoding, {e.data, e.size}}; }
   // Copies `data` into the current block (a new one when it does not fit;
   // a chunk larger than a block gets a block of its own).

@@ -15,24 +15,11 @@
 #include <vector>
 
 #include "common/chunkenc/xor_chunk.h"
-#include "common/encoding/varint.h"
 #include "common/model/labels.h"
+#include "common/model/write_batch.h"  // PackLabels
 #include "common/model/tenant.h"
 
 namespace strata::storage {
-
-// The labels as one `(name, value lenprefixed)*` block: the write batch's
-// encoding of them (SeriesView::packed_labels), so that a batch's series
-// compare with one memcmp. `labels`: Labels or a span of LabelView.
-template <typename LabelRange>
-std::string PackLabels(const LabelRange& labels) {
-  std::string out;
-  for (const auto& l : labels) {
-    PutLengthPrefixed(&out, l.name);
-    PutLengthPrefixed(&out, l.value);
-  }
-  return out;
-}
 
 // Identity fields are immutable after construction and may be read without
 // a lock. The mutable fields are guarded by the Head stripe that owns the
