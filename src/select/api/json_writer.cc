@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "common/base/parallel_for.h"
 #include "common/encoding/json_string.h"
 
@@ -26,6 +28,39 @@ char* WriteLiteral(std::string_view s, char* p) {
   return p + s.size();
 }
 
+// "00".."99": two digits per table load.
+constexpr char kDigitPairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+// Exactly 8 digits, leading zeros included. The four pairs do not depend on
+// each other, unlike to_chars' divide-by-100 chain.
+char* WriteEightDigits(uint32_t v, char* p) {
+  const uint32_t high = v / 10000, low = v % 10000;
+  std::memcpy(p, kDigitPairs + 2 * (high / 100), 2);
+  std::memcpy(p + 2, kDigitPairs + 2 * (high % 100), 2);
+  std::memcpy(p + 4, kDigitPairs + 2 * (low / 100), 2);
+  std::memcpy(p + 6, kDigitPairs + 2 * (low % 100), 2);
+  return p + 8;
+}
+
+// The decimal digits of v < 10^17 (a double's shortest significand) without
+// leading zeros. Fractional gauges mostly have 15 to 17 significant digits.
+char* WriteDecimalDigits(uint64_t v, char* p) {
+  constexpr uint64_t k1e8 = 100000000;
+  if (v < k1e8) return std::to_chars(p, p + 8, static_cast<uint32_t>(v)).ptr;
+  const uint64_t high = v / k1e8;
+  const uint32_t low = static_cast<uint32_t>(v % k1e8);
+  if (high < k1e8) {
+    p = std::to_chars(p, p + 8, static_cast<uint32_t>(high)).ptr;
+  } else {
+    p = std::to_chars(p, p + 4, static_cast<uint32_t>(high / k1e8)).ptr;
+    p = WriteEightDigits(static_cast<uint32_t>(high % k1e8), p);
+  }
+  return WriteEightDigits(low, p);
+}
+
 char* WritePromFloat(double v, char* p) {
   if (std::isnan(v)) return WriteLiteral("NaN", p);
   if (std::isinf(v)) return WriteLiteral(v > 0 ? "+Inf" : "-Inf", p);
@@ -36,25 +71,33 @@ char* WritePromFloat(double v, char* p) {
   if (abs < 1e15 && v == std::trunc(v) && !(v == 0 && std::signbit(v))) {
     return std::to_chars(p, p + kMaxPromFloatChars, static_cast<int64_t>(v)).ptr;
   }
-  const bool exponent = abs != 0 && (abs < 1e-6 || abs >= 1e21);
-  // Go's precision -1 means the shortest digits that round-trip. C++
-  // scientific form has them and already writes Go's exponent ("1e-07").
-  char buf[kMaxPromFloatChars];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
-  (void)ec;
-  if (exponent) return WriteLiteral(std::string_view(buf, static_cast<size_t>(end - buf)), p);
-  // Go's 'f' pads the shortest digits with zeros (123456789012345680000),
-  // where C++ fixed form would print the exact binary value; so rebuild the
-  // fixed form from the scientific digits.
-  const char* q = buf;
-  if (*q == '-') *p++ = *q++;
-  char digits[24];
-  int nd = 0;
-  for (; q < end && *q != 'e'; ++q) {
-    if (*q != '.') digits[nd++] = *q;
+  // Go's precision -1 means the shortest digits that round-trip: exactly
+  // what Dragonbox computes, as an integer significand and a power of ten.
+  // (fmt exports it from its compiled library; libstdc++'s to_chars gets
+  // the same digits through Ryu and a string we would have to re-parse.)
+  if (std::signbit(v)) *p++ = '-';
+  if (abs == 0) return WriteLiteral("0", p);
+  const auto decimal = fmt::detail::dragonbox::to_decimal(abs);
+  char digits[24] = {};  // (WriteDecimalDigits writes at least one; GCC cannot tell)
+  const int nd = static_cast<int>(WriteDecimalDigits(decimal.significand, digits) - digits);
+  const int exp10 = decimal.exponent + nd - 1;  // of the first digit
+  if (abs < 1e-6 || abs >= 1e21) {
+    // Go's 'e' form: "1e-07", "1.5e+21"; at least two exponent digits.
+    *p++ = digits[0];
+    if (nd > 1) {
+      *p++ = '.';
+      p = WriteLiteral(std::string_view(digits + 1, static_cast<size_t>(nd - 1)), p);
+    }
+    *p++ = 'e';
+    *p++ = exp10 < 0 ? '-' : '+';
+    const int e = exp10 < 0 ? -exp10 : exp10;
+    if (e >= 100) *p++ = static_cast<char>('0' + e / 100);
+    *p++ = static_cast<char>('0' + e / 10 % 10);
+    *p++ = static_cast<char>('0' + e % 10);
+    return p;
   }
-  int exp10 = 0;
-  std::from_chars(q + 1 + (q[1] == '+' ? 1 : 0), end, exp10);
+  // Go's 'f' form pads the shortest digits with zeros (123456789012345680000)
+  // where an exact fixed form would print the binary value's digits.
   const int dp = exp10 + 1;  // digits before the decimal point
   if (dp > 0) {
     for (int i = 0; i < dp; ++i) *p++ = i < nd ? digits[i] : '0';
@@ -75,7 +118,7 @@ char* WritePromTimestamp(int64_t ms, char* p) {
     *p++ = '-';
     t = 0 - t;
   }
-  p = std::to_chars(p, p + kMaxPromTimestampChars, t / 1000).ptr;
+  p = WriteDecimalDigits(t / 1000, p);  // < 2^63 / 1000 < 10^17
   const unsigned fraction = static_cast<unsigned>(t % 1000);
   if (fraction != 0) {
     *p++ = '.';
@@ -118,15 +161,38 @@ void AppendMetric(const Labels& labels, std::string* out) {
   AppendLabelsJson(labels, out);
 }
 
-void AppendPoint(const Sample& s, std::string* out) {
-  char buf[kMaxPromTimestampChars + kMaxPromFloatChars + 8];
-  char* p = buf;
+// Longest `[t,"v"]`.
+constexpr size_t kMaxPointChars = kMaxPromTimestampChars + kMaxPromFloatChars + 5;
+
+char* WritePoint(const Sample& s, char* p) {
   *p++ = '[';
   p = WritePromTimestamp(s.timestamp_ms, p);
   p = WriteLiteral(",\"", p);
   p = WritePromFloat(s.value, p);
-  p = WriteLiteral("\"]", p);
-  out->append(buf, p);
+  return WriteLiteral("\"]", p);
+}
+
+void AppendPoint(const Sample& s, std::string* out) {
+  char buf[kMaxPointChars];
+  out->append(buf, WritePoint(s, buf));
+}
+
+// `[t,"v"],[t,"v"],...`. Points are written straight into `out`, a block at
+// a time: appending each one cost as much as formatting it. Blocks keep the
+// zero-fill of resize() small and in cache.
+void AppendPoints(std::span<const Sample> samples, std::string* out) {
+  constexpr size_t kBlock = 256;
+  for (size_t begin = 0; begin < samples.size(); begin += kBlock) {
+    const size_t n = std::min(kBlock, samples.size() - begin);
+    const size_t size = out->size();
+    out->resize(size + n * (kMaxPointChars + 1));
+    char* p = out->data() + size;
+    for (size_t k = begin; k < begin + n; ++k) {
+      if (k > 0) *p++ = ',';
+      p = WritePoint(samples[k], p);
+    }
+    out->resize(static_cast<size_t>(p - out->data()));
+  }
 }
 
 }  // namespace
@@ -154,10 +220,7 @@ void AppendSeries(const promql::SeriesResult& s, bool vector, std::string* out) 
     AppendPoint(s.samples.empty() ? Sample{} : s.samples.front(), out);
   } else {
     out->append(",\"values\":[");
-    for (size_t k = 0; k < s.samples.size(); ++k) {
-      if (k > 0) out->push_back(',');
-      AppendPoint(s.samples[k], out);
-    }
+    AppendPoints(s.samples, out);
     out->push_back(']');
   }
   out->push_back('}');

@@ -12,7 +12,7 @@
 //   - strings: encoding/json escaping, HTML-safe (<, >, & as \u003c ...),
 //     invalid UTF-8 as \ufffd, U+2028/U+2029 escaped.
 // Appends into a caller-owned buffer (reuse it across responses) with
-// std::to_chars; no intermediate strings per value.
+// fmt's Dragonbox digits; no intermediate strings per value.
 #pragma once
 
 #include <cstdint>

@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <random>
 #include <limits>
 
@@ -92,6 +94,28 @@ TEST_CASE("sample values match the shortest fixed form over random integers and 
     if (std::fabs(v) < 1e-6 || std::fabs(v) >= 1e15) continue;
     INFO(i);
     REQUIRE(Float(v) == FixedShortest(v));
+  }
+}
+
+TEST_CASE("sample values over all magnitudes round-trip, in Go's exponent form outside [1e-6, 1e21)", "[select][api][json]") {
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 200000; ++i) {
+    uint64_t bits = rng();
+    double v;
+    std::memcpy(&v, &bits, sizeof(v));
+    if (!std::isfinite(v)) continue;
+    INFO(i);
+    const std::string got = Float(v);
+    REQUIRE(std::strtod(got.c_str(), nullptr) == v);
+    const double abs = std::fabs(v);
+    if (abs != 0 && (abs < 1e-6 || abs >= 1e21)) {
+      // C++'s shortest scientific form is Go's 'e' with precision -1.
+      char buf[64];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
+      REQUIRE(got == std::string(buf, end));
+    } else {
+      REQUIRE(got.find('e') == std::string::npos);
+    }
   }
 }
 
