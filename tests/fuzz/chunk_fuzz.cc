@@ -1,7 +1,7 @@
 // Fuzzes the chunk codecs (common/chunkenc/chunk_codec.h): the select node
 // decodes the chunk bytes every storage node sends (SearchResult), so
 // DecodeChunk reads peer input. The first byte picks the encoding (kXor,
-// kIntDelta, kDecimal) and a mode:
+// kIntDelta, kDecimal, kSplit) and a mode:
 //   mode 0: the rest is chunk bytes. Invariants: a decode appends exactly
 //           ChunkNumSamples samples or fails with DataLoss leaving the output
 //           as it was; decoded samples with non-decreasing timestamps
@@ -44,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace strata;
   using namespace strata::fuzz;
   if (size == 0) return 0;
-  const auto encoding = static_cast<ChunkEncoding>(1 + data[0] % 3);
+  const auto encoding = static_cast<ChunkEncoding>(1 + (data[0] & 0x7f) % 4);
   std::string_view in = AsView(data + 1, size - 1);
   if ((data[0] & 0x80) == 0) {
     std::vector<Sample> out = {{-1, 42}};  // a decode appends after this

@@ -8,7 +8,11 @@
 //              stored as bit-packed delta or delta-of-delta of int64s;
 //   kDecimal   values with few decimal places (0.25, 12.375, load averages)
 //              stored as integer mantissas m with v = m / 10^e, e shared by
-//              the chunk, then coded like kIntDelta.
+//              the chunk, then coded like kIntDelta;
+//   kSplit     the timestamps in a section of their own, then the values as
+//              mantissas (like the two above) or as Gorilla XOR values. The
+//              series of one scrape share every timestamp, so a storage node
+//              stores one copy of the section for all of them.
 //
 // Both are lossless bit for bit for every double: a value that does not
 // survive the integer (or decimal) round trip -- NaN payloads, the stale
@@ -20,8 +24,9 @@
 // jitter's bits instead of Gorilla's 16-bit bucket. Byte layouts:
 // docs/format/chunk.md.
 //
-// Storage calls EncodeBest when it seals a chunk; select calls DecodeChunk
-// with the encoding number that travelled with the bytes (ChunkData).
+// Storage calls EncodeSplitChunk when it seals a chunk; select calls
+// DecodeChunk with the encoding number that travelled with the bytes
+// (ChunkData).
 //
 //   EncodedChunk c = EncodeBest(samples);        // c.encoding, c.data
 //   std::vector<Sample> out;
@@ -72,6 +77,14 @@ std::string EncodeIntDeltaChunk(std::span<const Sample> samples);
 // value that any such e can represent.
 std::string EncodeDecimalChunk(std::span<const Sample> samples);
 std::string EncodeChunk(ChunkEncoding encoding, std::span<const Sample> samples);
+
+// kSplit, with whichever value form is smallest. Same REQUIRES as EncodeBest.
+std::string EncodeSplitChunk(std::span<const Sample> samples);
+// The timestamp section of a kSplit chunk and the rest (its values); false
+// when `data` is too short to hold them. A storage node keeps the section
+// apart and rebuilds the chunk with JoinChunkTimestamps.
+bool SplitChunkTimestamps(std::string_view data, std::string_view* timestamps, std::string_view* values);
+std::string JoinChunkTimestamps(std::string_view timestamps, std::string_view values);
 
 // Appends the samples of `data` to `out`. Unknown encodings, truncated or
 // corrupt bytes give DataLoss and leave `out` as it was; never crashes and

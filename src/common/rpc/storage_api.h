@@ -48,12 +48,13 @@ enum class ChunkEncoding : uint8_t {
   kXor = 1,       // Gorilla: delta-of-delta timestamps, XOR values (common/chunkenc/xor_chunk.h)
   kIntDelta = 2,  // integer values: bit-packed delta or delta-of-delta, exceptions raw
   kDecimal = 3,   // decimal values m * 10^-e with a shared e: mantissas as kIntDelta
+  kSplit = 4,     // timestamps in a section of their own (shared on disk), then mantissas or XOR values
 };
 
 // True for the numbers above: what a reader accepts from the wire.
 inline bool IsKnownChunkEncoding(uint32_t encoding) {
   return encoding >= static_cast<uint32_t>(ChunkEncoding::kXor) &&
-         encoding <= static_cast<uint32_t>(ChunkEncoding::kDecimal);
+         encoding <= static_cast<uint32_t>(ChunkEncoding::kSplit);
 }
 
 // One encoded chunk of a series; decoded on the select node. The samples

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "common/chunkenc/chunk_codec.h"
 #include "common/chunkenc/xor_chunk.h"
 
@@ -12,18 +13,23 @@ RocksChunkStore::RocksChunkStore(RocksStore* store) : store_(store) {}
 
 namespace {
 
-// The head seals Gorilla chunks; in memory and on disk each chunk takes
-// whichever encoding is smallest.
+// The head seals Gorilla chunks; in memory and on disk they become kSplit
+// chunks, whose timestamp section the flush can share between the series
+// of a scrape.
 void Compact(ChunkData* c) {
   if (c->encoding != ChunkEncoding::kXor) return;
   thread_local std::vector<Sample> samples;
   samples.clear();
   if (!DecodeXorChunk(c->data, &samples).ok() || samples.empty() || samples.size() > kMaxChunkSamples) return;
-  EncodedChunk best = EncodeBest(samples);
-  if (best.data.size() < c->data.size()) {
-    c->encoding = best.encoding;
-    c->data = std::move(best.data);
-  }
+  c->encoding = ChunkEncoding::kSplit;
+  c->data = EncodeSplitChunk(samples);
+}
+
+// The timestamp section of a flushing chunk, or an empty view.
+std::string_view TimestampsOf(const PackedChunks::View& c) {
+  std::string_view timestamps, values;
+  if (c.encoding != ChunkEncoding::kSplit || !SplitChunkTimestamps(c.data, &timestamps, &values)) return {};
+  return timestamps;
 }
 
 }  // namespace
@@ -75,11 +81,22 @@ uint64_t RocksChunkStore::num_pending() const {
 
 uint64_t RocksChunkStore::BeginFlush() {
   uint64_t n = 0;
+  absl::flat_hash_map<TimestampSection, uint32_t> counts;
   for (Stripe& s : stripes_) {
     absl::MutexLock l(&s.mu);
     // Flushes never overlap, so `flushing` is empty here.
     std::swap(s.flushing, s.pending);
     n += s.flushing.size();
+    s.flushing.ForEach([&counts](uint64_t, const PackedChunks::View& c) {
+      std::string_view timestamps = TimestampsOf(c);
+      if (!timestamps.empty()) ++counts[TimestampSection{c.min_time_ms, timestamps}];
+    });
+  }
+  // The views stay valid until FinishFlush or AbortFlush: nothing is added
+  // to a flushing set.
+  shared_timestamps_.clear();
+  for (const auto& [section, count] : counts) {
+    if (count > 1) shared_timestamps_.insert(section);
   }
   return n;
 }
@@ -87,8 +104,11 @@ uint64_t RocksChunkStore::BeginFlush() {
 uint64_t RocksChunkStore::AddFlushingTo(size_t stripe, RocksStore::Batch* batch) const {
   const Stripe& s = stripes_[stripe];
   absl::MutexLock l(&s.mu);
-  s.flushing.ForEach([batch](uint64_t id, const PackedChunks::View& c) {
-    batch->PutChunk(id, c.min_time_ms, c.max_time_ms, c.encoding, c.data);
+  s.flushing.ForEach([this, batch](uint64_t id, const PackedChunks::View& c) {
+    std::string_view timestamps = TimestampsOf(c);
+    const bool shared =
+        !timestamps.empty() && shared_timestamps_.contains(TimestampSection{c.min_time_ms, timestamps});
+    batch->PutChunk(id, c.min_time_ms, c.max_time_ms, c.encoding, c.data, shared);
   });
   return s.flushing.size();
 }
@@ -104,9 +124,11 @@ void RocksChunkStore::FinishFlush() {
   }
   persisted_.fetch_add(n, std::memory_order_relaxed);
   pending_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
+  shared_timestamps_.clear();
 }
 
 void RocksChunkStore::AbortFlush() {
+  shared_timestamps_.clear();
   for (Stripe& s : stripes_) {
     absl::MutexLock l(&s.mu);
     s.pending.Absorb(s.flushing);

@@ -1,19 +1,24 @@
 // File: storage/engine/rocks_chunk_store.h
 //
 // The ChunkStore of a persistent engine: chunks sealed by the head are
-// re-encoded at once in the smallest encoding (common/chunkenc/chunk_codec.h,
-// about a third of Gorilla's bytes on node_exporter data) and wait in memory
+// re-encoded at once as kSplit chunks (common/chunkenc/chunk_codec.h, about
+// a third of Gorilla's bytes on node_exporter data) and wait in memory
 // ("pending") until Db::Flush writes them to RocksDB's `chunks_15s`
 // column family together with the checkpoint that lets the WAL segments
 // holding their samples be deleted. Reads merge pending chunks with the
 // persisted ones, so a chunk is visible from the moment it is sealed.
+// A flush stores a timestamp section once for all its chunks that have it
+// (the series of one scrape), in RocksDB's `timestamps` column family.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "storage/engine/packed_chunks.h"
 #include "storage/head/chunk_store.h"
@@ -42,7 +47,8 @@ class RocksChunkStore final : public ChunkStore {
 
   static constexpr size_t kStripes = 64;
 
-  // Moves every pending chunk to the "flushing" set (still readable).
+  // Moves every pending chunk to the "flushing" set (still readable), and
+  // finds the timestamp sections that more than one of them has.
   // Returns the number of chunks moved.
   uint64_t BeginFlush();
   // Adds the flushing chunks of stripe `stripe` (< kStripes) to `batch`, so
@@ -67,8 +73,14 @@ class RocksChunkStore final : public ChunkStore {
     PackedChunks flushing ABSL_GUARDED_BY(mu);
   };
 
+  // A kSplit chunk's first timestamp and timestamp section.
+  using TimestampSection = std::pair<int64_t, std::string_view>;
+
   RocksStore* const store_;
   Stripe stripes_[kStripes];
+  // Of the flushing chunks, set by BeginFlush; views into the flushing sets.
+  // Flushes are serialized, so only the flushing thread touches it.
+  absl::flat_hash_set<TimestampSection> shared_timestamps_;
   std::atomic<uint64_t> persisted_{0};
   std::atomic<uint64_t> pending_bytes_{0};
 };

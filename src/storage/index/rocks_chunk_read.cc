@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "common/base/status.h"
+#include "common/chunkenc/chunk_codec.h"
 #include "common/encoding/varint.h"
 #include "storage/index/rocks_internal.h"
 #include "storage/index/time_partition.h"
@@ -31,6 +32,7 @@ absl::Status RocksStore::ReadChunks(uint64_t series_id, int64_t mint, int64_t ma
   if (partitions.empty()) return absl::OkStatus();
   std::unique_ptr<rocksdb::Iterator> it = impl_->NewIterator(kChunks15s);
   std::string start;
+  std::vector<size_t> apart;  // indexes into `out` of chunks with their timestamps stored apart
   for (const uint32_t partition : partitions) {
     start.clear();
     PutBE32(&start, partition);
@@ -56,9 +58,44 @@ absl::Status RocksStore::ReadChunks(uint64_t series_id, int64_t mint, int64_t ma
       if (c.max_time_ms < mint) continue;
       c.encoding = static_cast<ChunkEncoding>(enc[0]);
       c.data.assign(r.position(), r.remaining());
+      if (c.encoding == ChunkEncoding::kSplit && !c.data.empty() && c.data[0] == '\0') {
+        apart.push_back(out->size());
+      }
       out->push_back(std::move(c));
     }
     STRATA_RETURN_IF_ERROR(impl_->IterStatus(*it, "read chunks"));
+  }
+  return impl_->JoinStoredTimestamps(series_id, apart, out);
+}
+
+absl::Status RocksStore::Impl::JoinStoredTimestamps(uint64_t series_id, std::span<const size_t> apart,
+                                                   std::vector<ChunkData>* chunks) const {
+  if (apart.empty()) return absl::OkStatus();
+  auto error = [&](const ChunkData& c, std::string_view what) {
+    return absl::DataLossError(fmt::format("cannot read chunk of series {} at {} in \"{}\": {}", series_id,
+                                           c.min_time_ms, options.path, what));
+  };
+  std::vector<std::string> keys(apart.size());
+  std::vector<rocksdb::Slice> slices(apart.size());
+  for (size_t i = 0; i < apart.size(); ++i) {
+    const ChunkData& c = (*chunks)[apart[i]];
+    if (c.data.size() < kTimestampsRefSize) return error(c, "truncated timestamps reference");
+    keys[i] = TimestampsKey(c.min_time_ms, LoadBE64(c.data.data() + 1));
+    slices[i] = ToSlice(keys[i]);
+  }
+  std::vector<rocksdb::PinnableSlice> sections(apart.size());
+  std::vector<rocksdb::Status> statuses(apart.size());
+  // One batched lookup; the keys are in order (partition, then min_time).
+  db->MultiGet(rocksdb::ReadOptions(), cf[kTimestamps], apart.size(), slices.data(), sections.data(), statuses.data(),
+               /*sorted_input=*/std::is_sorted(keys.begin(), keys.end()));
+  for (size_t i = 0; i < apart.size(); ++i) {
+    ChunkData& c = (*chunks)[apart[i]];
+    if (statuses[i].IsNotFound()) {
+      return error(c, fmt::format("its timestamps ({:016x}) are missing", LoadBE64(c.data.data() + 1)));
+    }
+    STRATA_RETURN_IF_ERROR(FromRocks(statuses[i], fmt::format("cannot read timestamps of series {} at {} in \"{}\"",
+                                                              series_id, c.min_time_ms, options.path)));
+    c.data = JoinChunkTimestamps(ToView(sections[i]), std::string_view(c.data).substr(kTimestampsRefSize));
   }
   return absl::OkStatus();
 }

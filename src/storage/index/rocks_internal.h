@@ -19,6 +19,7 @@
 #include <cstring>
 #include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,8 @@ constexpr const char* kCfDeletedSeries = "deleted_series";
 // Exemplars and metric metadata (rocks_exemplars.cc).
 constexpr const char* kCfExemplars = "exemplars";
 constexpr const char* kCfMetricMetadata = "metric_metadata";
+// Timestamp sections shared by the kSplit chunks of one scrape (rocks_store.cc).
+constexpr const char* kCfTimestamps = "timestamps";
 
 constexpr std::string_view kMetaNextSeriesId = "next_series_id";
 constexpr std::string_view kMetaWalCheckpoint = "wal_checkpoint";
@@ -65,6 +68,7 @@ enum Cf : size_t {
   kDeletedSeries,
   kExemplars,
   kMetricMetadata,
+  kTimestamps,
   kNumCfs
 };
 
@@ -89,6 +93,14 @@ std::string NameValuesPrefix(uint32_t scope, TenantId tenant, std::string_view n
 // min_time u64 BE · seq u32 BE, partition = PartitionOf(min_time).
 constexpr size_t kChunkKeySize = 24;
 std::string ChunkKey(uint64_t series_id, int64_t min_time, uint32_t seq);
+// timestamps key (20 bytes): partition u32 BE · flipped min_time u64 BE ·
+// XXH3-64 of the section u64 BE. The time in the key makes a collision need
+// two different sections of the same first timestamp with the same hash.
+constexpr size_t kTimestampsKeySize = 20;
+std::string TimestampsKey(int64_t min_time, uint64_t hash);
+// A kSplit chunk whose timestamp section is stored apart starts with a 0
+// (the section size of a whole chunk is never 0), then the hash u64 BE.
+constexpr size_t kTimestampsRefSize = 9;
 std::string EncodeBE64(uint64_t v);
 // series_labels value: tenant (8 bytes) then length-prefixed name, value
 // pairs (length-prefixed rather than NUL-separated so any byte round-trips).
@@ -187,6 +199,11 @@ struct RocksStore::Impl {
     return std::unique_ptr<rocksdb::Iterator>(db->NewIterator(ro, cf[which]));
   }
 
+  // Makes the chunks (*chunks)[apart[i]] of series `series_id`, kSplit
+  // chunks read with their timestamp section stored apart, whole again
+  // (rocks_chunk_read.cc). DataLoss when a section is missing.
+  absl::Status JoinStoredTimestamps(uint64_t series_id, std::span<const size_t> apart,
+                                    std::vector<ChunkData>* chunks) const;
   absl::Status IterStatus(const rocksdb::Iterator& it, std::string_view what) const {
     return FromRocks(it.status(), fmt::format("cannot {} in \"{}\"", what, options.path));
   }
@@ -210,6 +227,10 @@ struct RocksStore::Batch::Rep {
   uint64_t next_series_id = 0;
   bool has_checkpoint = false;
   uint64_t checkpoint = 0;
+  // Timestamp sections written by this batch, (min_time, hash): every batch
+  // holds the sections its chunks refer to, so any prefix of a flush's
+  // batches that survives a crash is readable.
+  absl::flat_hash_set<std::pair<int64_t, uint64_t>> timestamps_written;
 };
 
 }  // namespace strata::storage

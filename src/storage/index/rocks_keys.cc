@@ -82,6 +82,15 @@ std::string ChunkKey(uint64_t series_id, int64_t min_time, uint32_t seq) {
   return k;
 }
 
+std::string TimestampsKey(int64_t min_time, uint64_t hash) {
+  std::string k;
+  k.reserve(kTimestampsKeySize);
+  PutBE32(&k, PartitionOf(min_time));
+  PutBE64(&k, FlipTime(min_time));
+  PutBE64(&k, hash);
+  return k;
+}
+
 std::string EncodeBE64(uint64_t v) {
   std::string s;
   PutBE64(&s, v);

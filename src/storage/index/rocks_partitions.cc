@@ -94,13 +94,14 @@ absl::StatusOr<RocksStore::PartitionDrop> RocksStore::DropPartitionsBefore(uint3
   Impl& s = *impl_;
   PartitionDrop drop;
   if (partition == 0) return drop;
-  // Key ranges [partition 0, `partition`) of chunks_15s and of postings;
-  // the global postings scope (0xFFFFFFFF) is never below a day.
+  // Key ranges [partition 0, `partition`) of chunks_15s, of their shared
+  // timestamps and of postings; the global postings scope (0xFFFFFFFF) is
+  // never below a day.
   const std::string begin = PartitionKey(0);
   const std::string end = PartitionKey(partition);
   const rocksdb::Slice begin_slice = ToSlice(begin);
   const rocksdb::Slice end_slice = ToSlice(end);
-  rocksdb::ColumnFamilyHandle* const cfs[2] = {s.cf[kChunks15s], s.cf[kPostings]};
+  rocksdb::ColumnFamilyHandle* const cfs[3] = {s.cf[kChunks15s], s.cf[kTimestamps], s.cf[kPostings]};
   {
     // Under write_mu, so no Write adds an old partition between the check
     // and the range deletion.

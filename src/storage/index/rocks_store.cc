@@ -7,12 +7,14 @@
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <filesystem>
 
 #include "common/base/check.h"
 #include "common/base/status.h"
+#include "common/chunkenc/chunk_codec.h"
 #include "common/encoding/varint.h"
 #include "storage/index/rocks_internal.h"
 #include "storage/index/time_partition.h"
@@ -63,14 +65,28 @@ void RocksStore::Batch::PutChunk(uint64_t series_id, const ChunkData& chunk) {
 }
 
 void RocksStore::Batch::PutChunk(uint64_t series_id, int64_t min_time_ms, int64_t max_time_ms,
-                                 ChunkEncoding encoding, std::string_view data) {
+                                 ChunkEncoding encoding, std::string_view data, bool share_timestamps) {
   const uint32_t seq = rep_->store->chunk_seq.fetch_add(1, std::memory_order_relaxed);
   std::string value;
   value.reserve(data.size() + 12);
   const int64_t span = max_time_ms - min_time_ms;
   PutVarint(&value, static_cast<uint64_t>(span));
   value.push_back(static_cast<char>(encoding));
-  value.append(data);
+  std::string_view timestamps, values;
+  if (share_timestamps && encoding == ChunkEncoding::kSplit && SplitChunkTimestamps(data, &timestamps, &values) &&
+      timestamps.size() > kTimestampsRefSize) {
+    const uint64_t hash = XXH3_64bits(timestamps.data(), timestamps.size());
+    if (rep_->timestamps_written.emplace(min_time_ms, hash).second) {
+      rocksdb::Status st =
+          rep_->wb.Put(rep_->store->cf[kTimestamps], TimestampsKey(min_time_ms, hash), ToSlice(timestamps));
+      st.PermitUncheckedError();
+    }
+    value.push_back('\0');
+    PutBE64(&value, hash);
+    value.append(values);
+  } else {
+    value.append(data);
+  }
   rocksdb::Status st = rep_->wb.Put(rep_->store->cf[kChunks15s], ChunkKey(series_id, min_time_ms, seq), value);
   st.PermitUncheckedError();
   rep_->max_span = std::max(rep_->max_span, span);
@@ -134,14 +150,15 @@ absl::StatusOr<std::unique_ptr<RocksStore>> RocksStore::Open(const RocksStoreOpt
   dbo.keep_log_file_num = 3;
   dbo.max_log_file_size = 8ull << 20;
 
-  const char* names[kNumCfs] = {kCfSeries,        kCfSeriesLabels,  kCfPostings,  kCfChunks15s,     kCfMeta,
-                                kCfSeriesMaxTime, kCfDeletedSeries, kCfExemplars, kCfMetricMetadata};
+  const char* names[kNumCfs] = {kCfSeries,        kCfSeriesLabels,  kCfPostings,  kCfChunks15s,      kCfMeta,
+                                kCfSeriesMaxTime, kCfDeletedSeries, kCfExemplars, kCfMetricMetadata, kCfTimestamps};
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, make_cf_options(false));
   for (size_t i = 0; i < kNumCfs; ++i) {
-    // Bloom filters where point lookups often miss: new series' labels, and
-    // MaxTime of series that never had chunks.
-    rocksdb::ColumnFamilyOptions cfo = make_cf_options(i == kSeries || i == kSeriesMaxTime);
+    // Bloom filters where point lookups often miss: new series' labels,
+    // MaxTime of series that never had chunks, and the levels above the one
+    // holding a timestamp section.
+    rocksdb::ColumnFamilyOptions cfo = make_cf_options(i == kSeries || i == kSeriesMaxTime || i == kTimestamps);
     cfo.compaction_filter_factory = NewDeletedSeriesFilterFactory(static_cast<Cf>(i), impl->deleted);
     if (i == kSeriesMaxTime) cfo.merge_operator = NewMaxTimeMergeOperator();
     descriptors.emplace_back(names[i], cfo);
@@ -232,6 +249,12 @@ uint64_t RocksStore::wal_checkpoint() const { return impl_->wal_checkpoint.load(
 uint64_t RocksStore::num_chunks_estimate() const {
   uint64_t n = 0;
   if (!impl_->db->GetIntProperty(impl_->cf[kChunks15s], "rocksdb.estimate-num-keys", &n)) return 0;
+  return n;
+}
+
+uint64_t RocksStore::num_timestamp_sections_estimate() const {
+  uint64_t n = 0;
+  if (!impl_->db->GetIntProperty(impl_->cf[kTimestamps], "rocksdb.estimate-num-keys", &n)) return 0;
   return n;
 }
 

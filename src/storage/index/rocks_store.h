@@ -78,10 +78,14 @@ class RocksStore {
     void PutDayPostings(uint32_t partition, uint64_t id, TenantId tenant, const Labels& labels);
     // Adds a sealed chunk of the 15 s tier. Chunks of one series may share a
     // min_time (an out-of-order chunk and an in-order one): each gets a
-    // unique key, so none overwrites another.
+    // unique key, so none overwrites another. With `share_timestamps`, a
+    // kSplit chunk's timestamp section goes to the `timestamps` column
+    // family, once for all chunks with the same section and min_time, and
+    // the chunk refers to it; ReadChunks puts it back. Worth it when other
+    // chunks of the flush (the other series of the scrape) have the same.
     void PutChunk(uint64_t series_id, const ChunkData& chunk);
     void PutChunk(uint64_t series_id, int64_t min_time_ms, int64_t max_time_ms, ChunkEncoding encoding,
-                  std::string_view data);
+                  std::string_view data, bool share_timestamps = false);
     // Meta values; the store keeps the largest next_series_id ever written.
     void SetNextSeriesId(uint64_t next_id);
     void SetWalCheckpoint(uint64_t first_needed_segment);
@@ -101,8 +105,8 @@ class RocksStore {
 
   // Opens (creating when missing) the database with the column families
   // `series`, `series_labels`, `postings`, `chunks_15s`, `meta`,
-  // `series_max_time`, `deleted_series`, `exemplars` and
-  // `metric_metadata`; column
+  // `series_max_time`, `deleted_series`, `exemplars`, `metric_metadata`
+  // and `timestamps`; column
   // families written by a newer version are opened too. Unavailable or
   // DataLoss (with the RocksDB message) when it cannot be opened.
   static absl::StatusOr<std::unique_ptr<RocksStore>> Open(const RocksStoreOptions& options);
@@ -222,8 +226,9 @@ class RocksStore {
     std::vector<uint32_t> partitions;  // chunk partitions dropped
     uint64_t approx_bytes = 0;         // RocksDB's size estimate of the dropped ranges
   };
-  // Retention: drops every chunk and every per-day postings entry of the
-  // partitions before `partition` (never the global postings), with range
+  // Retention: drops every chunk, shared timestamp section and per-day
+  // postings entry of the partitions before `partition` (never the global
+  // postings), with range
   // deletions, then deletes the SST files inside the range and compacts the
   // rest so the disk space comes back before this returns.
   absl::StatusOr<PartitionDrop> DropPartitionsBefore(uint32_t partition);
@@ -234,6 +239,10 @@ class RocksStore {
   // Chunks written through this store since Open, plus those found at Open
   // (RocksDB's key estimate: approximate).
   uint64_t num_chunks_estimate() const;
+  // Timestamp sections stored apart (the `timestamps` column family;
+  // RocksDB's key estimate, which counts a section written twice twice
+  // until a compaction).
+  uint64_t num_timestamp_sections_estimate() const;
 
   // What RocksDB holds in memory, by part (the node's memory gauges).
   struct MemoryUsage {

@@ -6,6 +6,8 @@
 #include <random>
 
 #include "storage/index/rocks_store.h"
+
+#include "common/chunkenc/chunk_codec.h"
 #include "storage/index/time_partition.h"
 #include "unit/storage/storage_test_util.h"
 
@@ -156,6 +158,10 @@ TEST_CASE("dropping partitions removes old chunks and day postings, keeps the re
         const int64_t t = day * kDay + h * kHour;
         batch.PutChunk(id, testing::MakeChunk(t, t + kHour - 1, RandomBytes(rng, 2048)));
       }
+      // And a kSplit chunk whose timestamp section the series share.
+      const int64_t t = day * kDay + 30 * 60 * 1000;
+      std::vector<Sample> samples = {{t, 1}, {t + 15'000, 2}, {t + 30'001, 3}, {t + 45'003, 4}};
+      batch.PutChunk(id, t, t + 45'003, ChunkEncoding::kSplit, EncodeSplitChunk(samples), /*share_timestamps=*/true);
       if (day == 0) batch.PutSeries(id, TenantId{}, Labels::FromUnsorted({{"__name__", "m"}, {"i", std::to_string(id)}}));
       batch.PutDayPostings(PartitionOfDay(day), id, TenantId{}, labels);
     }
@@ -166,6 +172,7 @@ TEST_CASE("dropping partitions removes old chunks and day postings, keeps the re
   const uint64_t before = DirBytes(path);
   REQUIRE(before > 30ull << 20);
   CHECK(store->ChunkPartitions().size() == kDays);
+  CHECK(store->num_timestamp_sections_estimate() == kDays);
 
   auto drop = store->DropPartitionsBefore(PartitionOfDay(6));
   REQUIRE(drop.ok());
@@ -175,8 +182,10 @@ TEST_CASE("dropping partitions removes old chunks and day postings, keeps the re
 
   // Old days are gone from reads; the kept days and the global index stay.
   CHECK(Read(*store, 1, 0, 6 * kDay - 1).empty());
-  CHECK(Read(*store, 1, 0, kMax).size() == 48);
+  CHECK(Read(*store, 1, 0, kMax).size() == 50);
   CHECK(Read(*store, kSeries, 7 * kDay, 7 * kDay + 10).size() == 1);
+  // The dropped days' shared timestamps went with them.
+  CHECK(store->num_timestamp_sections_estimate() == 2);
   CHECK(store->Postings(PartitionOfDay(5), TenantId{}, "job", "j").value().empty());
   CHECK(store->Postings(PartitionOfDay(6), TenantId{}, "job", "j").value().size() == kSeries);
   CHECK(store->Postings(kGlobalScope, TenantId{}, "__name__", "m").value().size() == kSeries);
@@ -196,7 +205,7 @@ TEST_CASE("dropping partitions removes old chunks and day postings, keeps the re
   store = testing::MustOpenStore(path);
   CHECK(store->ChunkPartitions() == Days({6, 7}));
   CHECK(Read(*store, 1, 0, 6 * kDay - 1).empty());
-  CHECK(Read(*store, 1, 0, kMax).size() == 48);
+  CHECK(Read(*store, 1, 0, kMax).size() == 50);
 }
 
 }  // namespace

@@ -5,6 +5,9 @@
 #include <limits>
 #include <map>
 #include <random>
+#include <tuple>
+
+#include "common/chunkenc/chunk_codec.h"
 
 #include "storage/index/time_partition.h"
 #include "unit/storage/storage_test_util.h"
@@ -212,6 +215,57 @@ TEST_CASE("a long chunk written later is still found by reads starting inside it
   REQUIRE(store->ReadChunks(1, 999'999, 999'999, &out).ok());
   REQUIRE(out.size() == 1);
   CHECK(out[0].data == "long");
+}
+
+TEST_CASE("chunks of one scrape store their timestamp section once and read back whole", "[storage][index][unit]") {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  auto store = testing::MustOpenStore(path);
+  std::mt19937_64 rng(3);
+  std::vector<Sample> a, b, other;
+  for (int i = 0; i < 240; ++i) {
+    const int64_t t = 1700000000000 + i * 15000 + static_cast<int64_t>(rng() % 5);  // scrape jitter
+    a.push_back({t, static_cast<double>(i)});
+    b.push_back({t, 0.5 * i});
+    other.push_back({t + 7, 1.0});  // another target's timestamps
+  }
+  auto split = [](const std::vector<Sample>& samples) {
+    ChunkData c;
+    c.min_time_ms = samples.front().timestamp_ms;
+    c.max_time_ms = samples.back().timestamp_ms;
+    c.encoding = ChunkEncoding::kSplit;
+    c.data = EncodeSplitChunk(samples);
+    return c;
+  };
+  const ChunkData ca = split(a), cb = split(b), cother = split(other);
+  RocksStore::Batch batch = store->NewBatch();
+  for (const auto& [id, c, share] : {std::tuple{1, ca, true}, std::tuple{2, cb, true}, std::tuple{3, cother, false}}) {
+    batch.PutChunk(id, c.min_time_ms, c.max_time_ms, c.encoding, c.data, share);
+  }
+  // An XOR chunk asked to share has no section to share: stored as it is.
+  batch.PutChunk(4, 0, 10, ChunkEncoding::kXor, "xor bytes", true);
+  REQUIRE(store->Write(std::move(batch), false).ok());
+  CHECK(store->num_timestamp_sections_estimate() == 1);
+
+  auto read_back = [&](uint64_t id) {
+    std::vector<ChunkData> out;
+    REQUIRE(store->ReadChunks(id, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(), &out).ok());
+    REQUIRE(out.size() == 1);
+    return out[0];
+  };
+  for (int pass = 0; pass < 2; ++pass) {
+    INFO("pass " << pass);
+    CHECK(read_back(1).data == ca.data);
+    CHECK(read_back(2).data == cb.data);
+    CHECK(read_back(3).data == cother.data);
+    CHECK(read_back(4).data == "xor bytes");
+    std::vector<Sample> samples;
+    REQUIRE(DecodeChunk(ChunkEncoding::kSplit, read_back(2).data, &samples).ok());
+    REQUIRE(samples.size() == b.size());
+    for (size_t i = 0; i < b.size(); ++i) CHECK(SameBits(samples[i], b[i]));
+    store.reset();
+    store = testing::MustOpenStore(path);
+  }
 }
 
 TEST_CASE("reopening the store keeps series, postings, chunks and meta", "[storage][index][unit]") {
