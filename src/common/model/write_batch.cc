@@ -6,6 +6,15 @@
 
 namespace strata {
 
+Labels UnpackLabels(std::string_view packed) {
+  std::vector<Label> labels;
+  ForEachPackedLabel(packed, [&labels](std::string_view name, std::string_view value) {
+    labels.push_back(Label{std::string(name), std::string(value)});
+    return true;
+  });
+  return Labels::FromSorted(std::move(labels));
+}
+
 WriteBatchBuilder::WriteBatchBuilder(TenantId tenant, bool with_exemplars)
     : tenant_(tenant), with_exemplars_(with_exemplars) {
   buf_.push_back(with_exemplars_ ? kWriteBatchExemplarsMagic : kWriteBatchMagic);

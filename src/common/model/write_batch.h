@@ -86,6 +86,21 @@ std::string PackLabels(const LabelRange& labels) {
   return packed;
 }
 
+// The labels of a packed form (PackLabels' inverse). REQUIRES: `packed`
+// came from PackLabels or a validated batch.
+Labels UnpackLabels(std::string_view packed);
+
+// Calls fn(name, value) for each label of a packed form, in order, until fn
+// returns false. REQUIRES: as UnpackLabels.
+template <typename Fn>
+void ForEachPackedLabel(std::string_view packed, Fn fn) {
+  ByteReader r(packed);
+  std::string_view name, value;
+  while (r.GetLengthPrefixed(&name) && r.GetLengthPrefixed(&value)) {
+    if (!fn(name, value)) return;
+  }
+}
+
 // Builds a batch. Thread-compatible.
 class WriteBatchBuilder {
  public:

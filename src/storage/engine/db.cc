@@ -304,7 +304,7 @@ absl::Status Db::FlushToStore() {
   };
   std::vector<const MemSeries*> series = head_->TakeNewSeries();
   for (const MemSeries* s : series) {
-    batch.PutSeries(s->id, s->tenant, s->labels);
+    batch.PutSeries(s->id, s->tenant, s->labels());
     write_if_full();
   }
   rocks_chunks_->BeginFlush();
@@ -313,7 +313,7 @@ absl::Status Db::FlushToStore() {
   // without the per-day postings that let queries over its days find it.
   std::vector<DayPosting> day_postings = head_->TakeDayPostings();
   for (const DayPosting& p : day_postings) {
-    batch.PutDayPostings(PartitionOfDay(p.day), p.series->id, p.series->tenant, p.series->labels);
+    batch.PutDayPostings(PartitionOfDay(p.day), p.series->id, p.series->tenant, p.series->labels());
     write_if_full();
   }
   uint64_t chunks = 0;

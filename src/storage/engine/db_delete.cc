@@ -30,7 +30,7 @@ absl::StatusOr<uint64_t> Db::DeleteSeries(TenantId tenant, std::span<const Match
   std::vector<SeriesRecord> records;
   for (const auto& s : in_head) {
     head_ids.insert(s->id);
-    records.push_back(SeriesRecord{s->id, s->tenant, s->labels});
+    records.push_back(SeriesRecord{s->id, s->tenant, s->labels()});
   }
   STRATA_ASSIGN_OR_RETURN(std::vector<uint64_t> ids, index_->SelectSeries(tenant, matchers, kMin, kMax));
   std::erase_if(ids, [&](uint64_t id) { return head_ids.contains(id); });

@@ -22,9 +22,7 @@ namespace {
 struct Candidate {
   std::shared_ptr<const MemSeries> head;  // null when evicted / not loaded
   uint64_t id = 0;
-  Labels labels;  // store-only series (head ones use head->labels)
-
-  const Labels& labels_ref() const { return head != nullptr ? head->labels : labels; }
+  Labels labels;
 };
 
 // Head series with in-memory chunks overlapping [mint, maxt], as
@@ -66,7 +64,10 @@ absl::StatusOr<std::vector<std::string>> Db::LabelNamesImpl(TenantId tenant, std
     STRATA_ASSIGN_OR_RETURN(names, index_->LabelNames(tenant, matchers, mint, maxt, 0));
   }
   for (const auto& s : HeadSeriesInRange(*head_, store_.get(), tenant, matchers, mint, maxt)) {
-    for (const Label& l : s->labels) names.push_back(l.name);
+    ForEachPackedLabel(s->packed_labels, [&names](std::string_view name, std::string_view) {
+      names.emplace_back(name);
+      return true;
+    });
   }
   SortUniqueLimit(&names, limit);
   return names;
@@ -81,8 +82,10 @@ absl::StatusOr<std::vector<std::string>> Db::LabelValuesImpl(TenantId tenant, st
     STRATA_ASSIGN_OR_RETURN(values, index_->LabelValues(tenant, name, matchers, mint, maxt, 0));
   }
   for (const auto& s : HeadSeriesInRange(*head_, store_.get(), tenant, matchers, mint, maxt)) {
-    std::string_view v = s->labels.Get(name);
-    if (!v.empty()) values.emplace_back(v);
+    ForEachPackedLabel(s->packed_labels, [&](std::string_view n, std::string_view v) {
+      if (n == name) values.emplace_back(v);
+      return n < name;  // sorted by name
+    });
   }
   SortUniqueLimit(&values, limit);
   return values;
@@ -107,7 +110,7 @@ absl::StatusOr<std::vector<Labels>> Db::SeriesLabelsImpl(TenantId tenant, std::s
   absl::flat_hash_set<uint64_t> in_head;
   for (const auto& s : HeadSeriesInRange(*head_, store_.get(), tenant, matchers, mint, maxt)) {
     in_head.insert(s->id);
-    out.push_back(s->labels);
+    out.push_back(s->labels());
   }
   if (index_ != nullptr) {
     STRATA_ASSIGN_OR_RETURN(std::vector<uint64_t> ids, index_->SelectSeries(tenant, matchers, mint, maxt, 0));
@@ -138,7 +141,7 @@ absl::StatusOr<TsdbStatusResult> Db::TsdbStatusImpl(const TsdbStatusRequest& req
     // index finds its persisted data there (a past `date`).
     if (chunks.empty()) continue;
     in_head.insert(s->id);
-    counter.AddSeries(s->labels);
+    counter.AddSeries(s->labels());
     for (const ChunkData& c : chunks) {
       ++head_chunks;
       head_min = std::min(head_min, c.min_time_ms);
@@ -180,7 +183,8 @@ absl::StatusOr<SearchResult> Db::SearchImpl(const SearchRequest& request) const 
   for (std::shared_ptr<const MemSeries>& s : head_->SelectSeries(request.tenant, request.matchers)) {
     if (store_->IsDeleted(s->id)) continue;
     in_head.insert(s->id);
-    candidates.push_back(Candidate{std::move(s), 0, {}});
+    Labels labels = s->labels();
+    candidates.push_back(Candidate{std::move(s), 0, std::move(labels)});
   }
   // Series with chunks in the time range that the head does not hold. A
   // series that enters the head meanwhile is read from the store only: its
@@ -192,7 +196,7 @@ absl::StatusOr<SearchResult> Db::SearchImpl(const SearchRequest& request) const 
   STRATA_ASSIGN_OR_RETURN(std::vector<SeriesRecord> stored, store_->GetSeriesBatch(ids));
   for (SeriesRecord& r : stored) candidates.push_back(Candidate{nullptr, r.id, std::move(r.labels)});
   std::sort(candidates.begin(), candidates.end(),
-            [](const Candidate& a, const Candidate& b) { return a.labels_ref() < b.labels_ref(); });
+            [](const Candidate& a, const Candidate& b) { return a.labels < b.labels; });
 
   // The chunks of a window of candidates are read in parallel (RocksDB
   // seeks and value copies are most of a long-range search), then taken in
@@ -223,7 +227,7 @@ absl::StatusOr<SearchResult> Db::SearchImpl(const SearchRequest& request) const 
       }
       Candidate& c = candidates[window + i];
       SeriesChunks sc;
-      sc.labels = c.head != nullptr ? c.head->labels : std::move(c.labels);
+      sc.labels = std::move(c.labels);
       sc.chunks = std::move(chunks[i]);
       result.series.push_back(std::move(sc));
     }

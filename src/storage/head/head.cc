@@ -71,7 +71,6 @@ absl::StatusOr<MemSeries*> Head::GetOrCreateSeries(Stripe& stripe, TenantId tena
     found = *looked_up;
   }
   TenantIndex& index = GetOrCreateTenant(tenant);
-  Labels labels = Labels::FromViews(label_views);
   std::shared_ptr<MemSeries> series;
   {
     // The ref is taken under the tenant's index lock so that each postings
@@ -82,8 +81,8 @@ absl::StatusOr<MemSeries*> Head::GetOrCreateSeries(Stripe& stripe, TenantId tena
                         : known ? known->id
                                 : next_series_id_.fetch_add(1, std::memory_order_relaxed);
     const uint64_t ref = next_ref_.fetch_add(1, std::memory_order_relaxed);
-    series = std::make_shared<MemSeries>(id, ref, tenant, hash, std::move(labels));
-    index.postings.Add(ref, series->labels);
+    series = std::make_shared<MemSeries>(id, ref, tenant, hash, std::string(packed_labels));
+    index.postings.Add(ref, label_views);
     index.by_ref.emplace(ref, series);
   }
   stripe.owned.push_back(series);

@@ -74,11 +74,16 @@ absl::Status Head::ReadChunks(const MemSeries& s, int64_t mint, int64_t maxt, st
 absl::StatusOr<SearchResult> Head::Select(const SearchRequest& request) const {
   metrics_.searches.Increment();
   SearchResult result;
-  std::vector<std::shared_ptr<const MemSeries>> selected = SelectSeries(request.tenant, request.matchers);
   // Labels are immutable, so sorting needs no series lock.
-  std::sort(selected.begin(), selected.end(), [](const auto& a, const auto& b) { return a->labels < b->labels; });
+  std::vector<std::pair<Labels, std::shared_ptr<const MemSeries>>> selected;
+  for (std::shared_ptr<const MemSeries>& s : SelectSeries(request.tenant, request.matchers)) {
+    Labels labels = s->labels();
+    selected.emplace_back(std::move(labels), std::move(s));
+  }
+  std::sort(selected.begin(), selected.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<ChunkData> chunks;
-  for (const auto& s : selected) {
+  for (auto& [labels, s] : selected) {
     chunks.clear();
     STRATA_RETURN_IF_ERROR(ReadChunks(*s, request.min_time_ms, request.max_time_ms, &chunks));
     if (chunks.empty()) continue;
@@ -87,7 +92,7 @@ absl::StatusOr<SearchResult> Head::Select(const SearchRequest& request) const {
       break;
     }
     SeriesChunks sc;
-    sc.labels = s->labels;
+    sc.labels = std::move(labels);
     sc.chunks = std::move(chunks);
     chunks = std::vector<ChunkData>();
     result.series.push_back(std::move(sc));

@@ -10,12 +10,12 @@ namespace strata::storage {
 
 size_t StringViewHash::operator()(std::string_view s) const { return absl::Hash<absl::string_view>{}(ToAbsl(s)); }
 
-void MemPostings::Add(uint64_t id, const Labels& labels) {
-  for (const Label& l : labels) {
-    auto name_it = index_.find(std::string_view(l.name));
-    if (name_it == index_.end()) name_it = index_.emplace(l.name, ValueMap()).first;
-    auto value_it = name_it->second.find(std::string_view(l.value));
-    if (value_it == name_it->second.end()) value_it = name_it->second.emplace(l.value, Postings()).first;
+void MemPostings::Add(uint64_t id, std::span<const LabelView> labels) {
+  for (const LabelView& l : labels) {
+    auto name_it = index_.find(l.name);
+    if (name_it == index_.end()) name_it = index_.emplace(std::string(l.name), ValueMap()).first;
+    auto value_it = name_it->second.find(l.value);
+    if (value_it == name_it->second.end()) value_it = name_it->second.emplace(std::string(l.value), Postings()).first;
     value_it->second.push_back(id);
   }
   all_.push_back(id);

@@ -37,7 +37,12 @@ class MemPostings {
 
   // Indexes a new series. REQUIRES: `id` is greater than every id added
   // before, which keeps each postings list sorted by plain push_back.
-  void Add(uint64_t id, const Labels& labels);
+  void Add(uint64_t id, std::span<const LabelView> labels);
+  void Add(uint64_t id, const Labels& labels) {
+    std::vector<LabelView> views;
+    for (const Label& l : labels) views.push_back({l.name, l.value});
+    Add(id, views);
+  }
 
   // Removes `ids` from every list (evicted series), dropping lists, values
   // and names left empty. One pass over the whole index: batch removals.

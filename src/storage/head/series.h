@@ -26,13 +26,12 @@ namespace strata::storage {
 // series (the stripe of `hash`); the Head documents this, since the
 // annotation cannot name another object's mutex.
 struct MemSeries : std::enable_shared_from_this<MemSeries> {
-  MemSeries(uint64_t id_in, uint64_t ref_in, TenantId tenant_in, uint64_t hash_in, Labels labels_in)
-      : id(id_in),
-        ref(ref_in),
-        tenant(tenant_in),
-        hash(hash_in),
-        labels(std::move(labels_in)),
-        packed_labels(PackLabels(labels)) {}
+  MemSeries(uint64_t id_in, uint64_t ref_in, TenantId tenant_in, uint64_t hash_in, std::string packed_labels_in)
+      : id(id_in), ref(ref_in), tenant(tenant_in), hash(hash_in), packed_labels(std::move(packed_labels_in)) {}
+
+  // The labels, unpacked: a copy, since the head keeps only the packed form
+  // (a Labels per series would be a few hundred bytes more of each one).
+  Labels labels() const { return UnpackLabels(packed_labels); }
 
   const uint64_t id;
   // Head-local number, increasing in the order series enter the head, so
@@ -41,11 +40,10 @@ struct MemSeries : std::enable_shared_from_this<MemSeries> {
   const uint64_t ref;
   const TenantId tenant;
   const uint64_t hash;  // LocalSeriesHash(tenant, packed_labels): picks the stripe
-  const Labels labels;
-  // The labels again, as one contiguous (uvarint length, bytes) name/value
-  // sequence: every append compares the incoming labels with it, and one
-  // contiguous block costs a cache miss or two where the separately
-  // allocated strings of `labels` cost one per label.
+  // The labels as one contiguous (uvarint length, bytes) name/value
+  // sequence (write_batch.h PackLabels): every append compares the incoming
+  // labels with it, and one block costs a cache miss or two where
+  // separately allocated strings would cost one per label.
   const std::string packed_labels;
 
   // Guarded by the owning stripe's mutex.

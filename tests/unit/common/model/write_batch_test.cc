@@ -137,3 +137,26 @@ TEST_CASE("write batch reader wraps a corrupt delta that overflows int64", "[com
 
 }  // namespace
 }  // namespace strata
+
+namespace strata {
+namespace {
+
+TEST_CASE("packed labels unpack to the same label set, any bytes included", "[common][model][unit]") {
+  const Labels labels = Labels::FromUnsorted({{"__name__", "node_cpu_seconds_total"},
+                                              {"cpu", "0"},
+                                              {"instance", std::string(200, 'x')},  // two-byte length varint
+                                              {"weird", std::string("a\0\xff\n", 4)}});
+  const std::string packed = PackLabels(labels);
+  CHECK(UnpackLabels(packed) == labels);
+  CHECK(UnpackLabels(PackLabels(Labels())).empty());
+  // ForEachPackedLabel walks in order and stops when told.
+  std::vector<std::string> names;
+  ForEachPackedLabel(packed, [&names](std::string_view name, std::string_view) {
+    names.emplace_back(name);
+    return name != "cpu";
+  });
+  CHECK(names == std::vector<std::string>{"__name__", "cpu"});
+}
+
+}  // namespace
+}  // namespace strata

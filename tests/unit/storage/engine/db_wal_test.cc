@@ -148,12 +148,12 @@ class RecordWriter {
     HeadBatch batch;
     batch.tenant = kTenant;
     for (const Entry& e : entries) {
-      series.push_back(std::make_unique<MemSeries>(e.id, e.id, kTenant, 0, e.labels));
+      series.push_back(std::make_unique<MemSeries>(e.id, e.id, kTenant, 0, PackLabels(e.labels)));
       HeadBatch::Series s;
       s.series = series.back().get();
       s.define = e.define;
       s.label_begin = static_cast<uint32_t>(batch.labels.size());
-      for (const Label& l : series.back()->labels) batch.labels.push_back({l.name, l.value});
+      for (const Label& l : e.labels) batch.labels.push_back({l.name, l.value});
       s.label_end = static_cast<uint32_t>(batch.labels.size());
       s.sample_begin = static_cast<uint32_t>(batch.samples.size());
       batch.samples.insert(batch.samples.end(), e.samples.begin(), e.samples.end());

@@ -52,7 +52,7 @@ struct EvictFixture {
   uint64_t FlushAndEvict() {
     REQUIRE(head.SealAll().ok());
     std::vector<const MemSeries*> created = head.TakeNewSeries();
-    for (const MemSeries* s : created) source.Put(s->tenant, s->labels, s->id, s->last_t);
+    for (const MemSeries* s : created) source.Put(s->tenant, s->labels(), s->id, s->last_t);
     head.MarkPersisted(created);
     return head.EvictIdle();
   }
@@ -135,7 +135,7 @@ TEST_CASE("sealing queues one day posting per series and day, out-of-order days 
   REQUIRE(p.size() == 2);
   CHECK(p[0].day == day);
   CHECK(p[1].day == day + 1);
-  CHECK(p[0].series->labels.ToString() == "a{}");
+  CHECK(p[0].series->labels().ToString() == "a{}");
   // An out-of-order chunk queues its day again, even one already indexed.
   f.Add({{"__name__", "a"}}, {{t0 + kMsPerDay + 500, 1}});  // within the 1 h window
   REQUIRE(f.head.SealAll().ok());

@@ -424,7 +424,7 @@ TEST_CASE("head numbers new series in batch order although it resolves them stri
   std::vector<const MemSeries*> created = f.head.TakeNewSeries();
   REQUIRE(created.size() == 600);
   std::vector<std::pair<std::string, uint64_t>> by_value;
-  for (const MemSeries* s : created) by_value.emplace_back(std::string(s->labels.Get("i")), s->id);
+  for (const MemSeries* s : created) by_value.emplace_back(std::string(s->labels().Get("i")), s->id);
   std::sort(by_value.begin(), by_value.end());
   for (size_t i = 1; i < by_value.size(); ++i) {
     INFO(by_value[i - 1].first << " -> " << by_value[i - 1].second << ", " << by_value[i].first << " -> "

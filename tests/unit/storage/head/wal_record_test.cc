@@ -19,13 +19,13 @@ struct Fixture {
   std::vector<Labels> labels;             // per batch series
 
   void Add(uint64_t id, Labels l, std::vector<Sample> samples, bool define) {
-    series.push_back(std::make_unique<MemSeries>(id, id, batch.tenant, 0, l));
+    series.push_back(std::make_unique<MemSeries>(id, id, batch.tenant, 0, PackLabels(l)));
     HeadBatch::Series s;
     s.series = series.back().get();
     s.define = define;
     s.label_begin = static_cast<uint32_t>(batch.labels.size());
     labels.push_back(std::move(l));
-    for (const Label& x : series.back()->labels) batch.labels.push_back({x.name, x.value});
+    for (const Label& x : labels.back()) batch.labels.push_back({x.name, x.value});
     s.label_end = static_cast<uint32_t>(batch.labels.size());
     s.sample_begin = static_cast<uint32_t>(batch.samples.size());
     batch.samples.insert(batch.samples.end(), samples.begin(), samples.end());
