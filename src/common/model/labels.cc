@@ -163,23 +163,37 @@ inline uint64_t Suspicious(uint64_t word, bool find_nul) {
   return (word | (find_nul ? (word - kLowBits) & ~word : 0)) & kHighBits;
 }
 
-// True when `s` is all ASCII and, with `find_nul`, has no NUL byte:
-// 8 bytes per step, the tail padded with 0x01 bytes, no per-byte loop.
-inline bool PlainAscii(std::string_view s, bool find_nul) {
+// The bytes of s (0 < s.size() < 8) in one word, padded with 0x01 bytes
+// (ASCII, not NUL). Fixed-size loads only: a variable-length memcpy here
+// was a byte loop, and most label names and values are this short.
+inline uint64_t ShortWord(std::string_view s) {
   const char* p = s.data();
-  size_t n = s.size();
+  const size_t n = s.size();
+  if (n >= 4) {  // two overlapping 4-byte loads cover every byte
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    return lo | (uint64_t{hi} << 32);
+  }
+  // 1 to 3 bytes: the first, middle and last cover them.
+  return (kLowBits & ~uint64_t{0xffffff}) | static_cast<uint8_t>(p[0]) |
+         (uint64_t{static_cast<uint8_t>(p[n / 2])} << 8) | (uint64_t{static_cast<uint8_t>(p[n - 1])} << 16);
+}
+
+// True when `s` is all ASCII and, with `find_nul`, has no NUL byte:
+// 8 bytes per step, the tail as one more (overlapping) word.
+inline bool PlainAscii(std::string_view s, bool find_nul) {
+  const size_t n = s.size();
+  if (n < 8) return n == 0 || Suspicious(ShortWord(s), find_nul) == 0;
+  const char* p = s.data();
   uint64_t bad = 0;
-  for (; n >= 8; p += 8, n -= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
+  uint64_t w;
+  for (size_t i = 0; i + 8 <= n; i += 8) {
+    std::memcpy(&w, p + i, 8);
     bad |= Suspicious(w, find_nul);
   }
-  if (n > 0) {
-    uint64_t w = kLowBits;
-    std::memcpy(&w, p, n);
-    bad |= Suspicious(w, find_nul);
-  }
-  return bad == 0;
+  std::memcpy(&w, p + n - 8, 8);  // the last 8 bytes, overlapping the loop's
+  return (bad | Suspicious(w, find_nul)) == 0;
 }
 
 }  // namespace
