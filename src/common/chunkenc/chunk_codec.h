@@ -14,8 +14,9 @@
 //              series of one scrape share every timestamp, so a storage node
 //              stores one copy of the section for all of them.
 //
-// Both are lossless bit for bit for every double: a value that does not
-// survive the integer (or decimal) round trip -- NaN payloads, the stale
+// All four are lossless bit for bit for every double. In the mantissa
+// forms (kIntDelta, kDecimal, kSplit's mantissa values) a value that does
+// not survive the integer (or decimal) round trip -- NaN payloads, the stale
 // marker, +-Inf, -0.0, subnormals, 17-digit floats -- is kept raw in an
 // exception list. Timestamps and mantissas are each coded in whichever of
 // five difference modes packs smallest (offset, delta, delta-of-delta,

@@ -163,8 +163,9 @@ inline uint64_t Suspicious(uint64_t word, bool find_nul) {
   return (word | (find_nul ? (word - kLowBits) & ~word : 0)) & kHighBits;
 }
 
-// The bytes of s (0 < s.size() < 8) in one word, padded with 0x01 bytes
-// (ASCII, not NUL). Fixed-size loads only: a variable-length memcpy here
+// The bytes of s (0 < s.size() < 8) in one word: two overlapping 4-byte
+// loads, or under 4 bytes the first, middle and last byte padded with 0x01
+// bytes (ASCII, not NUL). Fixed-size loads only: a variable-length memcpy here
 // was a byte loop, and most label names and values are this short.
 inline uint64_t ShortWord(std::string_view s) {
   const char* p = s.data();

@@ -193,17 +193,21 @@ struct RocksStore::Impl {
     return LoadBE64(value.data());
   }
 
-  std::unique_ptr<rocksdb::Iterator> NewIterator(Cf which, const rocksdb::Slice* upper = nullptr) const {
+  std::unique_ptr<rocksdb::Iterator> NewIterator(Cf which, const rocksdb::Slice* upper = nullptr,
+                                                 const rocksdb::Snapshot* snapshot = nullptr) const {
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = upper;
+    ro.snapshot = snapshot;
     return std::unique_ptr<rocksdb::Iterator>(db->NewIterator(ro, cf[which]));
   }
 
   // Makes the chunks (*chunks)[apart[i]] of series `series_id`, kSplit
   // chunks read with their timestamp section stored apart, whole again
-  // (rocks_chunk_read.cc). DataLoss when a section is missing.
+  // (rocks_chunk_read.cc), reading the sections at `snapshot`, the one the
+  // chunks were read at. DataLoss when a section is missing or does not
+  // have the hash the chunk names.
   absl::Status JoinStoredTimestamps(uint64_t series_id, std::span<const size_t> apart,
-                                    std::vector<ChunkData>* chunks) const;
+                                    const rocksdb::Snapshot* snapshot, std::vector<ChunkData>* chunks) const;
   absl::Status IterStatus(const rocksdb::Iterator& it, std::string_view what) const {
     return FromRocks(it.status(), fmt::format("cannot {} in \"{}\"", what, options.path));
   }
