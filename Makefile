@@ -53,10 +53,12 @@ cluster: server
 	@scripts/run-cluster.sh $(BUILD_DIR)/src/cmd/strata/strata ./cluster-data
 
 test: build
+	@scripts/check-test-names.sh
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 	@JOBS=$(JOBS) scripts/fuzz.sh 10
 
 test-quick: build
+	@scripts/check-test-names.sh
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L quick --timeout 300
 
 bench: deps
