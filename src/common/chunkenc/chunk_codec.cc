@@ -41,8 +41,8 @@ std::string EncodeInts(std::span<const Sample> samples, int e, bool with_exponen
   PutVarint(&out, n);
   if (with_exponent) out.push_back(static_cast<char>(e));
   PutExceptions(exceptions, &out);
-  for (uint64_t s : tp.seeds) PutVarint(&out, s);
-  for (uint64_t s : vp.seeds) PutVarint(&out, s);
+  PutSeeds(tp, &out);
+  PutSeeds(vp, &out);
   BitWriter w(&out);
   WritePacked(tp, &w);
   WritePacked(vp, &w);

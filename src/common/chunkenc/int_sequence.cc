@@ -148,6 +148,10 @@ void WritePacked(const SequencePlan& plan, BitWriter* w) {
   WritePackedFrom(plan.residuals, kFirstResidual[static_cast<size_t>(plan.mode)], w);
 }
 
+void PutSeeds(const SequencePlan& plan, std::string* out) {
+  for (uint64_t s : plan.seeds) PutVarint(out, s);
+}
+
 bool ReadSeeds(ByteReader* r, int mode, size_t n, std::array<uint64_t, kMaxSeeds>* seeds) {
   const size_t num_seeds = std::min(n, kNumSeeds[static_cast<size_t>(mode)]);
   for (size_t j = 0; j < num_seeds; ++j) {

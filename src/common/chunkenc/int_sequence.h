@@ -158,6 +158,9 @@ SequencePlan PlanSequence(const std::vector<uint64_t>& x);
 // Writes plan.residuals from the mode's first residual index on, in blocks.
 void WritePacked(const SequencePlan& plan, BitWriter* w);
 
+// Appends the plan's seeds as zigzag varints (the header part ReadSeeds reads).
+void PutSeeds(const SequencePlan& plan, std::string* out);
+
 // Reads the min(n, seeds of `mode`) zigzag varint seeds of a sequence.
 bool ReadSeeds(ByteReader* r, int mode, size_t n, std::array<uint64_t, kMaxSeeds>* seeds);
 

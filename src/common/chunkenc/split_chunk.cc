@@ -38,7 +38,7 @@ std::string EncodeTimestamps(std::span<const Sample> samples) {
   std::string out;
   out.push_back(static_cast<char>(plan.mode));
   PutVarint(&out, samples.size());
-  for (uint64_t s : plan.seeds) PutVarint(&out, s);
+  PutSeeds(plan, &out);
   BitWriter w(&out);
   WritePacked(plan, &w);
   w.Flush();
@@ -54,7 +54,7 @@ std::string EncodeMantissaValues(std::span<const Sample> samples, int e) {
   out.push_back(static_cast<char>((kMantissas << 4) | plan.mode));
   out.push_back(static_cast<char>(e));
   PutExceptions(exceptions, &out);
-  for (uint64_t s : plan.seeds) PutVarint(&out, s);
+  PutSeeds(plan, &out);
   BitWriter w(&out);
   WritePacked(plan, &w);
   w.Flush();

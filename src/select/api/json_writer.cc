@@ -69,7 +69,8 @@ char* WritePromFloat(double v, char* p) {
   // and no shorter digit string rounds to it, so Go's shortest 'f' form is
   // the integer itself. -0 keeps its sign on the general path ("-0").
   if (abs < 1e15 && v == std::trunc(v) && !(v == 0 && std::signbit(v))) {
-    return std::to_chars(p, p + kMaxPromFloatChars, static_cast<int64_t>(v)).ptr;
+    if (v < 0) *p++ = '-';
+    return WriteDecimalDigits(static_cast<uint64_t>(abs), p);
   }
   // Go's precision -1 means the shortest digits that round-trip: exactly
   // what Dragonbox computes, as an integer significand and a power of ten.

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
 #include "common/chunkenc/chunk_codec.h"
 #include "common/chunkenc/xor_chunk.h"
 
@@ -81,22 +80,18 @@ uint64_t RocksChunkStore::num_pending() const {
 
 uint64_t RocksChunkStore::BeginFlush() {
   uint64_t n = 0;
-  absl::flat_hash_map<TimestampSection, uint32_t> counts;
+  // The views stay valid until FinishFlush or AbortFlush: nothing is added
+  // to a flushing set.
+  timestamp_counts_.clear();
   for (Stripe& s : stripes_) {
     absl::MutexLock l(&s.mu);
     // Flushes never overlap, so `flushing` is empty here.
     std::swap(s.flushing, s.pending);
     n += s.flushing.size();
-    s.flushing.ForEach([&counts](uint64_t, const PackedChunks::View& c) {
+    s.flushing.ForEach([this](uint64_t, const PackedChunks::View& c) {
       std::string_view timestamps = TimestampsOf(c);
-      if (!timestamps.empty()) ++counts[TimestampSection{c.min_time_ms, timestamps}];
+      if (!timestamps.empty()) ++timestamp_counts_[TimestampSection{c.min_time_ms, timestamps}];
     });
-  }
-  // The views stay valid until FinishFlush or AbortFlush: nothing is added
-  // to a flushing set.
-  shared_timestamps_.clear();
-  for (const auto& [section, count] : counts) {
-    if (count > 1) shared_timestamps_.insert(section);
   }
   return n;
 }
@@ -106,8 +101,11 @@ uint64_t RocksChunkStore::AddFlushingTo(size_t stripe, RocksStore::Batch* batch)
   absl::MutexLock l(&s.mu);
   s.flushing.ForEach([this, batch](uint64_t id, const PackedChunks::View& c) {
     std::string_view timestamps = TimestampsOf(c);
-    const bool shared =
-        !timestamps.empty() && shared_timestamps_.contains(TimestampSection{c.min_time_ms, timestamps});
+    bool shared = false;
+    if (!timestamps.empty()) {
+      auto it = timestamp_counts_.find(TimestampSection{c.min_time_ms, timestamps});
+      shared = it != timestamp_counts_.end() && it->second > 1;
+    }
     batch->PutChunk(id, c.min_time_ms, c.max_time_ms, c.encoding, c.data, shared);
   });
   return s.flushing.size();
@@ -124,11 +122,11 @@ void RocksChunkStore::FinishFlush() {
   }
   persisted_.fetch_add(n, std::memory_order_relaxed);
   pending_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
-  shared_timestamps_.clear();
+  timestamp_counts_.clear();
 }
 
 void RocksChunkStore::AbortFlush() {
-  shared_timestamps_.clear();
+  timestamp_counts_.clear();
   for (Stripe& s : stripes_) {
     absl::MutexLock l(&s.mu);
     s.pending.Absorb(s.flushing);

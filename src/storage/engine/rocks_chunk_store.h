@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "storage/engine/packed_chunks.h"
 #include "storage/head/chunk_store.h"
@@ -78,9 +78,11 @@ class RocksChunkStore final : public ChunkStore {
 
   RocksStore* const store_;
   Stripe stripes_[kStripes];
-  // Of the flushing chunks, set by BeginFlush; views into the flushing sets.
-  // Flushes are serialized, so only the flushing thread touches it.
-  absl::flat_hash_set<TimestampSection> shared_timestamps_;
+  // How many flushing chunks have each section, counted by BeginFlush;
+  // views into the flushing sets. A section is stored apart when more than
+  // one chunk has it. Flushes are serialized (Db's flush mutex), so only the
+  // flushing thread touches it.
+  absl::flat_hash_map<TimestampSection, uint32_t> timestamp_counts_;
   std::atomic<uint64_t> persisted_{0};
   std::atomic<uint64_t> pending_bytes_{0};
 };

@@ -10,15 +10,12 @@ namespace strata::storage {
 
 size_t StringViewHash::operator()(std::string_view s) const { return absl::Hash<absl::string_view>{}(ToAbsl(s)); }
 
-void MemPostings::Add(uint64_t id, std::span<const LabelView> labels) {
-  for (const LabelView& l : labels) {
-    auto name_it = index_.find(l.name);
-    if (name_it == index_.end()) name_it = index_.emplace(std::string(l.name), ValueMap()).first;
-    auto value_it = name_it->second.find(l.value);
-    if (value_it == name_it->second.end()) value_it = name_it->second.emplace(std::string(l.value), Postings()).first;
-    value_it->second.push_back(id);
-  }
-  all_.push_back(id);
+void MemPostings::AddLabel(uint64_t id, std::string_view name, std::string_view value) {
+  auto name_it = index_.find(name);
+  if (name_it == index_.end()) name_it = index_.emplace(std::string(name), ValueMap()).first;
+  auto value_it = name_it->second.find(value);
+  if (value_it == name_it->second.end()) value_it = name_it->second.emplace(std::string(value), Postings()).first;
+  value_it->second.push_back(id);
 }
 
 void MemPostings::Remove(const absl::flat_hash_set<uint64_t>& ids) {

@@ -37,11 +37,11 @@ class MemPostings {
 
   // Indexes a new series. REQUIRES: `id` is greater than every id added
   // before, which keeps each postings list sorted by plain push_back.
-  void Add(uint64_t id, std::span<const LabelView> labels);
-  void Add(uint64_t id, const Labels& labels) {
-    std::vector<LabelView> views;
-    for (const Label& l : labels) views.push_back({l.name, l.value});
-    Add(id, views);
+  // `labels`: Labels or a span of LabelView.
+  template <typename LabelRange>
+  void Add(uint64_t id, const LabelRange& labels) {
+    for (const auto& l : labels) AddLabel(id, l.name, l.value);
+    all_.push_back(id);
   }
 
   // Removes `ids` from every list (evicted series), dropping lists, values
@@ -61,6 +61,9 @@ class MemPostings {
   std::vector<std::string> LabelValues(std::string_view name) const;
 
  private:
+  // Appends `id` to the postings of name=value.
+  void AddLabel(uint64_t id, std::string_view name, std::string_view value);
+
   using ValueMap = absl::flat_hash_map<std::string, Postings, StringViewHash, StringViewEq>;
 
   // Union of the postings of the values of `name` for which `select(value)`.

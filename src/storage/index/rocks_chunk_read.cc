@@ -78,13 +78,19 @@ namespace {
 // Timestamp sections are cached in the block cache beside RocksDB's blocks
 // (one memory budget): a query over a host's series reads the same
 // sections for every one of them, and the cache answers in a fraction of a
-// RocksDB lookup. The key is the column family's 20-byte key after a 'T';
-// RocksDB's own block keys are 16 bytes, so the two never meet.
-std::string SectionCacheKey(std::string_view key) {
-  std::string k;
-  k.reserve(key.size() + 1);
-  k.push_back('T');
-  k.append(key);
+// RocksDB lookup. The cache key is 'T' then the column family's 20-byte
+// key; RocksDB's own block keys are 16 bytes, so the two never meet.
+struct SectionKey {
+  std::array<char, 1 + kTimestampsKeySize> bytes;
+  rocksdb::Slice cache_key() const { return rocksdb::Slice(bytes.data(), bytes.size()); }
+  rocksdb::Slice store_key() const { return rocksdb::Slice(bytes.data() + 1, kTimestampsKeySize); }
+};
+
+SectionKey SectionKeyOf(int64_t min_time, uint64_t hash) {
+  SectionKey k;
+  k.bytes[0] = 'T';
+  const auto key = TimestampsKey(min_time, hash);
+  std::copy(key.begin(), key.end(), k.bytes.begin() + 1);
   return k;
 }
 
@@ -103,50 +109,53 @@ absl::Status RocksStore::Impl::JoinStoredTimestamps(uint64_t series_id, std::spa
   auto join = [](ChunkData& c, std::string_view section) {
     c.data = JoinChunkTimestamps(section, std::string_view(c.data).substr(kTimestampsRefSize));
   };
-  std::vector<size_t> missed;  // into `apart`: not in the cache
-  std::vector<std::string> keys;
-  for (size_t i = 0; i < apart.size(); ++i) {
-    ChunkData& c = (*chunks)[apart[i]];
+  struct Missed {  // a chunk whose section is not in the cache
+    ChunkData* chunk;
+    uint64_t hash;
+    SectionKey key;
+  };
+  std::vector<Missed> missed;
+  for (const size_t i : apart) {
+    ChunkData& c = (*chunks)[i];
     if (c.data.size() < kTimestampsRefSize) return error(c, "truncated timestamps reference");
-    std::string key = SectionCacheKey(TimestampsKey(c.min_time_ms, LoadBE64(c.data.data() + 1)));
-    if (rocksdb::Cache::Handle* h = block_cache->Lookup(ToSlice(key)); h != nullptr) {
+    const uint64_t hash = LoadBE64(c.data.data() + 1);
+    const SectionKey key = SectionKeyOf(c.min_time_ms, hash);
+    if (rocksdb::Cache::Handle* h = block_cache->Lookup(key.cache_key()); h != nullptr) {
       join(c, *static_cast<const std::string*>(block_cache->Value(h)));
       block_cache->Release(h);
       continue;
     }
-    missed.push_back(i);
-    keys.push_back(std::move(key));
+    missed.push_back(Missed{&c, hash, key});
   }
   if (missed.empty()) return absl::OkStatus();
   std::vector<rocksdb::Slice> slices(missed.size());
-  for (size_t j = 0; j < missed.size(); ++j) slices[j] = ToSlice(std::string_view(keys[j]).substr(1));
+  for (size_t j = 0; j < missed.size(); ++j) slices[j] = missed[j].key.store_key();
   std::vector<rocksdb::PinnableSlice> sections(missed.size());
   std::vector<rocksdb::Status> statuses(missed.size());
   // One batched lookup. The keys are in order (partition, then min_time)
   // unless two chunks of the series start at the same time.
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
-  db->MultiGet(ro, cf[kTimestamps], missed.size(), slices.data(), sections.data(), statuses.data(),
-               /*sorted_input=*/std::is_sorted(keys.begin(), keys.end()));
+  const bool sorted = std::is_sorted(slices.begin(), slices.end(),
+                                     [](const rocksdb::Slice& a, const rocksdb::Slice& b) { return a.compare(b) < 0; });
+  db->MultiGet(ro, cf[kTimestamps], missed.size(), slices.data(), sections.data(), statuses.data(), sorted);
   for (size_t j = 0; j < missed.size(); ++j) {
-    ChunkData& c = (*chunks)[apart[missed[j]]];
-    if (statuses[j].IsNotFound()) {
-      return error(c, fmt::format("its timestamps ({:016x}) are missing", LoadBE64(c.data.data() + 1)));
-    }
+    ChunkData& c = *missed[j].chunk;
+    const uint64_t hash = missed[j].hash;
+    if (statuses[j].IsNotFound()) return error(c, fmt::format("its timestamps ({:016x}) are missing", hash));
     STRATA_RETURN_IF_ERROR(FromRocks(statuses[j], fmt::format("cannot read timestamps of series {} at {} in \"{}\"",
                                                               series_id, c.min_time_ms, options.path)));
     // The key holds only a hash: a section that does not hash to it (a
     // collision overwrote it, or corruption) must not lend its timestamps.
-    const uint64_t hash = LoadBE64(c.data.data() + 1);
     if (XXH3_64bits(sections[j].data(), sections[j].size()) != hash) {
       return error(c, fmt::format("its timestamps ({:016x}) do not match their hash", hash));
     }
     auto* cached = new std::string(ToView(sections[j]));
     // ~64 bytes of the cache's own per-entry bookkeeping.
-    const size_t charge = cached->size() + keys[j].size() + 64;
+    const size_t charge = cached->size() + missed[j].key.bytes.size() + 64;
     join(c, *cached);
     // On failure (a full cache with strict capacity) Insert deletes `cached`.
-    block_cache->Insert(ToSlice(keys[j]), cached, charge, &DeleteCachedSection).PermitUncheckedError();
+    block_cache->Insert(missed[j].key.cache_key(), cached, charge, &DeleteCachedSection).PermitUncheckedError();
   }
   return absl::OkStatus();
 }

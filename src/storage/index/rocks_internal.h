@@ -14,6 +14,7 @@
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/write_batch.h>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
@@ -97,7 +98,9 @@ std::string ChunkKey(uint64_t series_id, int64_t min_time, uint32_t seq);
 // XXH3-64 of the section u64 BE. The time in the key makes a collision need
 // two different sections of the same first timestamp with the same hash.
 constexpr size_t kTimestampsKeySize = 20;
-std::string TimestampsKey(int64_t min_time, uint64_t hash);
+// A fixed-size array: reads build one per chunk, and 20 bytes would be a
+// heap allocation as a std::string.
+std::array<char, kTimestampsKeySize> TimestampsKey(int64_t min_time, uint64_t hash);
 // A kSplit chunk whose timestamp section is stored apart starts with a 0
 // (the section size of a whole chunk is never 0), then the hash u64 BE.
 constexpr size_t kTimestampsRefSize = 9;

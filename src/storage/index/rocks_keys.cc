@@ -82,12 +82,13 @@ std::string ChunkKey(uint64_t series_id, int64_t min_time, uint32_t seq) {
   return k;
 }
 
-std::string TimestampsKey(int64_t min_time, uint64_t hash) {
-  std::string k;
-  k.reserve(kTimestampsKeySize);
-  PutBE32(&k, PartitionOf(min_time));
-  PutBE64(&k, FlipTime(min_time));
-  PutBE64(&k, hash);
+std::array<char, kTimestampsKeySize> TimestampsKey(int64_t min_time, uint64_t hash) {
+  std::array<char, kTimestampsKeySize> k;
+  const uint32_t partition = PartitionOf(min_time);
+  const uint64_t time = FlipTime(min_time);
+  for (int i = 0; i < 4; ++i) k[i] = static_cast<char>(partition >> (24 - 8 * i));
+  for (int i = 0; i < 8; ++i) k[4 + i] = static_cast<char>(time >> (56 - 8 * i));
+  for (int i = 0; i < 8; ++i) k[12 + i] = static_cast<char>(hash >> (56 - 8 * i));
   return k;
 }
 

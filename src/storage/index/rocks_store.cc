@@ -77,8 +77,9 @@ void RocksStore::Batch::PutChunk(uint64_t series_id, int64_t min_time_ms, int64_
       timestamps.size() > kTimestampsRefSize) {
     const uint64_t hash = XXH3_64bits(timestamps.data(), timestamps.size());
     if (rep_->timestamps_written.emplace(min_time_ms, hash).second) {
-      rocksdb::Status st =
-          rep_->wb.Put(rep_->store->cf[kTimestamps], TimestampsKey(min_time_ms, hash), ToSlice(timestamps));
+      const auto key = TimestampsKey(min_time_ms, hash);
+      rocksdb::Status st = rep_->wb.Put(rep_->store->cf[kTimestamps], rocksdb::Slice(key.data(), key.size()),
+                                        ToSlice(timestamps));
       st.PermitUncheckedError();
     }
     value.push_back('\0');
