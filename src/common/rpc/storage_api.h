@@ -19,6 +19,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "common/model/labels.h"
 #include "common/model/matcher.h"
+#include "common/model/series_batch.h"
 #include "common/model/tenant.h"
 
 namespace strata {
@@ -244,6 +246,16 @@ class StorageApi {
   // DeadlineExceeded, InvalidArgument for a malformed batch,
   // ResourceExhausted when the node is overloaded.
   virtual void Write(const RequestContext& ctx, std::shared_ptr<const std::string> batch, WriteCallback done) = 0;
+
+  // Appends the series `subset` of `batch` (indexes into batch.series()),
+  // with Write's outcomes. `batch` and `subset` need to stay valid only
+  // until the call returns. The default encodes them
+  // (SeriesBatch::Encode) and calls Write; a storage engine in the same
+  // process takes them as they are (InProcessStorage).
+  virtual void WriteSeries(const RequestContext& ctx, const SeriesBatch& batch, std::span<const uint32_t> subset,
+                           WriteCallback done) {
+    Write(ctx, std::make_shared<const std::string>(batch.Encode(subset)), std::move(done));
+  }
 
   // Runs a search. Errors: Unavailable, DeadlineExceeded, InvalidArgument.
   virtual void Search(const RequestContext& ctx, SearchRequest request, SearchCallback done) = 0;

@@ -9,51 +9,18 @@
 
 #include "common/base/check.h"
 #include "common/base/status.h"
-#include "common/encoding/varint.h"
 #include "common/model/series_hash.h"
 
 namespace strata::insert {
 
-SeriesBatch::SeriesBatch(TenantId tenant) : tenant_(tenant), encoded_(tenant, /*with_exemplars=*/false) {}
-
-void SeriesBatch::StartExemplars() {
-  std::string before = encoded_.Finish();
-  WriteBatchBuilder converted(tenant_, /*with_exemplars=*/true);
-  std::string raw;
-  for (SeriesRef& r : series_) {
-    const uint32_t offset = static_cast<uint32_t>(converted.bytes());
-    raw.assign(before, r.offset, r.size);
-    raw.push_back('\0');  // an empty exemplar section: count 0
-    converted.AddRawSeries(raw, r.samples);
-    r.labels_offset = offset + (r.labels_offset - r.offset);
-    r.offset = offset;
-    r.exemplar_size = 1;
-  }
-  encoded_ = std::move(converted);
-}
-
-void SeriesBatch::AddSeries(std::span<const LabelView> sorted_labels, std::span<const Sample> samples,
-                            std::span<const ExemplarView> exemplars, std::span<const LabelView> exemplar_labels) {
-  if (!exemplars.empty() && !encoded_.with_exemplars()) StartExemplars();
-  const WriteBatchBuilder::Added added = encoded_.AddSeries(sorted_labels, samples, exemplars, exemplar_labels);
-  const size_t end = encoded_.bytes();
-  STRATA_CHECK(end <= UINT32_MAX && "a single insert request encoded to more than 4 GiB");
-  const size_t exemplar_size = added.exemplar_size;
-  series_.push_back(SeriesRef{0, static_cast<uint32_t>(added.offset), static_cast<uint32_t>(added.labels_offset),
-                              static_cast<uint32_t>(added.labels_size),
-                              static_cast<uint32_t>(end - added.offset - exemplar_size),
-                              static_cast<uint32_t>(exemplar_size), static_cast<uint32_t>(samples.size())});
-  sample_count_ += samples.size();
-  exemplar_count_ += exemplars.size();
-}
-
 // The state of one Write, shared by the callbacks of its batches.
 struct Router::Request {
-  TenantId tenant;
-  // A whole WriteBatch (SeriesBatch::encoded_); series are slices of it.
-  std::shared_ptr<const std::string> encoded;
-  std::vector<SeriesBatch::SeriesRef> series;
-  bool with_exemplars = false;  // `encoded` is a 0x58 batch (write_batch.h)
+  explicit Request(SeriesBatch b) : batch(std::move(b)) {}
+
+  SeriesBatch batch;
+  // SeriesHash of each series of `batch`; all 0 when the ring has one node
+  // (nothing to choose).
+  std::vector<uint64_t> hashes;
   RequestContext ctx;
   int64_t reserved_bytes = 0;
   size_t replication = 1;
@@ -68,11 +35,6 @@ struct Router::Request {
   std::vector<uint8_t> bad;
   size_t pending = 0;  // batches sent, not yet answered
   absl::Status status;   // the first fatal error
-
-  std::string_view RawSeries(uint32_t s) const {
-    const SeriesBatch::SeriesRef& r = series[s];
-    return std::string_view(*encoded).substr(r.offset, r.size + (with_exemplars ? r.exemplar_size : 0));
-  }
 };
 
 Router::Router(std::vector<StorageApi*> nodes, RouterOptions options, prometheus::Registry* registry)
@@ -114,7 +76,8 @@ void Router::Write(SeriesBatch batch, DoneCallback done) {
     return;
   }
   const size_t r = options_.replication_factor;
-  // The request's own encoding plus one copy per replica is what it pins.
+  // The request's own batch plus one encoding per replica (a remote node's
+  // part is encoded when it is sent) is what it pins.
   int64_t cost = static_cast<int64_t>(batch.bytes() * (r + 1));
   int64_t before = inflight_bytes_.fetch_add(cost, std::memory_order_relaxed);
   // A request larger than the cap on its own is admitted when nothing else
@@ -134,19 +97,17 @@ void Router::Write(SeriesBatch batch, DoneCallback done) {
     std::lock_guard lock(drain_mu_);
     ++pending_requests_;
   }
-  auto req = std::make_shared<Request>();
-  req->tenant = batch.tenant();
-  req->encoded = std::make_shared<const std::string>(batch.encoded_.Finish());
-  req->series = std::move(batch.series_);
-  req->with_exemplars = batch.encoded_.with_exemplars();
+  auto req = std::make_shared<Request>(std::move(batch));
   req->ctx = RequestContext::WithTimeout(options_.write_timeout);
   req->reserved_bytes = cost;
   req->replication = r;
   req->done = std::move(done);
 
+  const std::span<const SeriesBatch::Series> all = req->batch.series();
+  req->hashes.resize(all.size());
   if (ring_.node_count() > 1) {
-    for (SeriesBatch::SeriesRef& s : req->series) {
-      s.hash = SeriesHashOfPacked(req->tenant, std::string_view(*req->encoded).substr(s.labels_offset, s.labels_size));
+    for (size_t s = 0; s < all.size(); ++s) {
+      req->hashes[s] = SeriesHashOfPacked(req->batch.tenant(), req->batch.packed_labels(all[s]));
     }
   }
   std::vector<std::vector<uint32_t>> groups(nodes_.size());
@@ -154,10 +115,10 @@ void Router::Write(SeriesBatch batch, DoneCallback done) {
     std::lock_guard lock(req->mu);
     req->bad.resize(nodes_.size());
     for (size_t n = 0; n < nodes_.size(); ++n) req->bad[n] = !nodes_[n]->IsHealthy();
-    req->holders.resize(req->series.size() * r);
+    req->holders.resize(all.size() * r);
     NodeList route;
-    for (uint32_t s = 0; s < req->series.size(); ++s) {
-      ring_.Route(req->series[s].hash, r, [&](size_t n) { return !req->bad[n]; }, &route);
+    for (uint32_t s = 0; s < all.size(); ++s) {
+      ring_.Route(req->hashes[s], r, [&](size_t n) { return !req->bad[n]; }, &route);
       if (route.size() < r) {
         size_t usable = static_cast<size_t>(std::count(req->bad.begin(), req->bad.end(), 0));
         req->status = absl::UnavailableError(fmt::format(
@@ -185,20 +146,13 @@ void Router::Write(SeriesBatch batch, DoneCallback done) {
 }
 
 void Router::Send(const std::shared_ptr<Request>& request, uint32_t node, std::vector<uint32_t> series) {
-  std::shared_ptr<const std::string> batch;
-  if (series.size() == request->series.size()) {
-    // Every series, in order (groups are built in series order): the
-    // request's own encoding is the batch, shared instead of copied.
-    batch = request->encoded;
-  } else {
-    WriteBatchBuilder builder(request->tenant, request->with_exemplars);
-    for (uint32_t s : series) builder.AddRawSeries(request->RawSeries(s), request->series[s].samples);
-    batch = std::make_shared<const std::string>(builder.Finish());
-  }
-  nodes_[node]->Write(request->ctx, std::move(batch),
-                      [this, request, node, series = std::move(series)](absl::Status status) {
-                        OnSent(request, node, series, status);
-                      });
+  // Shared by the call, which reads it, and the callback, which may run
+  // inline or later.
+  auto subset = std::make_shared<const std::vector<uint32_t>>(std::move(series));
+  nodes_[node]->WriteSeries(request->ctx, request->batch, *subset,
+                            [this, request, node, subset](absl::Status status) {
+                              OnSent(request, node, *subset, status);
+                            });
 }
 
 void Router::OnSent(const std::shared_ptr<Request>& request, uint32_t node, const std::vector<uint32_t>& series,
@@ -225,7 +179,7 @@ void Router::OnSent(const std::shared_ptr<Request>& request, uint32_t node, cons
         for (uint32_t s : series) {
           uint32_t* holders = &req.holders[s * r];
           ring_.Route(
-              req.series[s].hash, 1,
+              req.hashes[s], 1,
               [&](size_t n) { return !req.bad[n] && std::find(holders, holders + r, n) == holders + r; }, &route);
           if (route.empty()) {
             req.status = absl::UnavailableError(fmt::format(

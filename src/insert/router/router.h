@@ -3,10 +3,11 @@
 // Sends the series of an insert request to the storage nodes that own them
 // (VictoriaMetrics app/vminsert/netstorage plays this role): each series is
 // placed by its SeriesHash on the HashRing (common/cluster/ring.h) and written
-// to `replication_factor` distinct nodes. Per request the Router builds ONE
-// WriteBatch per destination node, sends all of them in parallel through
-// StorageApi::Write, and reports success only after every replica of every
-// series is acknowledged.
+// to `replication_factor` distinct nodes. Per request the Router sends ONE
+// batch per destination node (the node's part of the request's
+// SeriesBatch, common/model/series_batch.h), all of them in parallel
+// through StorageApi::WriteSeries, and reports success only after every
+// replica of every series is acknowledged.
 //
 // Failover: a node that is !IsHealthy() when the request starts is skipped
 // (its copies go to the next nodes in each series' ring order). In `strata
@@ -46,7 +47,7 @@
 #include "common/model/labels.h"
 #include "common/model/sample.h"
 #include "common/model/tenant.h"
-#include "common/model/write_batch.h"
+#include "common/model/series_batch.h"
 #include "common/rpc/storage_api.h"
 
 namespace prometheus {
@@ -68,53 +69,6 @@ struct RouterOptions {
   int64_t max_inflight_bytes = int64_t{256} << 20;
   // Virtual nodes per storage node on the ring.
   size_t virtual_nodes = HashRing::kDefaultVirtualNodes;
-};
-
-// The series of one insert request, encoded once (in the WriteBatch series
-// form) before routing, so that per-destination batches and re-sends are
-// plain byte copies. The Router hashes them from those bytes, and only when
-// the ring has a choice to make. Thread-compatible.
-class SeriesBatch {
- public:
-  explicit SeriesBatch(TenantId tenant);
-
-  // REQUIRES: `sorted_labels` validated and sorted (ValidateAndSortLabels);
-  // `samples` or `exemplars` non-empty. Exemplars go to the same nodes as
-  // the series' samples (see WriteBatchBuilder::AddSeries for the labels).
-  void AddSeries(std::span<const LabelView> sorted_labels, std::span<const Sample> samples,
-                 std::span<const ExemplarView> exemplars = {}, std::span<const LabelView> exemplar_labels = {});
-
-  TenantId tenant() const { return tenant_; }
-  size_t series_count() const { return series_.size(); }
-  size_t sample_count() const { return sample_count_; }
-  size_t exemplar_count() const { return exemplar_count_; }
-  size_t bytes() const { return encoded_.bytes(); }
-  bool empty() const { return series_.empty(); }
-
- private:
-  friend class Router;
-  // Re-encodes the series so far with (empty) exemplar sections.
-  void StartExemplars();
-  struct SeriesRef {
-    uint64_t hash;    // SeriesHash; set by Router::Write, when it needs it
-    uint32_t offset;  // into the encoded batch
-    uint32_t labels_offset;  // of the packed labels (after the label count)
-    uint32_t labels_size;
-    uint32_t size;    // without the exemplar section
-    uint32_t exemplar_size;  // of the exemplar section (1 when it is empty)
-    uint32_t samples;
-  };
-
-  TenantId tenant_;
-  // A 0x57 batch until the first series with exemplars arrives, a 0x58
-  // one from then on (write_batch.h): samples-only traffic stays in the
-  // 0x57 form. A node that receives every series of the request gets this
-  // encoding as it is; for a node that receives some, the Router copies
-  // them out.
-  WriteBatchBuilder encoded_;
-  std::vector<SeriesRef> series_;
-  size_t sample_count_ = 0;
-  size_t exemplar_count_ = 0;
 };
 
 // Thread-safe: Write may be called concurrently from any thread.
@@ -164,7 +118,8 @@ class Router {
     prometheus::Counter* error = nullptr;
   };
 
-  // Sends one batch of `request` to `node`; the completion re-routes on error.
+  // Sends the series `series` of `request` to `node`; the completion
+  // re-routes on error.
   void Send(const std::shared_ptr<Request>& request, uint32_t node, std::vector<uint32_t> series);
   void OnSent(const std::shared_ptr<Request>& request, uint32_t node, const std::vector<uint32_t>& series,
               const absl::Status& status);

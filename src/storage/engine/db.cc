@@ -176,12 +176,16 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const DbOptions& options, prometheu
   return db;
 }
 
-absl::Status Db::Append(std::string_view write_batch, AppendStats* stats) {
-  if (stats != nullptr) *stats = AppendStats();
+absl::Status Db::CheckAppendable() const {
   if (closed_.load(std::memory_order_acquire)) {
     return absl::UnavailableError("cannot append to storage engine: it is shutting down");
   }
-  STRATA_RETURN_IF_ERROR(disk_space_->CheckWritable());
+  return disk_space_->CheckWritable();
+}
+
+absl::Status Db::Append(std::string_view write_batch, AppendStats* stats) {
+  if (stats != nullptr) *stats = AppendStats();
+  STRATA_RETURN_IF_ERROR(CheckAppendable());
   // Decoded once, outside every lock; reused by this thread's next append.
   thread_local HeadBatch batch;
   absl::Status valid = ParseWriteBatch(write_batch, &batch);
@@ -190,6 +194,16 @@ absl::Status Db::Append(std::string_view write_batch, AppendStats* stats) {
   // exemplars alone writes no WAL record.
   if (!batch.series.empty()) STRATA_RETURN_IF_ERROR(AppendSamples(batch, stats));
   return StoreExemplars(batch);
+}
+
+absl::Status Db::AppendSeries(const SeriesBatch& batch, std::span<const uint32_t> subset, AppendStats* stats) {
+  if (batch.exemplar_count() > 0) return Append(batch.Encode(subset), stats);
+  if (stats != nullptr) *stats = AppendStats();
+  STRATA_RETURN_IF_ERROR(CheckAppendable());
+  thread_local HeadBatch head_batch;
+  FillHeadBatch(batch, subset, &head_batch);
+  if (head_batch.series.empty()) return absl::OkStatus();
+  return AppendSamples(head_batch, stats);
 }
 
 absl::Status Db::AppendSamples(HeadBatch& batch, AppendStats* stats) {

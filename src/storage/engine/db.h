@@ -172,6 +172,15 @@ class Db {
   // node is read-only for lack of disk space (disk_space.h); WriteMetadata too.
   absl::Status Append(std::string_view write_batch, AppendStats* stats = nullptr);
 
+  // Append for the series `subset` of `batch` (indexes into
+  // batch.series()), from the insert side in the same process
+  // (InProcessStorage): the same outcomes, without a write batch to encode
+  // and parse. SeriesBatch::AddSeries requires validated labels, so nothing
+  // is checked again. A batch with exemplars goes through Append encoded
+  // (exemplars are rare, and only that path stores them).
+  absl::Status AppendSeries(const SeriesBatch& batch, std::span<const uint32_t> subset,
+                            AppendStats* stats = nullptr);
+
   // True while free disk space is below min_free_disk_space_bytes.
   bool read_only() const;
 
@@ -255,6 +264,8 @@ class Db {
 
   // The two halves of Append: samples through the head and the WAL, and
   // exemplars straight to RocksDB (db_exemplars.cc).
+  // OK when appends are taken: not closed, not read-only.
+  absl::Status CheckAppendable() const;
   absl::Status AppendSamples(HeadBatch& batch, AppendStats* stats);
   absl::Status StoreExemplars(const HeadBatch& batch);
 

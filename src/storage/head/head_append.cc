@@ -52,9 +52,7 @@ absl::Status ParseWriteBatch(std::string_view batch, HeadBatch* out) {
     ++n;
     if (view.samples.empty()) continue;
     HeadBatch::Series s;
-    s.label_begin = static_cast<uint32_t>(out->labels.size());
-    out->labels.insert(out->labels.end(), view.labels.begin(), view.labels.end());
-    s.label_end = static_cast<uint32_t>(out->labels.size());
+    s.label_count = static_cast<uint32_t>(view.labels.size());
     s.sample_begin = static_cast<uint32_t>(out->samples.size());
     out->samples.insert(out->samples.end(), view.samples.begin(), view.samples.end());
     s.sample_end = static_cast<uint32_t>(out->samples.size());
@@ -64,6 +62,25 @@ absl::Status ParseWriteBatch(std::string_view batch, HeadBatch* out) {
   }
   if (!reader->status().ok()) return absl::InvalidArgumentError(std::string(reader->status().message()));
   return absl::OkStatus();
+}
+
+void FillHeadBatch(const SeriesBatch& batch, std::span<const uint32_t> subset, HeadBatch* out) {
+  out->Clear();
+  out->tenant = batch.tenant();
+  const std::span<const SeriesBatch::Series> all = batch.series();
+  for (uint32_t i : subset) {
+    const SeriesBatch::Series& in = all[i];
+    if (in.sample_count == 0) continue;  // exemplars only
+    HeadBatch::Series s;
+    s.label_count = in.label_count;
+    s.sample_begin = static_cast<uint32_t>(out->samples.size());
+    const std::span<const Sample> samples = batch.samples(in);
+    out->samples.insert(out->samples.end(), samples.begin(), samples.end());
+    s.sample_end = static_cast<uint32_t>(out->samples.size());
+    s.packed_labels = batch.packed_labels(in);
+    s.hash = LocalSeriesHash(out->tenant, s.packed_labels);
+    out->series.push_back(s);
+  }
 }
 
 absl::Status ValidateWriteBatch(std::string_view batch) {
@@ -267,13 +284,18 @@ absl::Status Head::Resolve(HeadBatch* batch) {
     }
   });
   std::sort(missing.begin(), missing.end());
+  thread_local std::vector<LabelView> labels;
   for (uint32_t i : missing) {
     HeadBatch::Series& s = batch->series[i];
+    labels.clear();
+    ForEachPackedLabel(s.packed_labels, [](std::string_view name, std::string_view value) {
+      labels.push_back(LabelView{name, value});
+      return true;
+    });
     Stripe& stripe = StripeFor(s.hash);
     absl::MutexLock l(&stripe.mu);
     absl::StatusOr<MemSeries*> found =
-        GetOrCreateSeries(stripe, batch->tenant, s.hash, s.packed_labels, batch->labels_of(s), /*known=*/nullptr,
-                          &stats);
+        GetOrCreateSeries(stripe, batch->tenant, s.hash, s.packed_labels, labels, /*known=*/nullptr, &stats);
     if (!found.ok()) {
       if (status.ok()) status = found.status();
       s.series = nullptr;

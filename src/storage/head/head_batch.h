@@ -1,8 +1,9 @@
 // File: storage/head/head_batch.h
 //
 // A write batch on its way through the storage engine's append path,
-// decoded once: ParseWriteBatch validates it and lays out its label views
-// and samples; Head::Resolve then finds or creates each series (and decides
+// decoded once: ParseWriteBatch validates an encoded batch and lays out its
+// series and samples (FillHeadBatch does the same for a SeriesBatch from
+// the insert side in the same process); Head::Resolve then finds or creates each series (and decides
 // which series' definitions the WAL record must carry); the engine encodes
 // the WAL record from it (wal_record.h); Head::Apply appends the samples.
 // Nothing is decoded twice and no series is hashed or looked up twice.
@@ -16,6 +17,7 @@
 #include "absl/status/status.h"
 #include "common/model/labels.h"
 #include "common/model/sample.h"
+#include "common/model/series_batch.h"
 #include "common/model/tenant.h"
 
 namespace strata::storage {
@@ -23,14 +25,19 @@ namespace strata::storage {
 struct MemSeries;
 
 // Not thread-safe: one batch per thread at a time (the engine reuses a
-// thread_local one, so steady-state appends do not allocate). The label
-// views point into the encoded batch, which must outlive their use.
+// thread_local one, so steady-state appends do not allocate). The packed
+// labels point into the encoded batch or the SeriesBatch, which must
+// outlive their use. A series' labels are read from their packed form
+// only when the series is new to the head: most are not.
 struct HeadBatch {
   struct Series {
-    uint32_t label_begin = 0, label_end = 0;    // into `labels`
+    uint32_t label_count = 0;
     uint32_t sample_begin = 0, sample_end = 0;  // into `samples`
     uint64_t hash = 0;                          // LocalSeriesHash(tenant, packed_labels)
-    std::string_view packed_labels;             // SeriesView::packed_labels
+    // `label_count` labels, sorted and valid, in the packed form
+    // (write_batch.h): SeriesView::packed_labels or
+    // SeriesBatch::packed_labels.
+    std::string_view packed_labels;
     // Set by Head::Resolve; stays valid until Head::Apply (see there).
     MemSeries* series = nullptr;
     // Set by Head::Resolve: the WAL record must define the series (id,
@@ -50,7 +57,6 @@ struct HeadBatch {
   };
 
   TenantId tenant;
-  std::vector<LabelView> labels;
   std::vector<Sample> samples;
   std::vector<Series> series;  // the series with samples
   // Set by Head::Resolve, used again by Head::Apply: indexes into `series`
@@ -61,14 +67,10 @@ struct HeadBatch {
   // Filled by Head::Resolve: series new to the node (AppendStats).
   uint64_t series_created = 0;
 
-  std::span<const LabelView> labels_of(const Series& s) const {
-    return std::span<const LabelView>(labels).subspan(s.label_begin, s.label_end - s.label_begin);
-  }
   std::span<const Sample> samples_of(const Series& s) const {
     return std::span<const Sample>(samples).subspan(s.sample_begin, s.sample_end - s.sample_begin);
   }
   void Clear() {
-    labels.clear();
     samples.clear();
     series.clear();
     by_stripe.clear();
@@ -84,5 +86,11 @@ struct HeadBatch {
 // (only series with samples enter `series`). InvalidArgument
 // naming the problem otherwise (ValidateWriteBatch's messages).
 absl::Status ParseWriteBatch(std::string_view batch, HeadBatch* out);
+
+// Lays out the series `subset` of `batch` (indexes into batch.series()) in
+// `*out` (cleared first), as ParseWriteBatch does for an encoded batch, but
+// without checks: SeriesBatch::AddSeries requires validated labels.
+// Exemplars are not carried over (callers encode a batch that has any).
+void FillHeadBatch(const SeriesBatch& batch, std::span<const uint32_t> subset, HeadBatch* out);
 
 }  // namespace strata::storage

@@ -38,12 +38,10 @@ void EncodeWalRecord(const HeadBatch& batch, std::string* out) {
   for (const HeadBatch::Series& s : batch.series) {
     if (!s.define) continue;
     PutVarint(out, s.series->id);
-    std::span<const LabelView> labels = batch.labels_of(s);
-    PutVarint(out, labels.size());
-    for (const LabelView& l : labels) {
-      PutLengthPrefixed(out, l.name);
-      PutLengthPrefixed(out, l.value);
-    }
+    // The packed form is the record's (count, then name and value
+    // length-prefixed).
+    PutVarint(out, s.label_count);
+    out->append(s.packed_labels);
   }
   // The samples part, most of the record: written through one appender
   // sized for the worst case (10-byte varints for every field).

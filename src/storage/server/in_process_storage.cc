@@ -44,6 +44,15 @@ void InProcessStorage::Write(const RequestContext& ctx, std::shared_ptr<const st
   done(db_.Append(*batch));
 }
 
+void InProcessStorage::WriteSeries(const RequestContext& ctx, const SeriesBatch& batch,
+                                   std::span<const uint32_t> subset, WriteCallback done) {
+  if (Expired(ctx)) {
+    done(absl::DeadlineExceededError("cannot write to local storage: deadline exceeded before the write"));
+    return;
+  }
+  done(db_.AppendSeries(batch, subset));
+}
+
 void InProcessStorage::Search(const RequestContext& ctx, SearchRequest request, SearchCallback done) {
   if (Expired(ctx)) {
     done(absl::DeadlineExceededError("cannot search local storage: deadline exceeded before the search"));

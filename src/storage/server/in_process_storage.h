@@ -26,6 +26,9 @@ class InProcessStorage final : public StorageApi {
   explicit InProcessStorage(Db& db) : db_(db) {}
 
   void Write(const RequestContext& ctx, std::shared_ptr<const std::string> batch, WriteCallback done) override;
+  // Db::AppendSeries: the batch is not encoded.
+  void WriteSeries(const RequestContext& ctx, const SeriesBatch& batch, std::span<const uint32_t> subset,
+                   WriteCallback done) override;
   void Search(const RequestContext& ctx, SearchRequest request, SearchCallback done) override;
   // Db::DeleteSeries: FailedPrecondition when the Db is not persistent.
   void DeleteSeries(const RequestContext& ctx, TenantId tenant, std::vector<Matcher> matchers,

@@ -47,5 +47,21 @@ TEST_CASE("StringAppender with exactly the room it needs", "[common][encoding][u
   CHECK(out == "abc");
 }
 
+TEST_CASE("CopyBytes copies every length exactly and writes nothing outside", "[common][encoding][unit]") {
+  // Each length through the short cases and past them, at every alignment;
+  // guard bytes on both sides of the destination must stay untouched.
+  std::string src;
+  for (int i = 0; i < 64; ++i) src.push_back(static_cast<char>('A' + i % 50));
+  for (size_t n = 0; n <= 40; ++n) {
+    for (size_t offset = 0; offset < 8; ++offset) {
+      std::string dst(offset + n + 16, '#');
+      CopyBytes(dst.data() + offset, src.data() + offset, n);
+      CHECK(dst.substr(0, offset) == std::string(offset, '#'));
+      CHECK(dst.substr(offset, n) == src.substr(offset, n));
+      CHECK(dst.substr(offset + n) == std::string(16, '#'));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace strata

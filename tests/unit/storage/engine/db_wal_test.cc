@@ -152,9 +152,8 @@ class RecordWriter {
       HeadBatch::Series s;
       s.series = series.back().get();
       s.define = e.define;
-      s.label_begin = static_cast<uint32_t>(batch.labels.size());
-      for (const Label& l : e.labels) batch.labels.push_back({l.name, l.value});
-      s.label_end = static_cast<uint32_t>(batch.labels.size());
+      s.label_count = static_cast<uint32_t>(e.labels.size());
+      s.packed_labels = s.series->packed_labels;
       s.sample_begin = static_cast<uint32_t>(batch.samples.size());
       batch.samples.insert(batch.samples.end(), e.samples.begin(), e.samples.end());
       s.sample_end = static_cast<uint32_t>(batch.samples.size());

@@ -23,10 +23,9 @@ struct Fixture {
     HeadBatch::Series s;
     s.series = series.back().get();
     s.define = define;
-    s.label_begin = static_cast<uint32_t>(batch.labels.size());
+    s.label_count = static_cast<uint32_t>(l.size());
+    s.packed_labels = s.series->packed_labels;
     labels.push_back(std::move(l));
-    for (const Label& x : labels.back()) batch.labels.push_back({x.name, x.value});
-    s.label_end = static_cast<uint32_t>(batch.labels.size());
     s.sample_begin = static_cast<uint32_t>(batch.samples.size());
     batch.samples.insert(batch.samples.end(), samples.begin(), samples.end());
     s.sample_end = static_cast<uint32_t>(batch.samples.size());

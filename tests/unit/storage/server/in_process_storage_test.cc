@@ -1,7 +1,9 @@
 #include "storage/server/in_process_storage.h"
 
+#include <map>
 #include <optional>
 
+#include "common/chunkenc/chunk_codec.h"
 #include "storage/engine/db.h"
 #include "unit/storage/storage_test_util.h"
 
@@ -12,11 +14,16 @@ using testing::M;
 using testing::OneSeriesBatch;
 using testing::TempDir;
 
-TEST_CASE("in-process storage writes and searches through the StorageApi", "[storage][server][unit]") {
-  TempDir dir;
+DbOptions KeepForever(const TempDir& dir) {
   DbOptions options;
   options.data_path = dir.path();
   options.retention_ms = testing::kKeepForeverMs;
+  return options;
+}
+
+TEST_CASE("in-process storage writes and searches through the StorageApi", "[storage][server][unit]") {
+  TempDir dir;
+  const DbOptions options = KeepForever(dir);
   auto db = Db::Open(options, nullptr);
   REQUIRE(db.ok());
   InProcessStorage api(**db);
@@ -61,11 +68,108 @@ TEST_CASE("in-process storage writes and searches through the StorageApi", "[sto
   api.Write(RequestContext{}, batch, [&](absl::Status st) { CHECK(st.code() == absl::StatusCode::kUnavailable); });
 }
 
+// The series of `batch` that Search finds for {__name__="up"}, by job, with
+// their sample count.
+std::map<std::string, size_t> UpSeries(InProcessStorage& api) {
+  SearchRequest req;
+  req.matchers = {M(MatchType::kEqual, "__name__", "up")};
+  req.min_time_ms = 0;
+  req.max_time_ms = 1'000'000;
+  std::map<std::string, size_t> out;
+  api.Search(RequestContext{}, req, [&](absl::StatusOr<SearchResult> r) {
+    REQUIRE(r.ok());
+    for (const SeriesChunks& s : r->series) {
+      std::vector<Sample> samples;
+      for (const ChunkData& c : s.chunks) REQUIRE(DecodeChunk(c.encoding, c.data, &samples).ok());
+      out[std::string(s.labels.Get("job"))] = samples.size();
+    }
+  });
+  return out;
+}
+
+TEST_CASE("in-process storage stores the chosen series of a series batch, also after a restart",
+          "[storage][server][unit]") {
+  TempDir dir;
+  const DbOptions options = KeepForever(dir);
+  SeriesBatch batch(TenantId{});
+  for (const char* job : {"a", "b", "c", "d"}) {
+    const std::vector<LabelView> labels = {{"__name__", "up"}, {"job", job}};
+    const std::vector<Sample> samples = {{1000, 1}, {16000, 0}, {31000, 1}};
+    batch.AddSeries(labels, samples);
+  }
+  const std::vector<uint32_t> subset = {3, 0, 2};  // any order, as the Router groups them
+  const std::map<std::string, size_t> want = {{"a", 3}, {"c", 3}, {"d", 3}};
+  {
+    auto db = Db::Open(options, nullptr);
+    REQUIRE(db.ok());
+    InProcessStorage api(**db);
+    bool called = false;
+    api.WriteSeries(RequestContext{}, batch, subset, [&](absl::Status st) {
+      CHECK(st.ok());
+      called = true;
+    });
+    CHECK(called);  // synchronous
+    CHECK(UpSeries(api) == want);
+    // Sent again (a Router re-send): the duplicates change nothing.
+    api.WriteSeries(RequestContext{}, batch, subset, [](absl::Status st) { CHECK(st.ok()); });
+    CHECK(UpSeries(api) == want);
+
+    called = false;
+    api.WriteSeries(RequestContext::WithTimeout(std::chrono::milliseconds(-1)), batch, std::vector<uint32_t>{1},
+                    [&](absl::Status st) {
+                      CHECK(st.code() == absl::StatusCode::kDeadlineExceeded);
+                      called = true;
+                    });
+    CHECK(called);
+    // No flush: the samples and the new series' definitions come back
+    // from the WAL.
+    REQUIRE((*db)->Close().ok());
+    api.WriteSeries(RequestContext{}, batch, subset,
+                    [](absl::Status st) { CHECK(st.code() == absl::StatusCode::kUnavailable); });
+  }
+  auto db = Db::Open(options, nullptr);
+  REQUIRE(db.ok());
+  InProcessStorage api(**db);
+  CHECK(UpSeries(api) == want);
+  REQUIRE((*db)->Close().ok());
+}
+
+TEST_CASE("in-process storage keeps the exemplars of a series batch", "[storage][server][unit]") {
+  TempDir dir;
+  const DbOptions options = KeepForever(dir);
+  auto db = Db::Open(options, nullptr);
+  REQUIRE(db.ok());
+  InProcessStorage api(**db);
+  SeriesBatch batch(TenantId{});
+  const std::vector<LabelView> labels = {{"__name__", "up"}, {"job", "a"}};
+  const std::vector<Sample> samples = {{1000, 1}};
+  const std::vector<LabelView> exemplar_labels = {{"trace_id", "abc"}};
+  ExemplarView exemplar;
+  exemplar.label_begin = 0;
+  exemplar.label_end = 1;
+  exemplar.timestamp_ms = 1000;
+  exemplar.value = 1;
+  batch.AddSeries(labels, samples, std::vector<ExemplarView>{exemplar}, exemplar_labels);
+  api.WriteSeries(RequestContext{}, batch, std::vector<uint32_t>{0}, [](absl::Status st) { CHECK(st.ok()); });
+  CHECK(UpSeries(api) == std::map<std::string, size_t>{{"a", 1}});
+
+  ExemplarsRequest req;
+  req.selectors = {{M(MatchType::kEqual, "__name__", "up")}};
+  req.min_time_ms = 0;
+  req.max_time_ms = 2000;
+  api.QueryExemplars(RequestContext{}, req, [](absl::StatusOr<ExemplarsResult> r) {
+    REQUIRE(r.ok());
+    REQUIRE(r->series.size() == 1);
+    REQUIRE(r->series[0].exemplars.size() == 1);
+    CHECK(r->series[0].exemplars[0].labels.Get("trace_id") == "abc");
+    CHECK(r->series[0].exemplars[0].timestamp_ms == 1000);
+  });
+  REQUIRE((*db)->Close().ok());
+}
+
 TEST_CASE("in-process storage deletes series through the StorageApi", "[storage][server][unit]") {
   TempDir dir;
-  DbOptions options;
-  options.data_path = dir.path();
-  options.retention_ms = testing::kKeepForeverMs;
+  const DbOptions options = KeepForever(dir);
   auto db = Db::Open(options, nullptr);
   REQUIRE(db.ok());
   InProcessStorage api(**db);
@@ -124,9 +228,7 @@ TEST_CASE("in-process storage refuses delete_series without a persistent engine"
 TEST_CASE("in-process storage answers label names, values and series labels from head and store",
           "[storage][server][unit]") {
   TempDir dir;
-  DbOptions options;
-  options.data_path = dir.path();
-  options.retention_ms = testing::kKeepForeverMs;
+  const DbOptions options = KeepForever(dir);
   auto db = Db::Open(options, nullptr);
   REQUIRE(db.ok());
   InProcessStorage api(**db);
