@@ -1,6 +1,7 @@
 #include "common/model/series_batch.h"
 
 #include <numeric>
+#include <tuple>
 
 #include "common/base/check.h"
 #include "common/model/write_batch.h"
@@ -11,7 +12,8 @@ template <typename LabelRange>
 std::pair<uint32_t, uint32_t> SeriesBatch::Pack(const LabelRange& labels) {
   const size_t offset = label_bytes_.size();
   const size_t size = PackedLabelsSize(labels);
-  // Offsets are 32-bit: a request is far smaller (the HTTP body limit).
+  // Offsets are 32-bit: callers keep a batch far smaller
+  // (SeriesCollector's kMaxSeriesBatchBytes).
   STRATA_CHECK(offset + size <= UINT32_MAX && "the labels of one insert request packed to more than 4 GiB");
   StringAppender out(&label_bytes_, size);
   AppendPackedLabels(labels, &out);
@@ -21,6 +23,8 @@ std::pair<uint32_t, uint32_t> SeriesBatch::Pack(const LabelRange& labels) {
 
 void SeriesBatch::AddSeries(std::span<const LabelView> sorted_labels, std::span<const Sample> samples,
                             std::span<const ExemplarView> exemplars, std::span<const LabelView> exemplar_labels) {
+  STRATA_CHECK(samples_.size() + samples.size() <= UINT32_MAX && exemplars_.size() + exemplars.size() <= UINT32_MAX &&
+               "one insert request holds more than 2^32 samples or exemplars");
   Series s;
   std::tie(s.labels_offset, s.labels_size) = Pack(sorted_labels);
   s.label_count = static_cast<uint32_t>(sorted_labels.size());
@@ -43,6 +47,12 @@ void SeriesBatch::AddSeries(std::span<const LabelView> sorted_labels, std::span<
 
 std::string SeriesBatch::Encode(std::span<const uint32_t> subset) const {
   WriteBatchBuilder builder(tenant_, /*with_exemplars=*/!exemplars_.empty());
+  size_t max_bytes = 0;
+  for (uint32_t i : subset) {
+    const Series& s = series_[i];
+    max_bytes += WriteBatchBuilder::MaxSeriesBytes(s.labels_size, s.sample_count);
+  }
+  builder.Reserve(max_bytes);
   std::vector<WriteBatchBuilder::PackedExemplar> exemplars;
   for (uint32_t i : subset) {
     const Series& s = series_[i];

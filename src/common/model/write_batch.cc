@@ -36,12 +36,6 @@ void PutSamples(std::span<const Sample> samples, StringAppender* out) {
   }
 }
 
-// Room for a series' label count, labels, sample count and samples (a
-// varint is at most 10 bytes).
-size_t MaxSeriesBytes(size_t packed_labels_size, size_t sample_count) {
-  return 10 + packed_labels_size + 10 + sample_count * (10 + 8);
-}
-
 // The end of an exemplar, after its labels.
 void PutExemplarPoint(int64_t timestamp_ms, double value, std::string* buf) {
   PutVarint(buf, ZigZagEncode(timestamp_ms));

@@ -128,6 +128,14 @@ class WriteBatchBuilder {
   void AddPackedSeries(std::string_view packed_labels, size_t label_count, std::span<const Sample> samples,
                        std::span<const PackedExemplar> exemplars = {});
 
+  // Bytes a series takes at most without its exemplars: label count,
+  // labels, sample count and samples (a varint is at most 10 bytes).
+  static size_t MaxSeriesBytes(size_t packed_labels_size, size_t sample_count) {
+    return 10 + packed_labels_size + 10 + sample_count * (10 + 8);
+  }
+  // Makes room for `bytes` more, so that adding that much allocates once.
+  void Reserve(size_t bytes) { buf_.reserve(buf_.size() + bytes); }
+
   bool with_exemplars() const { return with_exemplars_; }
   size_t series_count() const { return series_count_; }
   size_t sample_count() const { return sample_count_; }

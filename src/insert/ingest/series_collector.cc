@@ -11,10 +11,11 @@
 namespace strata::insert {
 
 SeriesCollector::SeriesCollector(TenantId tenant, std::span<const Label> extra_labels, IngestMetrics* metrics,
-                                 IngestLimiter* limiter)
+                                 IngestLimiter* limiter, size_t max_batch_bytes)
     : batch_(tenant),
       extra_labels_(extra_labels),
       max_timestamp_ms_(NowUnixMillis() + kMaxFutureTimestampMs),
+      max_batch_bytes_(max_batch_bytes),
       metrics_(metrics),
       limiter_(limiter) {}
 
@@ -67,6 +68,15 @@ void SeriesCollector::Add(std::vector<LabelView>* labels, std::span<const Sample
       Reject(line, [&] { return limiter_->Describe(*reason, batch_.tenant(), *labels); });
       return;
     }
+  }
+  if (batch_.bytes() > max_batch_bytes_) {
+    if (metrics_ != nullptr) metrics_->CountRejectedSeries("request_too_large", samples.size());
+    rejected_samples_ += samples.size();
+    Reject(line, [&] {
+      return fmt::format("the request's series take more than {} bytes once decoded; send smaller requests",
+                         max_batch_bytes_);
+    });
+    return;
   }
   batch_.AddSeries(*labels, samples, exemplars, exemplar_labels);
 }

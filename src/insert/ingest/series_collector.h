@@ -37,14 +37,22 @@ namespace strata::insert {
 // stored where no query reaches it and no retention removes it.
 inline constexpr int64_t kMaxFutureTimestampMs = int64_t{2} * 24 * 3600 * 1000;
 
+// How large one request's SeriesBatch may grow. Decoded labels can be far
+// larger than the body (remote_write 2.0 and OTLP repeat shared strings by
+// reference), so the body limit alone does not bound it; past this the
+// request's remaining series are rejected with a message instead of
+// exhausting memory (or the batch's 32-bit offsets).
+inline constexpr size_t kMaxSeriesBatchBytes = size_t{1} << 30;
+
 // Collects one request's series. Thread-compatible (one per request).
 class SeriesCollector : public formats::ImportSink {
  public:
   // `extra_labels` (VictoriaMetrics' extra_label=name=value) are set on every
   // series, replacing a label of the same name. `metrics` and `limiter` may
   // be null (no counting, no limits); all must outlive the collector.
+  // Series past `max_batch_bytes` of SeriesBatch::bytes() are rejected.
   SeriesCollector(TenantId tenant, std::span<const Label> extra_labels, IngestMetrics* metrics,
-                  IngestLimiter* limiter = nullptr);
+                  IngestLimiter* limiter = nullptr, size_t max_batch_bytes = kMaxSeriesBatchBytes);
 
   // Validates and adds one series; `line` 0 when the format has no lines.
   // A series with neither samples nor exemplars is counted and skipped; one
@@ -88,6 +96,7 @@ class SeriesCollector : public formats::ImportSink {
   SeriesBatch batch_;
   std::span<const Label> extra_labels_;
   int64_t max_timestamp_ms_;  // now + kMaxFutureTimestampMs, fixed per request
+  size_t max_batch_bytes_;
   IngestMetrics* metrics_;
   IngestLimiter* limiter_;
   std::array<size_t, kLimitReasonCount> limited_{};

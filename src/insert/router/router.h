@@ -63,7 +63,9 @@ struct RouterOptions {
   size_t replication_factor = 1;
   // Deadline of one request, re-sends included.
   std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
-  // Cap on the bytes of write batches in flight across all requests. A
+  // Cap on the bytes in flight across all requests, counted as
+  // SeriesBatch::bytes() times (replication factor + 1): the request's
+  // batch and an encoding of it per replica. A
   // request that would exceed it fails at once with ResourceExhausted (no
   // waiting: the sender's retry with backoff is the back-pressure).
   int64_t max_inflight_bytes = int64_t{256} << 20;

@@ -183,27 +183,39 @@ absl::Status Db::CheckAppendable() const {
   return disk_space_->CheckWritable();
 }
 
+namespace {
+
+// Laid out once, outside every lock; reused by this thread's next append,
+// so that steady-state appends do not allocate.
+HeadBatch& ThreadHeadBatch() {
+  thread_local HeadBatch batch;
+  return batch;
+}
+
+}  // namespace
+
 absl::Status Db::Append(std::string_view write_batch, AppendStats* stats) {
   if (stats != nullptr) *stats = AppendStats();
   STRATA_RETURN_IF_ERROR(CheckAppendable());
-  // Decoded once, outside every lock; reused by this thread's next append.
-  thread_local HeadBatch batch;
+  HeadBatch& batch = ThreadHeadBatch();
   absl::Status valid = ParseWriteBatch(write_batch, &batch);
   if (!valid.ok()) return valid;
+  return AppendParsed(batch, stats);
+}
+
+absl::Status Db::AppendSeries(const SeriesBatch& batch, std::span<const uint32_t> subset, AppendStats* stats) {
+  if (stats != nullptr) *stats = AppendStats();
+  STRATA_RETURN_IF_ERROR(CheckAppendable());
+  HeadBatch& head_batch = ThreadHeadBatch();
+  FillHeadBatch(batch, subset, &head_batch);
+  return AppendParsed(head_batch, stats);
+}
+
+absl::Status Db::AppendParsed(HeadBatch& batch, AppendStats* stats) {
   // Exemplars bypass the head and the WAL (db_exemplars.cc); a batch of
   // exemplars alone writes no WAL record.
   if (!batch.series.empty()) STRATA_RETURN_IF_ERROR(AppendSamples(batch, stats));
   return StoreExemplars(batch);
-}
-
-absl::Status Db::AppendSeries(const SeriesBatch& batch, std::span<const uint32_t> subset, AppendStats* stats) {
-  if (batch.exemplar_count() > 0) return Append(batch.Encode(subset), stats);
-  if (stats != nullptr) *stats = AppendStats();
-  STRATA_RETURN_IF_ERROR(CheckAppendable());
-  thread_local HeadBatch head_batch;
-  FillHeadBatch(batch, subset, &head_batch);
-  if (head_batch.series.empty()) return absl::OkStatus();
-  return AppendSamples(head_batch, stats);
 }
 
 absl::Status Db::AppendSamples(HeadBatch& batch, AppendStats* stats) {

@@ -176,8 +176,7 @@ class Db {
   // batch.series()), from the insert side in the same process
   // (InProcessStorage): the same outcomes, without a write batch to encode
   // and parse. SeriesBatch::AddSeries requires validated labels, so nothing
-  // is checked again. A batch with exemplars goes through Append encoded
-  // (exemplars are rare, and only that path stores them).
+  // is checked again.
   absl::Status AppendSeries(const SeriesBatch& batch, std::span<const uint32_t> subset,
                             AppendStats* stats = nullptr);
 
@@ -266,6 +265,8 @@ class Db {
   // exemplars straight to RocksDB (db_exemplars.cc).
   // OK when appends are taken: not closed, not read-only.
   absl::Status CheckAppendable() const;
+  // What Append and AppendSeries share once the batch is laid out.
+  absl::Status AppendParsed(HeadBatch& batch, AppendStats* stats);
   absl::Status AppendSamples(HeadBatch& batch, AppendStats* stats);
   absl::Status StoreExemplars(const HeadBatch& batch);
 

@@ -126,8 +126,8 @@ class Head {
   absl::Status Append(std::string_view batch, AppendStats* stats);
 
   // The engine's append path, in two steps around the WAL write.
-  // Resolve finds or creates every series of the parsed `batch`
-  // (ParseWriteBatch), marks it active (so the next eviction pass keeps it)
+  // Resolve finds or creates every series of the laid-out `batch`
+  // (ParseWriteBatch or FillHeadBatch), marks it active (so the next eviction pass keeps it)
   // and sets HeadBatch::Series::define for series the WAL record must
   // define (neither persisted nor defined by a durable record). Errors when
   // the SeriesSource lookup fails; series resolved before stay (no samples).

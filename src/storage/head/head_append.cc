@@ -70,6 +70,19 @@ void FillHeadBatch(const SeriesBatch& batch, std::span<const uint32_t> subset, H
   const std::span<const SeriesBatch::Series> all = batch.series();
   for (uint32_t i : subset) {
     const SeriesBatch::Series& in = all[i];
+    if (in.exemplar_count > 0) {
+      // Keyed by the placement hash, as ParseWriteBatch keys them.
+      const uint64_t key = SeriesHashOfPacked(out->tenant, batch.packed_labels(in));
+      for (const SeriesBatch::Exemplar& e : batch.exemplars(in)) {
+        HeadBatch::Exemplar x{key, static_cast<uint32_t>(out->exemplar_labels.size()), 0, e.timestamp_ms, e.value};
+        ForEachPackedLabel(batch.packed_labels(e), [out](std::string_view name, std::string_view value) {
+          out->exemplar_labels.push_back(LabelView{name, value});
+          return true;
+        });
+        x.label_end = static_cast<uint32_t>(out->exemplar_labels.size());
+        out->exemplars.push_back(x);
+      }
+    }
     if (in.sample_count == 0) continue;  // exemplars only
     HeadBatch::Series s;
     s.label_count = in.label_count;

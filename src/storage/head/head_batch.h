@@ -26,9 +26,10 @@ struct MemSeries;
 
 // Not thread-safe: one batch per thread at a time (the engine reuses a
 // thread_local one, so steady-state appends do not allocate). The packed
-// labels point into the encoded batch or the SeriesBatch, which must
-// outlive their use. A series' labels are read from their packed form
-// only when the series is new to the head: most are not.
+// labels and the exemplar label views point into the encoded batch or the
+// SeriesBatch, which must outlive their use. A series' labels are read
+// from their packed form only when the series is new to the head: most are
+// not.
 struct HeadBatch {
   struct Series {
     uint32_t label_count = 0;
@@ -89,8 +90,8 @@ absl::Status ParseWriteBatch(std::string_view batch, HeadBatch* out);
 
 // Lays out the series `subset` of `batch` (indexes into batch.series()) in
 // `*out` (cleared first), as ParseWriteBatch does for an encoded batch, but
-// without checks: SeriesBatch::AddSeries requires validated labels.
-// Exemplars are not carried over (callers encode a batch that has any).
+// without checks: SeriesBatch::AddSeries requires validated labels. The
+// views in `*out` point into `batch`.
 void FillHeadBatch(const SeriesBatch& batch, std::span<const uint32_t> subset, HeadBatch* out);
 
 }  // namespace strata::storage
