@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -94,11 +95,32 @@ bool CanBind(uint16_t port) {
   return ok;
 }
 
+// Claims `port` for this process among all test processes on the machine:
+// an exclusive flock on a file named after it, held until the process
+// exits (the kernel drops it then, even after a crash, so nothing goes
+// stale). Without it two test programs that ctest runs in parallel could
+// both find a port free and both hand it out before either server bound it
+// (seen in CI: "Address already in use" from one of them).
+bool ClaimAcrossProcesses(uint16_t port) {
+  static const std::filesystem::path dir = std::filesystem::temp_directory_path() / "strata-test-ports";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const std::string path = (dir / std::to_string(port)).string();
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) return true;  // cannot coordinate (read-only /tmp): fall back to the bind check
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return false;
+  }
+  return true;  // the descriptor stays open: it holds the claim
+}
+
 }  // namespace
 
 uint16_t PickFreePort() {
   // Test programs run in parallel under ctest; a per-process random walk
-  // keeps two of them from walking the same sequence of ports.
+  // keeps two of them from walking the same sequence of ports, and a claim
+  // file keeps them from handing out the same one.
   static std::mutex mu;
   static std::mt19937 rng(static_cast<uint32_t>(getpid()) * 2654435761u ^
                           static_cast<uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
@@ -106,7 +128,11 @@ uint16_t PickFreePort() {
   std::lock_guard<std::mutex> lock(mu);
   for (int attempt = 0; attempt < 1000; ++attempt) {
     auto port = static_cast<uint16_t>(kFirstTestPort + rng() % kTestPortCount);
-    if (handed_out.contains(port) || !CanBind(port)) continue;
+    if (handed_out.contains(port) || !ClaimAcrossProcesses(port)) continue;
+    if (!CanBind(port)) {
+      handed_out.insert(port);  // claimed, but a stranger holds it: never try it again
+      continue;
+    }
     handed_out.insert(port);
     return port;
   }
