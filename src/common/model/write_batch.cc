@@ -36,45 +36,31 @@ void PutSamples(std::span<const Sample> samples, StringAppender* out) {
   }
 }
 
-// The end of an exemplar, after its labels.
-void PutExemplarPoint(int64_t timestamp_ms, double value, std::string* buf) {
-  PutVarint(buf, ZigZagEncode(timestamp_ms));
-  PutFixed64(buf, std::bit_cast<uint64_t>(value));
-}
-
 }  // namespace
 
 void WriteBatchBuilder::AddSeries(std::span<const LabelView> sorted_labels, std::span<const Sample> samples,
                                   std::span<const ExemplarView> exemplars,
                                   std::span<const LabelView> exemplar_labels) {
-  {
-    // The labels and samples are most of every batch: written with one
-    // size check.
-    StringAppender out(&buf_, MaxSeriesBytes(PackedLabelsSize(sorted_labels), samples.size()));
-    out.Varint(sorted_labels.size());
-    AppendPackedLabels(sorted_labels, &out);
-    PutSamples(samples, &out);
-    out.Finish();
+  // Packed first, then written as AddPackedSeries writes it: one encoder.
+  // Ingest encodes from SeriesBatch's packed labels; this form is for
+  // tests and tools, where the extra copy does not matter.
+  const std::string packed = PackLabels(sorted_labels);
+  std::vector<std::string> exemplar_packed;
+  exemplar_packed.reserve(exemplars.size());  // the views below point into it
+  std::vector<PackedExemplar> packed_exemplars;
+  for (const ExemplarView& e : exemplars) {
+    const std::span<const LabelView> labels = e.labels_in(exemplar_labels);
+    exemplar_packed.push_back(PackLabels(labels));
+    packed_exemplars.push_back({exemplar_packed.back(), labels.size(), e.timestamp_ms, e.value});
   }
-  if (with_exemplars_) {
-    PutVarint(&buf_, exemplars.size());
-    for (const ExemplarView& e : exemplars) {
-      std::span<const LabelView> labels = e.labels_in(exemplar_labels);
-      PutVarint(&buf_, labels.size());
-      for (const LabelView& l : labels) {
-        PutLengthPrefixed(&buf_, l.name);
-        PutLengthPrefixed(&buf_, l.value);
-      }
-      PutExemplarPoint(e.timestamp_ms, e.value, &buf_);
-    }
-  }
-  ++series_count_;
-  sample_count_ += samples.size();
+  AddPackedSeries(packed, sorted_labels.size(), samples, packed_exemplars);
 }
 
 void WriteBatchBuilder::AddPackedSeries(std::string_view packed_labels, size_t label_count,
                                         std::span<const Sample> samples, std::span<const PackedExemplar> exemplars) {
   {
+    // The labels and samples are most of every batch: written with one
+    // size check.
     StringAppender out(&buf_, MaxSeriesBytes(packed_labels.size(), samples.size()));
     out.Varint(label_count);
     out.Bytes(packed_labels);
@@ -86,7 +72,8 @@ void WriteBatchBuilder::AddPackedSeries(std::string_view packed_labels, size_t l
     for (const PackedExemplar& e : exemplars) {
       PutVarint(&buf_, e.label_count);
       buf_.append(e.packed_labels);
-      PutExemplarPoint(e.timestamp_ms, e.value, &buf_);
+      PutVarint(&buf_, ZigZagEncode(e.timestamp_ms));
+      PutFixed64(&buf_, std::bit_cast<uint64_t>(e.value));
     }
   }
   ++series_count_;

@@ -101,6 +101,15 @@ void ForEachPackedLabel(std::string_view packed, Fn fn) {
   }
 }
 
+// Appends the labels of a packed form to `*out` as views into `packed`.
+// REQUIRES: as UnpackLabels.
+inline void AppendPackedLabelViews(std::string_view packed, std::vector<LabelView>* out) {
+  ForEachPackedLabel(packed, [out](std::string_view name, std::string_view value) {
+    out->push_back(LabelView{name, value});
+    return true;
+  });
+}
+
 // Builds a batch. Thread-compatible.
 class WriteBatchBuilder {
  public:

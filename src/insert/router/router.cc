@@ -62,7 +62,8 @@ Router::Router(std::vector<StorageApi*> nodes, RouterOptions options, prometheus
     }
     inflight_gauge_ = &prometheus::BuildGauge()
                            .Name("strata_insert_inflight_bytes")
-                           .Help("Bytes of insert requests in flight to storage nodes: each request's batch size times (replication factor + 1)")
+                           .Help("Bytes of insert requests in flight to storage nodes: each request's batch size "
+                                 "times (replication factor + 1)")
                            .Register(*registry)
                            .Add({});
   }

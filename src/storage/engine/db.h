@@ -261,12 +261,12 @@ class Db {
  private:
   Db(const DbOptions& options, prometheus::Registry* metrics);
 
-  // The two halves of Append: samples through the head and the WAL, and
-  // exemplars straight to RocksDB (db_exemplars.cc).
   // OK when appends are taken: not closed, not read-only.
   absl::Status CheckAppendable() const;
   // What Append and AppendSeries share once the batch is laid out.
   absl::Status AppendParsed(HeadBatch& batch, AppendStats* stats);
+  // The two halves of AppendParsed: samples through the head and the WAL,
+  // and exemplars straight to RocksDB (db_exemplars.cc).
   absl::Status AppendSamples(HeadBatch& batch, AppendStats* stats);
   absl::Status StoreExemplars(const HeadBatch& batch);
 

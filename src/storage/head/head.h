@@ -127,10 +127,11 @@ class Head {
 
   // The engine's append path, in two steps around the WAL write.
   // Resolve finds or creates every series of the laid-out `batch`
-  // (ParseWriteBatch or FillHeadBatch), marks it active (so the next eviction pass keeps it)
-  // and sets HeadBatch::Series::define for series the WAL record must
-  // define (neither persisted nor defined by a durable record). Errors when
-  // the SeriesSource lookup fails; series resolved before stay (no samples).
+  // (ParseWriteBatch or FillHeadBatch), marks it active (so the next
+  // eviction pass keeps it) and sets HeadBatch::Series::define for series
+  // the WAL record must define (neither persisted nor defined by a durable
+  // record). Errors when the SeriesSource lookup fails; series resolved
+  // before stay (no samples).
   absl::Status Resolve(HeadBatch* batch);
   // Appends the samples of a resolved batch (as Append describes) and marks
   // the series it defined as defined in the WAL: call only once the WAL

@@ -75,10 +75,7 @@ void FillHeadBatch(const SeriesBatch& batch, std::span<const uint32_t> subset, H
       const uint64_t key = SeriesHashOfPacked(out->tenant, batch.packed_labels(in));
       for (const SeriesBatch::Exemplar& e : batch.exemplars(in)) {
         HeadBatch::Exemplar x{key, static_cast<uint32_t>(out->exemplar_labels.size()), 0, e.timestamp_ms, e.value};
-        ForEachPackedLabel(batch.packed_labels(e), [out](std::string_view name, std::string_view value) {
-          out->exemplar_labels.push_back(LabelView{name, value});
-          return true;
-        });
+        AppendPackedLabelViews(batch.packed_labels(e), &out->exemplar_labels);
         x.label_end = static_cast<uint32_t>(out->exemplar_labels.size());
         out->exemplars.push_back(x);
       }
@@ -301,10 +298,7 @@ absl::Status Head::Resolve(HeadBatch* batch) {
   for (uint32_t i : missing) {
     HeadBatch::Series& s = batch->series[i];
     labels.clear();
-    ForEachPackedLabel(s.packed_labels, [](std::string_view name, std::string_view value) {
-      labels.push_back(LabelView{name, value});
-      return true;
-    });
+    AppendPackedLabelViews(s.packed_labels, &labels);
     Stripe& stripe = StripeFor(s.hash);
     absl::MutexLock l(&stripe.mu);
     absl::StatusOr<MemSeries*> found =

@@ -3,9 +3,10 @@
 // A write batch on its way through the storage engine's append path,
 // decoded once: ParseWriteBatch validates an encoded batch and lays out its
 // series and samples (FillHeadBatch does the same for a SeriesBatch from
-// the insert side in the same process); Head::Resolve then finds or creates each series (and decides
-// which series' definitions the WAL record must carry); the engine encodes
-// the WAL record from it (wal_record.h); Head::Apply appends the samples.
+// the insert side in the same process); Head::Resolve then finds or
+// creates each series (and decides which series' definitions the WAL
+// record must carry); the engine encodes the WAL record from it
+// (wal_record.h); Head::Apply appends the samples.
 // Nothing is decoded twice and no series is hashed or looked up twice.
 #pragma once
 
