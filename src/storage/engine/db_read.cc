@@ -64,7 +64,7 @@ absl::StatusOr<std::vector<std::string>> Db::LabelNamesImpl(TenantId tenant, std
     STRATA_ASSIGN_OR_RETURN(names, index_->LabelNames(tenant, matchers, mint, maxt, 0));
   }
   for (const auto& s : HeadSeriesInRange(*head_, store_.get(), tenant, matchers, mint, maxt)) {
-    ForEachPackedLabel(s->packed_labels, [&names](std::string_view name, std::string_view) {
+    ForEachPackedLabel(s->packed_labels(), [&names](std::string_view name, std::string_view) {
       names.emplace_back(name);
       return true;
     });
@@ -82,7 +82,7 @@ absl::StatusOr<std::vector<std::string>> Db::LabelValuesImpl(TenantId tenant, st
     STRATA_ASSIGN_OR_RETURN(values, index_->LabelValues(tenant, name, matchers, mint, maxt, 0));
   }
   for (const auto& s : HeadSeriesInRange(*head_, store_.get(), tenant, matchers, mint, maxt)) {
-    ForEachPackedLabel(s->packed_labels, [&](std::string_view n, std::string_view v) {
+    ForEachPackedLabel(s->packed_labels(), [&](std::string_view n, std::string_view v) {
       if (n == name) values.emplace_back(v);
       return n < name;  // sorted by name
     });

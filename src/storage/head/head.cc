@@ -42,10 +42,8 @@ const Head::TenantIndex* Head::FindTenant(TenantId tenant) const {
 
 MemSeries* Head::FindInHead(Stripe& stripe, TenantId tenant, uint64_t hash, std::string_view packed_labels) const {
   // The hash only narrows the search: identity is tenant + labels.
-  auto it = stripe.by_hash.find(hash);
-  if (it == stripe.by_hash.end()) return nullptr;
-  for (MemSeries* s = it->second; s != nullptr; s = s->next_same_hash) {
-    if (s->tenant == tenant && s->packed_labels == packed_labels) return s;
+  for (MemSeries* s = stripe.by_hash.Find(hash); s != nullptr; s = s->next_same_hash) {
+    if (s->tenant == tenant && s->packed_labels() == packed_labels) return s;
   }
   return nullptr;
 }
@@ -55,7 +53,6 @@ absl::StatusOr<MemSeries*> Head::GetOrCreateSeries(Stripe& stripe, TenantId tena
                                                    std::span<const LabelView> label_views, const KnownSeries* known,
                                                    AppendStats* stats) {
   if (MemSeries* s = FindInHead(stripe, tenant, hash, packed_labels); s != nullptr) return s;
-  MemSeries** slot = &stripe.by_hash[hash];
   // Not in the head: a series seen before keeps its id (and its chunks in
   // the store), so ask the persistent index before assigning a new one.
   std::optional<SeriesSource::Found> found;
@@ -64,10 +61,7 @@ absl::StatusOr<MemSeries*> Head::GetOrCreateSeries(Stripe& stripe, TenantId tena
   } else if (source_ != nullptr) {
     absl::StatusOr<std::optional<SeriesSource::Found>> looked_up =
         source_->Find(tenant, label_views);
-    if (!looked_up.ok()) {
-      if (*slot == nullptr) stripe.by_hash.erase(hash);  // the probe above inserted it
-      return looked_up.status();
-    }
+    if (!looked_up.ok()) return looked_up.status();
     found = *looked_up;
   }
   TenantIndex& index = GetOrCreateTenant(tenant);
@@ -81,13 +75,13 @@ absl::StatusOr<MemSeries*> Head::GetOrCreateSeries(Stripe& stripe, TenantId tena
                         : known ? known->id
                                 : next_series_id_.fetch_add(1, std::memory_order_relaxed);
     const uint64_t ref = next_ref_.fetch_add(1, std::memory_order_relaxed);
-    series = std::make_shared<MemSeries>(id, ref, tenant, hash, std::string(packed_labels));
+    series = MemSeries::Create(id, ref, tenant, hash, packed_labels);
     index.postings.Add(ref, label_views);
     index.by_ref.emplace(ref, series);
   }
   stripe.owned.push_back(series);
-  series->next_same_hash = *slot;
-  *slot = series.get();
+  series->next_same_hash = stripe.by_hash.Find(hash);
+  stripe.by_hash.Set(hash, series.get());
   num_series_.fetch_add(1, std::memory_order_relaxed);
   metrics_.series.Increment();
   if (found) {
@@ -175,11 +169,18 @@ void Head::PutBackDayPostings(std::vector<DayPosting> postings) {
 }
 
 void Head::Unlink(Stripe& stripe, MemSeries* s) {
-  auto slot_it = stripe.by_hash.find(s->hash);
-  MemSeries** link = &slot_it->second;
-  while (*link != s) link = &(*link)->next_same_hash;
-  *link = s->next_same_hash;
-  if (slot_it->second == nullptr) stripe.by_hash.erase(slot_it);
+  MemSeries* const first = stripe.by_hash.Find(s->hash);
+  if (first == s) {
+    if (s->next_same_hash == nullptr) {
+      stripe.by_hash.Erase(s->hash);
+    } else {
+      stripe.by_hash.Set(s->hash, s->next_same_hash);
+    }
+  } else {
+    MemSeries* prev = first;
+    while (prev->next_same_hash != s) prev = prev->next_same_hash;
+    prev->next_same_hash = s->next_same_hash;
+  }
   // Out of by_ref under the stripe lock, so that when the series comes
   // back (under this lock) no reader ever sees two refs of it.
   TenantIndex& index = GetOrCreateTenant(s->tenant);

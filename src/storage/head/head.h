@@ -43,6 +43,7 @@
 #include "storage/head/head_batch.h"
 #include "storage/head/mem_postings.h"
 #include "storage/head/series.h"
+#include "storage/head/series_hash_index.h"
 
 namespace strata::storage {
 
@@ -242,7 +243,7 @@ class Head {
   struct alignas(64) Stripe {
     mutable absl::Mutex mu;
     // hash -> first series with that hash (collisions chain via next_same_hash).
-    absl::flat_hash_map<uint64_t, MemSeries*> by_hash ABSL_GUARDED_BY(mu);
+    SeriesHashIndex by_hash ABSL_GUARDED_BY(mu);
     std::vector<std::shared_ptr<MemSeries>> owned ABSL_GUARDED_BY(mu);
   };
 

@@ -144,16 +144,16 @@ class RecordWriter {
     bool define;
   };
   static std::string Encode(const std::vector<Entry>& entries) {
-    std::vector<std::unique_ptr<MemSeries>> series;
+    std::vector<std::shared_ptr<MemSeries>> series;
     HeadBatch batch;
     batch.tenant = kTenant;
     for (const Entry& e : entries) {
-      series.push_back(std::make_unique<MemSeries>(e.id, e.id, kTenant, 0, PackLabels(e.labels)));
+      series.push_back(MemSeries::Create(e.id, e.id, kTenant, 0, PackLabels(e.labels)));
       HeadBatch::Series s;
       s.series = series.back().get();
       s.define = e.define;
       s.label_count = static_cast<uint32_t>(e.labels.size());
-      s.packed_labels = s.series->packed_labels;
+      s.packed_labels = s.series->packed_labels();
       s.sample_begin = static_cast<uint32_t>(batch.samples.size());
       batch.samples.insert(batch.samples.end(), e.samples.begin(), e.samples.end());
       s.sample_end = static_cast<uint32_t>(batch.samples.size());

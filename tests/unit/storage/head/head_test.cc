@@ -437,6 +437,53 @@ TEST_CASE("head numbers new series in batch order although it resolves them stri
   for (const auto& s : r.series) CHECK(Decode(s).size() == (s.labels.Get("i") < "0300" ? 2u : 1u));
 }
 
+TEST_CASE("head keeps series whose hashes collide apart, and drops one without losing the others",
+          "[storage][head][unit]") {
+  HeadFixture f;
+  // Three series forced onto one hash: the head must tell them apart by
+  // their labels, wherever each sits in the hash's chain.
+  auto append = [&f](int64_t t) {
+    WriteBatchBuilder b(TenantId{});
+    for (const char* name : {"a", "b", "c"}) {
+      std::vector<LabelView> labels = {{"__name__", name}, {"job", "x"}};
+      Sample s{t, static_cast<double>(t) + name[0]};
+      b.AddSeries(labels, std::span<const Sample>(&s, 1));
+    }
+    const std::string encoded = b.Finish();  // the batch points into it
+    HeadBatch batch;
+    REQUIRE(ParseWriteBatch(encoded, &batch).ok());
+    for (HeadBatch::Series& s : batch.series) s.hash = 42;
+    REQUIRE(f.head.Resolve(&batch).ok());
+    AppendStats stats;
+    REQUIRE(f.head.Apply(batch, &stats).ok());
+    return stats;
+  };
+  CHECK(append(1000).series_created == 3);
+  CHECK(append(2000).series_created == 0);
+  CHECK(f.head.num_series() == 3);
+  for (const char* name : {"a", "b", "c"}) {
+    SearchResult r = f.Select({M(MatchType::kEqual, "__name__", name)});
+    REQUIRE(r.series.size() == 1);
+    const std::vector<Sample> samples = Decode(r.series[0]);
+    REQUIRE(samples.size() == 2);
+    CHECK(samples[0].timestamp_ms == 1000);
+    CHECK(samples[0].value == 1000.0 + name[0]);
+    CHECK(samples[1].timestamp_ms == 2000);
+    CHECK(samples[1].value == 2000.0 + name[0]);
+  }
+  // "b" is in the middle of the chain (newest first: c, b, a), then "c" at
+  // its head: the others stay found, and only the dropped one comes back new.
+  for (const char* name : {"b", "c"}) {
+    auto dropped = f.head.SelectSeries({}, std::vector<Matcher>{M(MatchType::kEqual, "__name__", name)});
+    REQUIRE(f.head.DropSeries(dropped) == 1);
+    CHECK(append(3000 + name[0]).series_created == 1);
+    CHECK(f.head.num_series() == 3);
+  }
+  SearchResult a = f.Select({M(MatchType::kEqual, "__name__", "a")});
+  REQUIRE(a.series.size() == 1);
+  CHECK(Decode(a.series[0]).size() == 4);
+}
+
 TEST_CASE("write batch validation rejects malformed and unsorted batches", "[storage][head][unit]") {
   CHECK(ValidateWriteBatch(OneSeriesBatch({}, {{"__name__", "a"}, {"b", "c"}}, {{1, 1}})).ok());
   CHECK(ValidateWriteBatch("garbage").code() == absl::StatusCode::kInvalidArgument);

@@ -13,18 +13,18 @@ namespace {
 
 // A resolved batch over hand-made series, as Head::Resolve leaves it.
 struct Fixture {
-  std::vector<std::unique_ptr<MemSeries>> series;
+  std::vector<std::shared_ptr<MemSeries>> series;
   HeadBatch batch;
   std::vector<std::vector<Sample>> want;  // per batch series
   std::vector<Labels> labels;             // per batch series
 
   void Add(uint64_t id, Labels l, std::vector<Sample> samples, bool define) {
-    series.push_back(std::make_unique<MemSeries>(id, id, batch.tenant, 0, PackLabels(l)));
+    series.push_back(MemSeries::Create(id, id, batch.tenant, 0, PackLabels(l)));
     HeadBatch::Series s;
     s.series = series.back().get();
     s.define = define;
     s.label_count = static_cast<uint32_t>(l.size());
-    s.packed_labels = s.series->packed_labels;
+    s.packed_labels = s.series->packed_labels();
     labels.push_back(std::move(l));
     s.sample_begin = static_cast<uint32_t>(batch.samples.size());
     batch.samples.insert(batch.samples.end(), samples.begin(), samples.end());
