@@ -43,22 +43,17 @@ absl::Status ParseWriteBatch(std::string_view batch, HeadBatch* out) {
     // hash (rocks_store.h), the head by the cheaper local one.
     const uint64_t exemplar_key = view.exemplars.empty() ? 0 : SeriesHash(out->tenant, view.labels);
     for (const ExemplarView& e : view.exemplars) {
-      HeadBatch::Exemplar x{exemplar_key, static_cast<uint32_t>(out->exemplar_labels.size()), 0, e.timestamp_ms, e.value};
+      const size_t label_begin = out->exemplar_labels.size();
       std::span<const LabelView> labels = e.labels_in(view.exemplar_labels);
       out->exemplar_labels.insert(out->exemplar_labels.end(), labels.begin(), labels.end());
-      x.label_end = static_cast<uint32_t>(out->exemplar_labels.size());
-      out->exemplars.push_back(x);
+      out->AddExemplar(exemplar_key, label_begin, e.timestamp_ms, e.value);
     }
     ++n;
     if (view.samples.empty()) continue;
-    HeadBatch::Series s;
+    HeadBatch::Series& s = out->AddSeries(view.samples);
     s.label_count = static_cast<uint32_t>(view.labels.size());
-    s.sample_begin = static_cast<uint32_t>(out->samples.size());
-    out->samples.insert(out->samples.end(), view.samples.begin(), view.samples.end());
-    s.sample_end = static_cast<uint32_t>(out->samples.size());
     s.hash = LocalSeriesHash(out->tenant, view.packed_labels);
     s.packed_labels = view.packed_labels;
-    out->series.push_back(s);
   }
   if (!reader->status().ok()) return absl::InvalidArgumentError(std::string(reader->status().message()));
   return absl::OkStatus();
@@ -74,22 +69,16 @@ void FillHeadBatch(const SeriesBatch& batch, std::span<const uint32_t> subset, H
       // Keyed by the placement hash, as ParseWriteBatch keys them.
       const uint64_t key = SeriesHashOfPacked(out->tenant, batch.packed_labels(in));
       for (const SeriesBatch::Exemplar& e : batch.exemplars(in)) {
-        HeadBatch::Exemplar x{key, static_cast<uint32_t>(out->exemplar_labels.size()), 0, e.timestamp_ms, e.value};
+        const size_t label_begin = out->exemplar_labels.size();
         AppendPackedLabelViews(batch.packed_labels(e), &out->exemplar_labels);
-        x.label_end = static_cast<uint32_t>(out->exemplar_labels.size());
-        out->exemplars.push_back(x);
+        out->AddExemplar(key, label_begin, e.timestamp_ms, e.value);
       }
     }
     if (in.sample_count == 0) continue;  // exemplars only
-    HeadBatch::Series s;
+    HeadBatch::Series& s = out->AddSeries(batch.samples(in));
     s.label_count = in.label_count;
-    s.sample_begin = static_cast<uint32_t>(out->samples.size());
-    const std::span<const Sample> samples = batch.samples(in);
-    out->samples.insert(out->samples.end(), samples.begin(), samples.end());
-    s.sample_end = static_cast<uint32_t>(out->samples.size());
     s.packed_labels = batch.packed_labels(in);
     s.hash = LocalSeriesHash(out->tenant, s.packed_labels);
-    out->series.push_back(s);
   }
 }
 

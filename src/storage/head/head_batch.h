@@ -69,6 +69,20 @@ struct HeadBatch {
   // Filled by Head::Resolve: series new to the node (AppendStats).
   uint64_t series_created = 0;
 
+  // Adds a series with a copy of `series_samples`; the caller fills in the
+  // rest of it.
+  Series& AddSeries(std::span<const Sample> series_samples) {
+    Series& s = series.emplace_back();
+    s.sample_begin = static_cast<uint32_t>(samples.size());
+    samples.insert(samples.end(), series_samples.begin(), series_samples.end());
+    s.sample_end = static_cast<uint32_t>(samples.size());
+    return s;
+  }
+  // Adds an exemplar whose labels are exemplar_labels[label_begin, end).
+  void AddExemplar(uint64_t series_hash, size_t label_begin, int64_t timestamp_ms, double value) {
+    exemplars.push_back(Exemplar{series_hash, static_cast<uint32_t>(label_begin),
+                                 static_cast<uint32_t>(exemplar_labels.size()), timestamp_ms, value});
+  }
   std::span<const Sample> samples_of(const Series& s) const {
     return std::span<const Sample>(samples).subspan(s.sample_begin, s.sample_end - s.sample_begin);
   }

@@ -50,13 +50,9 @@ absl::Status WalReplayer::Replay(std::string_view record, AppendStats* stats) {
 }
 
 void WalReplayer::AddToBatch(MemSeries* series, std::span<const Sample> samples) {
-  HeadBatch::Series s;
+  HeadBatch::Series& s = batch_.AddSeries(samples);
   s.series = series;
   s.hash = series->hash;  // Head::Apply groups the batch by it
-  s.sample_begin = static_cast<uint32_t>(batch_.samples.size());
-  batch_.samples.insert(batch_.samples.end(), samples.begin(), samples.end());
-  s.sample_end = static_cast<uint32_t>(batch_.samples.size());
-  batch_.series.push_back(s);
 }
 
 absl::Status WalReplayer::ReplaySamplesRecord(std::string_view record, AppendStats* stats) {

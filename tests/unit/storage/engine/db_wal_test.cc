@@ -149,15 +149,11 @@ class RecordWriter {
     batch.tenant = kTenant;
     for (const Entry& e : entries) {
       series.push_back(MemSeries::Create(e.id, e.id, kTenant, 0, PackLabels(e.labels)));
-      HeadBatch::Series s;
+      HeadBatch::Series& s = batch.AddSeries(e.samples);
       s.series = series.back().get();
       s.define = e.define;
       s.label_count = static_cast<uint32_t>(e.labels.size());
       s.packed_labels = s.series->packed_labels();
-      s.sample_begin = static_cast<uint32_t>(batch.samples.size());
-      batch.samples.insert(batch.samples.end(), e.samples.begin(), e.samples.end());
-      s.sample_end = static_cast<uint32_t>(batch.samples.size());
-      batch.series.push_back(s);
     }
     std::string out;
     EncodeWalRecord(batch, &out);

@@ -20,16 +20,12 @@ struct Fixture {
 
   void Add(uint64_t id, Labels l, std::vector<Sample> samples, bool define) {
     series.push_back(MemSeries::Create(id, id, batch.tenant, 0, PackLabels(l)));
-    HeadBatch::Series s;
+    HeadBatch::Series& s = batch.AddSeries(samples);
     s.series = series.back().get();
     s.define = define;
     s.label_count = static_cast<uint32_t>(l.size());
     s.packed_labels = s.series->packed_labels();
     labels.push_back(std::move(l));
-    s.sample_begin = static_cast<uint32_t>(batch.samples.size());
-    batch.samples.insert(batch.samples.end(), samples.begin(), samples.end());
-    s.sample_end = static_cast<uint32_t>(batch.samples.size());
-    batch.series.push_back(s);
     want.push_back(std::move(samples));
   }
 };
