@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <utility>
 
 #include "common/base/check.h"
 #include "common/encoding/varint.h"
@@ -20,119 +24,181 @@ inline bool BitRange(int64_t x, int nbits) {
   return -((int64_t{1} << (nbits - 1)) - 1) <= x && x <= (int64_t{1} << (nbits - 1));
 }
 
-// Signed varint in the Go encoding/binary form (zigzag), as PutVarint does.
-inline void PutGoVarint(std::string* out, int64_t v) { PutVarint(out, ZigZagEncode(v)); }
 
 }  // namespace
 
-XorAppender::XorAppender() { buf_.assign(kHeaderSize, '\0'); }
+namespace {
 
-void XorAppender::WriteBit(bool bit) {
-  if (bits_free_ == 0) {
-    buf_.push_back('\0');
-    bits_free_ = 8;
-  }
-  if (bit) buf_.back() = static_cast<char>(static_cast<uint8_t>(buf_.back()) | (1u << (bits_free_ - 1)));
-  --bits_free_;
+// The most bytes one sample can take: a 10-byte varint and a 64-bit value
+// for the first two; 4 + 64 bits of timestamp and 2 + 5 + 6 + 64 bits of
+// value (19 bytes) after them.
+constexpr uint32_t kMaxSampleBytes = 20;
+// WriteBits stores 8 bytes from the partial byte on.
+constexpr uint32_t kStoreSlack = 8;
+
+constexpr char kEmptyChunk[kHeaderSize] = {0, 0};
+
+inline void StoreBigEndian64(char* p, uint64_t v) {
+  v = __builtin_bswap64(v);
+  std::memcpy(p, &v, 8);
+}
+
+}  // namespace
+
+XorAppender::~XorAppender() { std::free(buf_); }
+
+XorAppender::XorAppender(XorAppender&& other) noexcept { *this = std::move(other); }
+
+XorAppender& XorAppender::operator=(XorAppender&& other) noexcept {
+  if (this == &other) return *this;
+  std::free(buf_);
+  buf_ = std::exchange(other.buf_, nullptr);
+  capacity_ = std::exchange(other.capacity_, 0);
+  size_ = std::exchange(other.size_, 0);
+  min_time_ = other.min_time_;
+  max_time_ = other.max_time_;
+  last_delta_ = other.last_delta_;
+  last_value_bits_ = other.last_value_bits_;
+  num_samples_ = std::exchange(other.num_samples_, 0);
+  bits_free_ = std::exchange(other.bits_free_, 0);
+  leading_ = std::exchange(other.leading_, 0xff);
+  trailing_ = other.trailing_;
+  return *this;
+}
+
+std::string_view XorAppender::bytes() const {
+  if (num_samples_ == 0) return std::string_view(kEmptyChunk, kHeaderSize);
+  return std::string_view(buf_, size_);
+}
+
+void XorAppender::Reserve() {
+  const uint32_t need = size_ + kMaxSampleBytes + kStoreSlack;
+  if (need <= capacity_) return;
+  // 1.5x: chunks stop at a few hundred bytes, so doubling would mostly
+  // leave slack behind in every series of the head.
+  uint32_t grown = std::max<uint32_t>(need, capacity_ + capacity_ / 2);
+  grown = (grown + 15) & ~uint32_t{15};
+  void* p = std::realloc(buf_, grown);
+  if (p == nullptr) throw std::bad_alloc();
+  buf_ = static_cast<char*>(p);
+  capacity_ = grown;
 }
 
 void XorAppender::WriteBits(uint64_t value, int nbits) {
-  if (nbits < 64) value &= (uint64_t{1} << nbits) - 1;
-  // Top up the partial last byte, then emit whole bytes, then open a new
-  // partial byte for the rest: at most 10 byte writes instead of a loop
-  // iteration per partial chunk.
-  if (bits_free_ > 0) {
-    int take = nbits < bits_free_ ? nbits : bits_free_;
-    uint8_t top = static_cast<uint8_t>((value >> (nbits - take)) & ((1u << take) - 1));
-    buf_.back() = static_cast<char>(static_cast<uint8_t>(buf_.back()) | (top << (bits_free_ - take)));
-    bits_free_ -= take;
-    nbits -= take;
+  // The bits go at bit `used` of the byte at `start`: the partial last
+  // byte when there is one (its free low bits are zero), else a new byte.
+  const uint32_t start = bits_free_ > 0 ? size_ - 1 : size_;
+  const int used = bits_free_ > 0 ? 8 - bits_free_ : 0;
+  const uint64_t head = used > 0 ? uint64_t{static_cast<uint8_t>(buf_[start])} << 56 : 0;
+  const uint64_t field = (value << (64 - nbits)) >> used;  // drops bits above nbits
+  StoreBigEndian64(buf_ + start, head | field);
+  const int total = used + nbits;
+  size_ = start + static_cast<uint32_t>((total + 7) / 8);
+  bits_free_ = static_cast<uint8_t>((8 - total % 8) % 8);
+}
+
+void XorAppender::WriteVarint(uint64_t v) {
+  while (v >= 0x80) {
+    buf_[size_++] = static_cast<char>(v | 0x80);
+    v >>= 7;
   }
-  while (nbits >= 8) {
-    nbits -= 8;
-    buf_.push_back(static_cast<char>(value >> nbits));
-  }
-  if (nbits > 0) {
-    buf_.push_back(static_cast<char>((value << (8 - nbits)) & 0xff));
-    bits_free_ = 8 - nbits;
-  }
+  buf_[size_++] = static_cast<char>(v);
 }
 
 void XorAppender::Append(int64_t t, double v) {
   // A full chunk is a caller bug (the head seals far earlier).
   STRATA_CHECK(num_samples_ < 65535);
-  uint64_t vbits = std::bit_cast<uint64_t>(v);
+  Reserve();
+  const uint64_t vbits = std::bit_cast<uint64_t>(v);
   if (num_samples_ == 0) {
+    size_ = kHeaderSize;
+    bits_free_ = 0;
     // Byte aligned: the header is whole bytes.
-    PutGoVarint(&buf_, t);
-    WriteBits(vbits, 64);
+    WriteVarint(ZigZagEncode(t));
+    StoreBigEndian64(buf_ + size_, vbits);
+    size_ += 8;
     min_time_ = t;
     last_value_bits_ = vbits;
   } else if (num_samples_ == 1) {
     // Still byte aligned after sample 0 (varint bytes + 64 bits).
-    int64_t delta = WrappingSub(t, last_t_);
-    PutVarint(&buf_, static_cast<uint64_t>(delta));
-    AppendValue(v);
+    const int64_t delta = WrappingSub(t, max_time_);
+    WriteVarint(static_cast<uint64_t>(delta));
+    AppendValue(vbits);
     last_delta_ = delta;
   } else {
-    int64_t delta = WrappingSub(t, last_t_);
-    int64_t dod = WrappingSub(delta, last_delta_);
+    const int64_t delta = WrappingSub(t, max_time_);
+    const int64_t dod = WrappingSub(delta, last_delta_);
+    // Each bucket's prefix and value in one field.
     if (dod == 0) {
-      WriteBit(false);
+      WriteBits(0, 1);
     } else if (BitRange(dod, 14)) {
-      WriteBits(0b10, 2);
-      WriteBits(static_cast<uint64_t>(dod), 14);
+      WriteBits((uint64_t{0b10} << 14) | (static_cast<uint64_t>(dod) & 0x3fff), 2 + 14);
     } else if (BitRange(dod, 17)) {
-      WriteBits(0b110, 3);
-      WriteBits(static_cast<uint64_t>(dod), 17);
+      WriteBits((uint64_t{0b110} << 17) | (static_cast<uint64_t>(dod) & 0x1ffff), 3 + 17);
     } else if (BitRange(dod, 20)) {
-      WriteBits(0b1110, 4);
-      WriteBits(static_cast<uint64_t>(dod), 20);
+      WriteBits((uint64_t{0b1110} << 20) | (static_cast<uint64_t>(dod) & 0xfffff), 4 + 20);
     } else {
       WriteBits(0b1111, 4);
-      WriteBits(static_cast<uint64_t>(dod), 64);
+      WriteBits(static_cast<uint64_t>(dod) >> 32, 32);
+      WriteBits(static_cast<uint64_t>(dod) & 0xffffffff, 32);
     }
-    AppendValue(v);
+    AppendValue(vbits);
     last_delta_ = delta;
   }
-  last_t_ = t;
   max_time_ = t;
   ++num_samples_;
   buf_[0] = static_cast<char>(num_samples_ >> 8);
   buf_[1] = static_cast<char>(num_samples_ & 0xff);
 }
 
-void XorAppender::AppendValue(double v) {
-  uint64_t vbits = std::bit_cast<uint64_t>(v);
-  uint64_t delta = vbits ^ last_value_bits_;
+void XorAppender::AppendValue(uint64_t vbits) {
+  const uint64_t delta = vbits ^ last_value_bits_;
   last_value_bits_ = vbits;
   if (delta == 0) {
-    WriteBit(false);
+    WriteBits(0, 1);
     return;
   }
-  WriteBit(true);
   uint8_t leading = static_cast<uint8_t>(std::countl_zero(delta));
-  uint8_t trailing = static_cast<uint8_t>(std::countr_zero(delta));
+  const uint8_t trailing = static_cast<uint8_t>(std::countr_zero(delta));
   if (leading >= 32) leading = 31;  // must fit the 5-bit field
   if (leading_ != 0xff && leading >= leading_ && trailing >= trailing_) {
-    WriteBit(false);
-    WriteBits(delta >> trailing_, 64 - leading_ - trailing_);
+    // '10' and the significant bits of the current window: up to 2 + 64.
+    const int sigbits = 64 - leading_ - trailing_;
+    const uint64_t bits = delta >> trailing_;
+    if (sigbits <= 55) {
+      WriteBits((uint64_t{0b10} << sigbits) | bits, 2 + sigbits);
+    } else {
+      WriteBits(0b10, 2);
+      WriteBits(bits >> 32, sigbits - 32);
+      WriteBits(bits & 0xffffffff, 32);
+    }
     return;
   }
   leading_ = leading;
   trailing_ = trailing;
-  WriteBit(true);
-  WriteBits(leading, 5);
-  // 64 significant bits do not fit 6 bits; they are written as 0 and read
-  // back as 64 (0 significant bits is impossible: that is the '0' case).
-  int sigbits = 64 - leading - trailing;
-  WriteBits(static_cast<uint64_t>(sigbits), 6);
-  WriteBits(delta >> trailing, sigbits);
+  // '11', 5 bits of leading zeros, 6 bits of length: 64 significant bits do
+  // not fit 6 bits; they are written as 0 and read back as 64 (0 significant
+  // bits is impossible: that is the '0' case).
+  const int sigbits = 64 - leading - trailing;
+  WriteBits((uint64_t{0b11} << 11) | (uint64_t{leading} << 6) | (static_cast<uint64_t>(sigbits) & 0x3f), 13);
+  const uint64_t bits = delta >> trailing;
+  if (sigbits <= 57) {
+    WriteBits(bits, sigbits);
+  } else {
+    WriteBits(bits >> 32, sigbits - 32);
+    WriteBits(bits & 0xffffffff, 32);
+  }
 }
 
 std::string XorAppender::Finish() {
-  std::string out = std::move(buf_);
-  *this = XorAppender();
+  std::string out(bytes());
+  size_ = 0;
+  bits_free_ = 0;
+  num_samples_ = 0;
+  min_time_ = max_time_ = last_delta_ = 0;
+  last_value_bits_ = 0;
+  leading_ = 0xff;
+  trailing_ = 0;
   return out;
 }
 
