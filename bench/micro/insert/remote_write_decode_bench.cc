@@ -6,6 +6,7 @@
 // several instances). Release builds only (bench/README.md).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "common/model/series_hash.h"
 #include "common/prompb/remote_write_decoder.h"
 #include "common/prompb/remote_write_encoder.h"
+#include "insert/ingest/remote_write_handler.h"
 #include "insert/router/router.h"
 
 namespace strata {
@@ -62,7 +64,8 @@ std::vector<std::vector<Label>> LoadSeries() {
 }
 
 // The uncompressed and snappy WriteRequest: 2000 series (snapshot series x
-// instances), one sample each, labels in exposition order plus job/instance.
+// instances), one sample each, labels sorted by name as Prometheus sends
+// them.
 struct Request {
   std::string raw;
   std::string snappy;
@@ -80,6 +83,8 @@ const Request& TestRequest() {
       for (const Label& l : labels) views.push_back({l.name, l.value});
       views.push_back({"instance", instance});
       views.push_back({"job", "node"});
+      // Sorted by name, as Prometheus sends them.
+      std::sort(views.begin(), views.end(), [](const LabelView& a, const LabelView& b) { return a.name < b.name; });
       Sample s{1700000000000 + static_cast<int64_t>(k), static_cast<double>(k) * 1.5};
       AppendWriteRequestSeries(views, std::span<const Sample>(&s, 1), &r.raw);
     }
@@ -125,6 +130,7 @@ void DecodeToSeriesBatch(benchmark::State& state, bool encode) {
   for (auto _ : state) {
     auto reader = decoder.Decompress(req.snappy);
     SeriesBatch batch(TenantId{});
+    insert::RemoteWriteHandler::ReserveForV1(decoder.buffer().size(), batch);
     while (reader->Next(&series)) {
       if (!ValidateAndSortLabels(&series.labels).ok()) continue;
       batch.AddSeries(series.labels, series.samples);

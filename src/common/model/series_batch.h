@@ -59,6 +59,14 @@ class SeriesBatch {
   void AddSeries(std::span<const LabelView> sorted_labels, std::span<const Sample> samples,
                  std::span<const ExemplarView> exemplars = {}, std::span<const LabelView> exemplar_labels = {});
 
+  // Makes room for about this much, so that filling the batch does not copy
+  // it again and again as it grows (a request's batch is hundreds of KB).
+  void Reserve(size_t label_bytes, size_t series, size_t samples) {
+    label_bytes_.reserve(label_bytes);
+    series_.reserve(series);
+    samples_.reserve(samples);
+  }
+
   TenantId tenant() const { return tenant_; }
   std::span<const Series> series() const { return series_; }
   size_t series_count() const { return series_.size(); }

@@ -49,6 +49,10 @@ namespace prometheus {
 class Registry;
 }  // namespace prometheus
 
+namespace strata {
+class SeriesBatch;
+}  // namespace strata
+
 namespace strata::insert {
 
 class Router;
@@ -92,6 +96,11 @@ class RemoteWriteHandler {
   // reads it: empty or without `proto=` is 1.0. InvalidArgument (answered
   // 415) for another media type, a malformed parameter or an unknown message.
   static absl::StatusOr<RemoteWriteProto> ProtoOf(std::string_view content_type);
+
+  // Makes room in `batch` for the series of a 1.0 request of
+  // `decompressed_bytes`, so that filling it does not copy it over and over
+  // as it grows.
+  static void ReserveForV1(size_t decompressed_bytes, SeriesBatch& batch);
 
  private:
   // Everything after decoding, shared by both versions: problems, samples,

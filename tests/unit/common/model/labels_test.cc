@@ -1,5 +1,11 @@
 #include "common/model/labels.h"
 
+#include <algorithm>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include <catch2/catch.hpp>
 
 namespace strata {
@@ -87,6 +93,57 @@ TEST_CASE("label validation finds a bad byte at every position of names and valu
       }
     }
   }
+}
+
+// What ValidateAndSortLabels must do, written the plain way: the reference
+// for its one-pass shortcut. Returns false for an invalid set.
+bool ReferenceValidate(std::vector<LabelView> ls, std::vector<LabelView>* out) {
+  for (const LabelView& l : ls) {
+    if (!IsValidUtf8(l.name) || !IsValidUtf8(l.value) || l.name.empty()) return false;
+    if (l.name.find('\0') != std::string_view::npos) return false;
+  }
+  std::erase_if(ls, [](const LabelView& l) { return l.value.empty(); });
+  std::sort(ls.begin(), ls.end(), [](const LabelView& a, const LabelView& b) { return a.name < b.name; });
+  bool has_metric_name = false;
+  for (size_t i = 0; i < ls.size(); ++i) {
+    if (i > 0 && ls[i].name == ls[i - 1].name) return false;
+    has_metric_name |= ls[i].name == kMetricNameLabel;
+  }
+  *out = ls;
+  return has_metric_name;
+}
+
+TEST_CASE("label validation agrees with a plain reference on random label sets", "[common][labels]") {
+  // Names and values chosen to collide, sort on either side of __name__,
+  // and carry every kind of problem; half the sets arrive sorted, as from
+  // Prometheus, which is the shortcut's case.
+  const std::vector<std::string_view> names = {"__name__", "__a", "_", "a", "ab", "b", "job", "",
+                                               "\xc3\xa9", "\xff", std::string_view("a\0", 2), "zzzzzzzzzz"};
+  const std::vector<std::string_view> values = {"x", "x", "up", "", "\xff", "y\xc3\xa9", std::string_view("v\0", 2),
+                                                "a-long-value-of-many-bytes"};
+  std::mt19937_64 rng(20261122);
+  size_t valid = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::vector<LabelView> ls;
+    const size_t n = 1 + rng() % 5;
+    for (size_t i = 0; i < n; ++i) ls.push_back({names[rng() % names.size()], values[rng() % values.size()]});
+    if (rng() % 2 == 0) {
+      std::sort(ls.begin(), ls.end(), [](const LabelView& a, const LabelView& b) { return a.name < b.name; });
+    }
+    INFO("round " << round << ": " << FormatLabelViews(ls));
+    std::vector<LabelView> want;
+    const bool want_ok = ReferenceValidate(ls, &want);
+    std::vector<LabelView> got = ls;
+    REQUIRE(ValidateAndSortLabels(&got).ok() == want_ok);
+    if (!want_ok) continue;
+    ++valid;
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      CHECK(got[i].name == want[i].name);
+      CHECK(got[i].value == want[i].value);
+    }
+  }
+  CHECK(valid > 1000);  // the valid case is exercised, not only the errors
 }
 
 TEST_CASE("labels render canonical bytes and Prometheus text", "[common][labels]") {
