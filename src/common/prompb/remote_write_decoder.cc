@@ -86,7 +86,29 @@ struct Cursor {
   }
 };
 
+// The tag bytes of Label.name (field 1) and Label.value (field 2), both
+// length-delimited.
+constexpr char kLabelNameTag = (1 << 3) | kLengthDelimited;
+constexpr char kLabelValueTag = (2 << 3) | kLengthDelimited;
+
 bool ParseLabel(Cursor c, LabelView* label) {
+  // The form every encoder writes, checked byte by byte: the name, then
+  // the value, each shorter than 128 bytes and so with a one-byte length,
+  // and nothing else. Anything different takes the general walk below.
+  const char* p = c.p;
+  const size_t n = static_cast<size_t>(c.end - c.p);
+  if (n >= 4 && p[0] == kLabelNameTag && static_cast<unsigned char>(p[1]) < 0x80) {
+    const size_t name_size = static_cast<unsigned char>(p[1]);
+    if (name_size + 4 <= n && p[name_size + 2] == kLabelValueTag &&
+        static_cast<unsigned char>(p[name_size + 3]) < 0x80) {
+      const size_t value_size = static_cast<unsigned char>(p[name_size + 3]);
+      if (name_size + value_size + 4 == n) {
+        label->name = std::string_view(p + 2, name_size);
+        label->value = std::string_view(p + name_size + 4, value_size);
+        return true;
+      }
+    }
+  }
   *label = LabelView{};
   uint32_t field, wt;
   while (!c.empty()) {
@@ -103,7 +125,23 @@ bool ParseLabel(Cursor c, LabelView* label) {
   return true;
 }
 
+// The tag bytes of Sample.value (field 1, fixed64) and Sample.timestamp
+// (field 2, varint).
+constexpr char kSampleValueTag = (1 << 3) | kFixed64;
+constexpr char kSampleTimestampTag = (2 << 3) | kVarint;
+
 bool ParseSample(Cursor c, Sample* sample) {
+  // The form every encoder writes: the value, then a non-zero timestamp,
+  // and nothing else. Anything different takes the general walk below.
+  if (c.end - c.p >= 11 && c.p[0] == kSampleValueTag && c.p[9] == kSampleTimestampTag) {
+    Cursor timestamp{c.p + 10, c.end};
+    uint64_t t;
+    if (timestamp.ReadVarint(&t) && timestamp.empty()) {
+      sample->value = std::bit_cast<double>(LoadFixed64(c.p + 1));
+      sample->timestamp_ms = static_cast<int64_t>(t);
+      return true;
+    }
+  }
   *sample = Sample{};
   uint32_t field, wt;
   uint64_t v;

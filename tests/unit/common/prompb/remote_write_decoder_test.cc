@@ -80,6 +80,17 @@ Decoded FromProto(const prometheus::WriteRequest& req) {
   return out;
 }
 
+// Decodes a request of one series both ways; requires the same result.
+OwnedSeries DecodeOneSeriesAsLibprotobufDoes(const std::string& request) {
+  prometheus::WriteRequest ref;
+  REQUIRE(ref.ParseFromString(request));
+  auto ours = DecodeOurs(request);
+  REQUIRE(ours.ok());
+  REQUIRE(ours->series.size() == 1);
+  CHECK(ours->series == FromProto(ref).series);
+  return ours->series[0];
+}
+
 std::string RandomAscii(std::mt19937_64& rng, size_t max_len) {
   std::string s(rng() % (max_len + 1), 'x');
   for (char& c : s) c = static_cast<char>(' ' + rng() % 95);
@@ -105,7 +116,8 @@ prometheus::WriteRequest RandomRequest(std::mt19937_64& rng) {
     for (size_t j = 0; j < labels; ++j) {
       auto* l = ts->add_labels();
       l->set_name(j == 0 ? "__name__" : RandomAscii(rng, 20));
-      l->set_value(RandomAscii(rng, 40));
+      // Some values of 128 bytes or more: two-byte lengths.
+      l->set_value(RandomAscii(rng, rng() % 8 == 0 ? 300 : 40));
     }
     size_t samples = rng() % 10;
     int64_t ts_ms = static_cast<int64_t>(rng() % 2'000'000'000'000) - 1'000'000'000'000;
@@ -256,14 +268,39 @@ TEST_CASE("decoder skips unknown fields of every wire type and known fields with
   PutVarint(&request, (15 << 3) | 5);
   PutFixed32(&request, 1);
 
-  prometheus::WriteRequest ref;
-  REQUIRE(ref.ParseFromString(request));
-  auto ours = DecodeOurs(request);
-  REQUIRE(ours.ok());
-  REQUIRE(ours->series.size() == 1);
-  CHECK(ours->series == FromProto(ref).series);
-  CHECK(ours->series[0].labels[0] == std::pair<std::string, std::string>("__name__", "up"));
-  CHECK(ours->series[0].samples[0] == std::pair<int64_t, uint64_t>(5, std::bit_cast<uint64_t>(1.0)));
+  const OwnedSeries ours = DecodeOneSeriesAsLibprotobufDoes(request);
+  CHECK(ours.labels[0] == std::pair<std::string, std::string>("__name__", "up"));
+  CHECK(ours.samples[0] == std::pair<int64_t, uint64_t>(5, std::bit_cast<uint64_t>(1.0)));
+}
+
+TEST_CASE("decoder reads labels in every field order and length form as libprotobuf does", "[prompb][decoder]") {
+  // The decoder has a shortcut for the usual Label (name, then value, each
+  // with a one-byte length); every other legal form must decode the same
+  // as libprotobuf decodes it.
+  auto field = [](int number, std::string_view text) {
+    std::string out;
+    PutVarint(&out, (static_cast<uint64_t>(number) << 3) | 2);
+    PutLengthPrefixed(&out, text);
+    return out;
+  };
+  const std::string long_text(130, 'x');  // a two-byte length
+  const std::vector<std::string> labels = {
+      field(1, "__name__") + field(2, "up"),             // the usual form
+      field(2, "up") + field(1, "__name__"),             // value first
+      field(1, "job") + field(1, "instance") + field(2, "a"),  // repeated name: the last wins
+      field(1, long_text) + field(2, "v"),               // long name
+      field(1, "n") + field(2, long_text),               // long value
+      field(1, "only_name"),                             // no value
+      field(2, "only_value"),                            // no name
+      field(1, "n") + field(2, "v") + field(3, "unknown"),  // an unknown field after them
+      "",                                                // empty label
+  };
+  std::string series;
+  for (const std::string& label : labels) series += field(1, label);
+  const std::string request = field(1, series);
+  const OwnedSeries ours = DecodeOneSeriesAsLibprotobufDoes(request);
+  CHECK(ours.labels[1] == std::pair<std::string, std::string>("__name__", "up"));
+  CHECK(ours.labels[2] == std::pair<std::string, std::string>("instance", "a"));
 }
 
 TEST_CASE("decoder rejects groups, field number zero and overlong varints", "[prompb][decoder]") {
