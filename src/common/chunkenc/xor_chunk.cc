@@ -36,8 +36,6 @@ constexpr uint32_t kMaxSampleBytes = 20;
 // WriteBits stores 8 bytes from the partial byte on.
 constexpr uint32_t kStoreSlack = 8;
 
-constexpr char kEmptyChunk[kHeaderSize] = {0, 0};
-
 inline void StoreBigEndian64(char* p, uint64_t v) {
   v = __builtin_bswap64(v);
   std::memcpy(p, &v, 8);
@@ -64,11 +62,6 @@ XorAppender& XorAppender::operator=(XorAppender&& other) noexcept {
   leading_ = std::exchange(other.leading_, 0xff);
   trailing_ = other.trailing_;
   return *this;
-}
-
-std::string_view XorAppender::bytes() const {
-  if (num_samples_ == 0) return std::string_view(kEmptyChunk, kHeaderSize);
-  return std::string_view(buf_, size_);
 }
 
 void XorAppender::Reserve() {

@@ -52,7 +52,9 @@ class XorAppender {
   int64_t min_time() const { return min_time_; }
   int64_t max_time() const { return max_time_; }
   // The chunk bytes (count header included); an empty chunk is its header.
-  std::string_view bytes() const;
+  std::string_view bytes() const {
+    return num_samples_ == 0 ? std::string_view(kEmptyChunk, sizeof(kEmptyChunk)) : std::string_view(buf_, size_);
+  }
   // Returns a copy of the bytes, exactly sized, and resets the appender to
   // an empty chunk. The buffer is kept for the next chunk.
   std::string Finish();
@@ -67,6 +69,8 @@ class XorAppender {
   void WriteBits(uint64_t value, int nbits);
   void WriteVarint(uint64_t v);
   void AppendValue(uint64_t vbits);
+
+  static constexpr char kEmptyChunk[2] = {0, 0};  // the count header of 0 samples
 
   char* buf_ = nullptr;  // malloc'ed; bytes past size_ are undefined
   uint32_t capacity_ = 0;

@@ -16,10 +16,12 @@ Head::Head(const HeadOptions& options, StorageMetrics& metrics, std::unique_ptr<
 
 Head::~Head() = default;
 
-int64_t Head::Window(int64_t t) const {
+int64_t Head::WindowEnd(int64_t t) const {
+  const int64_t range = options_.chunk_range_ms;
   // Floor division, so negative timestamps fall into the right window too.
-  int64_t q = t / options_.chunk_range_ms;
-  return (t % options_.chunk_range_ms < 0) ? q - 1 : q;
+  const int64_t window = t / range - (t % range < 0 ? 1 : 0);
+  if (window >= std::numeric_limits<int64_t>::max() / range - 1) return std::numeric_limits<int64_t>::max();
+  return (window + 1) * range;
 }
 
 Head::TenantIndex& Head::GetOrCreateTenant(TenantId tenant) {

@@ -285,7 +285,9 @@ class Head {
   absl::Status AppendSamples(MemSeries* s, std::span<const Sample> samples, AppendStats* stats);
   absl::Status SealOpenChunk(MemSeries* s);
   absl::Status SealOooBuffer(MemSeries* s);
-  int64_t Window(int64_t t) const;
+  // The first timestamp past the chunk window (chunk_range_ms, aligned to
+  // the epoch) that holds `t`; INT64_MAX when that is past the int64 range.
+  int64_t WindowEnd(int64_t t) const;
 
   const HeadOptions options_;
   StorageMetrics& metrics_;

@@ -188,11 +188,16 @@ absl::Status Head::AppendSamples(MemSeries* s, std::span<const Sample> samples, 
       continue;
     }
     size_t n = s->open_chunk.num_samples();
-    if (n > 0 && (n >= options_.max_samples_per_chunk || Window(t) != Window(s->open_chunk.min_time()))) {
+    // t > last_t >= the chunk's first timestamp: past the window's end is
+    // the only way out of its window.
+    if (n > 0 && (n >= options_.max_samples_per_chunk || t >= s->open_chunk_window_end)) {
       absl::Status st = SealOpenChunk(s);
       if (!st.ok() && status.ok()) status = st;
       ++stats->chunks_sealed;
+      n = 0;
     }
+    // One division per chunk, not two per sample.
+    if (n == 0) s->open_chunk_window_end = WindowEnd(t);
     s->open_chunk.Append(t, sample.value);
     s->active = true;
     s->last_t = t;

@@ -57,6 +57,9 @@ struct MemSeries : std::enable_shared_from_this<MemSeries> {
   // Timestamp of the newest in-order sample: the series' max time, since
   // out-of-order samples are older by definition.
   int64_t last_t = std::numeric_limits<int64_t>::min();
+  // Where the open chunk's window ends (Head::WindowEnd of its first
+  // sample); meaningful while it has samples.
+  int64_t open_chunk_window_end = std::numeric_limits<int64_t>::max();
   bool has_samples = false;
 
   // ---- Read when sealing, flushing and querying.
@@ -128,8 +131,8 @@ inline void PrefetchSeriesAppendState(const MemSeries& s) {
 // Starts loading the end of the open chunk, where an append writes.
 // REQUIRES: the owning stripe's mutex held.
 inline void PrefetchOpenChunkEnd(const MemSeries& s) {
-  std::string_view chunk = s.open_chunk.bytes();
-  if (!chunk.empty()) __builtin_prefetch(chunk.data() + chunk.size() - 1, /*rw=*/1);
+  std::string_view chunk = s.open_chunk.bytes();  // never empty: at least the count header
+  __builtin_prefetch(chunk.data() + chunk.size() - 1, /*rw=*/1);
 }
 
 }  // namespace strata::storage

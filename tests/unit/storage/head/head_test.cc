@@ -329,6 +329,30 @@ TEST_CASE("head seals chunks at the sample limit and at 2h boundaries", "[storag
   for (size_t i = 1; i < chunks.size(); ++i) CHECK(chunks[i - 1].max_time_ms < chunks[i].min_time_ms);
 }
 
+TEST_CASE("head seals chunks at window boundaries on both sides of the epoch", "[storage][head][unit]") {
+  // Windows are floor-aligned: [-4h, -2h), [-2h, 0), [0, 2h), [2h, 4h).
+  HeadOptions options;
+  options.chunk_range_ms = 2 * kHour;
+  HeadFixture f(options);
+  const std::vector<Sample> samples = {{-2 * kHour - 1000, 1}, {-2 * kHour, 2}, {-1, 3},
+                                       {0, 4},                 {2 * kHour - 1, 5}, {2 * kHour, 6}};
+  f.Add({{"__name__", "a"}}, samples);
+  auto r = f.Select({M(MatchType::kEqual, "__name__", "a")});
+  REQUIRE(r.series.size() == 1);
+  const auto& chunks = r.series[0].chunks;
+  REQUIRE(chunks.size() == 4);
+  const std::vector<std::pair<int64_t, int64_t>> want = {
+      {-2 * kHour - 1000, -2 * kHour - 1000}, {-2 * kHour, -1}, {0, 2 * kHour - 1}, {2 * kHour, 2 * kHour}};
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    INFO("chunk " << i);
+    CHECK(chunks[i].min_time_ms == want[i].first);
+    CHECK(chunks[i].max_time_ms == want[i].second);
+  }
+  std::vector<Sample> got = Decode(r.series[0]);
+  REQUIRE(got.size() == samples.size());
+  for (size_t i = 0; i < got.size(); ++i) CHECK(SameBits(got[i], samples[i]));
+}
+
 TEST_CASE("head select filters chunks and series by time range", "[storage][head][unit]") {
   HeadOptions options;
   options.max_samples_per_chunk = 10;
