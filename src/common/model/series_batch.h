@@ -82,6 +82,9 @@ class SeriesBatch {
   std::string_view packed_labels(const Series& s) const {
     return std::string_view(label_bytes_).substr(s.labels_offset, s.labels_size);
   }
+  // The samples of every series, in order: samples(s) is
+  // all_samples().subspan(s.sample_begin, s.sample_count).
+  std::span<const Sample> all_samples() const { return samples_; }
   std::span<const Sample> samples(const Series& s) const {
     return std::span<const Sample>(samples_).subspan(s.sample_begin, s.sample_count);
   }

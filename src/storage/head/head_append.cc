@@ -62,6 +62,8 @@ absl::Status ParseWriteBatch(std::string_view batch, HeadBatch* out) {
 void FillHeadBatch(const SeriesBatch& batch, std::span<const uint32_t> subset, HeadBatch* out) {
   out->Clear();
   out->tenant = batch.tenant();
+  // The samples stay where they are: copying them was 1.6% of ingest CPU.
+  out->shared_samples = batch.all_samples();
   const std::span<const SeriesBatch::Series> all = batch.series();
   for (uint32_t i : subset) {
     const SeriesBatch::Series& in = all[i];
@@ -75,7 +77,7 @@ void FillHeadBatch(const SeriesBatch& batch, std::span<const uint32_t> subset, H
       }
     }
     if (in.sample_count == 0) continue;  // exemplars only
-    HeadBatch::Series& s = out->AddSeries(batch.samples(in));
+    HeadBatch::Series& s = out->AddSharedSeries(in.sample_begin, in.sample_begin + in.sample_count);
     s.label_count = in.label_count;
     s.packed_labels = batch.packed_labels(in);
     s.hash = LocalSeriesHash(out->tenant, s.packed_labels);

@@ -59,7 +59,12 @@ struct HeadBatch {
   };
 
   TenantId tenant;
+  // The samples the series' ranges index: this vector (parsed batches,
+  // replay), or, when FillHeadBatch set `shared_samples`, the SeriesBatch's
+  // own, which are then not copied. Read them through samples_of.
   std::vector<Sample> samples;
+  std::span<const Sample> shared_samples;
+  size_t shared_sample_count = 0;  // of the series in the batch, when shared
   std::vector<Series> series;  // the series with samples
   // Set by Head::Resolve, used again by Head::Apply: indexes into `series`
   // grouped by head stripe, so that each stripe is locked once per batch.
@@ -78,16 +83,30 @@ struct HeadBatch {
     s.sample_end = static_cast<uint32_t>(samples.size());
     return s;
   }
+  // Adds a series whose samples are shared_samples[begin, end).
+  // REQUIRES: shared_samples set, and no series added by AddSeries.
+  Series& AddSharedSeries(uint32_t begin, uint32_t end) {
+    Series& s = series.emplace_back();
+    s.sample_begin = begin;
+    s.sample_end = end;
+    shared_sample_count += end - begin;
+    return s;
+  }
   // Adds an exemplar whose labels are exemplar_labels[label_begin, end).
   void AddExemplar(uint64_t series_hash, size_t label_begin, int64_t timestamp_ms, double value) {
     exemplars.push_back(Exemplar{series_hash, static_cast<uint32_t>(label_begin),
                                  static_cast<uint32_t>(exemplar_labels.size()), timestamp_ms, value});
   }
   std::span<const Sample> samples_of(const Series& s) const {
-    return std::span<const Sample>(samples).subspan(s.sample_begin, s.sample_end - s.sample_begin);
+    const std::span<const Sample> all = shared_samples.data() != nullptr ? shared_samples : samples;
+    return all.subspan(s.sample_begin, s.sample_end - s.sample_begin);
   }
+  // Samples of all the series.
+  size_t sample_count() const { return shared_samples.data() != nullptr ? shared_sample_count : samples.size(); }
   void Clear() {
     samples.clear();
+    shared_samples = {};
+    shared_sample_count = 0;
     series.clear();
     by_stripe.clear();
     exemplar_labels.clear();
@@ -106,7 +125,7 @@ absl::Status ParseWriteBatch(std::string_view batch, HeadBatch* out);
 // Lays out the series `subset` of `batch` (indexes into batch.series()) in
 // `*out` (cleared first), as ParseWriteBatch does for an encoded batch, but
 // without checks: SeriesBatch::AddSeries requires validated labels. The
-// views in `*out` point into `batch`.
+// views in `*out`, and its samples, point into `batch`.
 void FillHeadBatch(const SeriesBatch& batch, std::span<const uint32_t> subset, HeadBatch* out);
 
 }  // namespace strata::storage

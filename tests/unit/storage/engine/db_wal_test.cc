@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "common/chunkenc/chunk_codec.h"
+#include "common/model/series_batch.h"
 #include "storage/engine/db.h"
 #include "storage/head/series.h"
 #include "storage/head/wal_record.h"
@@ -179,6 +180,36 @@ class RecordWriter {
     return out;
   }
 };
+
+TEST_CASE("a subset of an insert SeriesBatch keeps each series' own samples, in the head and the wal",
+          "[storage][db][wal][unit]") {
+  // `strata all` hands the storage engine the insert side's batch as it
+  // is: the head reads each series' samples where the batch holds them, and
+  // the WAL record is encoded from the same ranges.
+  TempDir dir;
+  SeriesBatch batch(kTenant);
+  const std::vector<std::pair<std::string, std::vector<Sample>>> series = {
+      {"a", {{1000, 1.0}, {2000, 2.0}, {3000, 3.0}}}, {"b", {{1000, 10.0}}}, {"c", {{1500, 0.5}, {2500, 0.25}}}};
+  for (const auto& [name, samples] : series) {
+    const std::vector<LabelView> labels = {{"__name__", name}, {"job", "node"}};
+    batch.AddSeries(labels, samples);
+  }
+  const Written want = {{"a{job=\"node\"}", series[0].second}, {"c{job=\"node\"}", series[2].second}};
+  const std::vector<uint32_t> subset = {2, 0};  // out of order, "b" left out
+  DbOptions options = Options(dir.path(), /*persistent=*/false);
+  {
+    auto db = Db::Open(options, nullptr);
+    REQUIRE(db.ok());
+    AppendStats stats;
+    REQUIRE((*db)->AppendSeries(batch, subset, &stats).ok());
+    CHECK(stats.samples_appended == 5);
+    CheckAllThere(**db, want);
+    REQUIRE((*db)->Close().ok());
+  }
+  auto db = Db::Open(options, nullptr);  // the WAL alone brings them back
+  REQUIRE(db.ok());
+  CheckAllThere(**db, want);
+}
 
 TEST_CASE("wal replay applies samples logged before their series' definition, in log order",
           "[storage][db][wal][unit]") {
