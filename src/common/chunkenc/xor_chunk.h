@@ -31,10 +31,9 @@ namespace strata {
 //
 // Built for the head, which holds one per series and appends to each one
 // sample at a time, with its state rarely still in a CPU cache: the state is
-// 56 bytes (a std::string-backed one took 104), each append checks for
-// room once and then writes each bit field with one
-// 8-byte store, and the buffer is kept from one chunk to the next, so a
-// series that keeps receiving samples allocates nothing in steady state.
+// 56 bytes (a std::string-backed one took 104), each append checks for room
+// once and then writes each bit field with one 8-byte store, and the buffer
+// grows by half, so that an open chunk holds little more than its bytes.
 // Thread-compatible; movable, not copyable.
 class XorAppender {
  public:
@@ -55,8 +54,8 @@ class XorAppender {
   std::string_view bytes() const {
     return num_samples_ == 0 ? std::string_view(kEmptyChunk, sizeof(kEmptyChunk)) : std::string_view(buf_, size_);
   }
-  // Returns a copy of the bytes, exactly sized, and resets the appender to
-  // an empty chunk. The buffer is kept for the next chunk.
+  // Returns the bytes, exactly sized, and resets the appender to an empty
+  // chunk, its buffer released.
   std::string Finish();
 
  private:

@@ -67,8 +67,7 @@ TEST_CASE("xor chunk round-trips random series bit-exactly", "[common][chunkenc]
 }
 
 TEST_CASE("xor appender reused after Finish writes exactly what a fresh one writes", "[common][chunkenc][unit]") {
-  // The appender keeps its buffer from chunk to chunk; no byte, bit or
-  // window of a finished chunk may leak into the next one.
+  // No byte, bit or window of a finished chunk may leak into the next one.
   std::mt19937_64 rng(20261122);
   XorAppender reused;
   for (int round = 0; round < 40; ++round) {
