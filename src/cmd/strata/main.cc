@@ -2,9 +2,12 @@
 //   strata storage | insert | select | all  [-flag=value ...]
 #include <malloc.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <span>
+#include <thread>
 
 #include "absl/synchronization/mutex.h"
 #include "cmd/strata/roles.h"
@@ -40,6 +43,14 @@ int main(int argc, char** argv) {
   // return free heap memory to the kernel only past 128 MiB.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 128 << 20);
+  // glibc gives each thread that meets a locked arena a new one, up to 8 per
+  // core, and each arena keeps the memory its threads freed. The ingest
+  // threads' request buffers then sit in a dozen arenas at once: one arena
+  // per core peaked 13% lower over the 24 h ingest (262 -> 229 MiB) at
+  // the same speed. MALLOC_ARENA_MAX, when set, still decides.
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) {
+    mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
+  }
   std::string_view role = argv[1];
   std::span<char* const> args(argv + 2, static_cast<size_t>(argc - 2));
   if (role == "storage") return strata::RunStorage(args);
