@@ -212,16 +212,15 @@ inline bool NameLess(std::string_view a, std::string_view b) {
 // send their labels so (Prometheus sorts them), and nearly every series
 // ends here.
 bool AlreadyValidAndSorted(std::span<const LabelView> ls) {
-  bool ok = true;
   bool has_metric_name = false;
   for (size_t i = 0; i < ls.size(); ++i) {
     const LabelView& l = ls[i];
-    ok &= !l.name.empty() & !l.value.empty();
-    ok &= PlainAscii(l.name, /*find_nul=*/true) & PlainAscii(l.value, /*find_nul=*/false);
-    if (i > 0) ok &= NameLess(ls[i - 1].name, l.name);
+    if (l.name.empty() || l.value.empty()) return false;
+    if (!PlainAscii(l.name, /*find_nul=*/true) || !PlainAscii(l.value, /*find_nul=*/false)) return false;
+    if (i > 0 && !NameLess(ls[i - 1].name, l.name)) return false;
     has_metric_name |= l.name == kMetricNameLabel;
   }
-  return ok && has_metric_name;
+  return has_metric_name;
 }
 
 }  // namespace
