@@ -24,11 +24,6 @@ inline bool BitRange(int64_t x, int nbits) {
   return -((int64_t{1} << (nbits - 1)) - 1) <= x && x <= (int64_t{1} << (nbits - 1));
 }
 
-
-}  // namespace
-
-namespace {
-
 // The most bytes one sample can take: a 10-byte varint and a 64-bit value
 // for the first two; 4 + 64 bits of timestamp and 2 + 5 + 6 + 64 bits of
 // value (19 bytes) after them.
