@@ -126,16 +126,18 @@ std::vector<const std::vector<Sample>*> TimedChunks(const Corpus& c) {
   return out;
 }
 
-// Mode 0..2: that ChunkEncoding (1 + mode); 3: EncodeBest.
+// Mode 0..2: that ChunkEncoding (1 + mode); 3: EncodeBest; 4: kSplit, what
+// storage nodes seal (EncodeSplitChunk).
 EncodedChunk EncodeMode(int mode, std::span<const Sample> s) {
   if (mode == 3) return EncodeBest(s);
+  if (mode == 4) return EncodedChunk{ChunkEncoding::kSplit, EncodeSplitChunk(s)};
   auto e = static_cast<ChunkEncoding>(mode + 1);
   return EncodedChunk{e, EncodeChunk(e, s)};
 }
 
 void ModeArgs(benchmark::internal::Benchmark* b) {
-  b->ArgName("codec");  // 0 xor (Gorilla), 1 int-delta, 2 decimal, 3 best
-  for (int m = 0; m <= 3; ++m) b->Arg(m);
+  b->ArgName("codec");  // 0 xor (Gorilla), 1 int-delta, 2 decimal, 3 best, 4 split
+  for (int m = 0; m <= 4; ++m) b->Arg(m);
   b->Unit(benchmark::kMillisecond);
 }
 
@@ -208,7 +210,8 @@ void BM_Codec_Decode(benchmark::State& state) {
 
 // zstd (level 3, RocksDB's default for ZSTD) over runs of chunks of at least
 // block_bytes, as they would sit in a RocksDB data block, for Gorilla (codec
-// 0) and EncodeBest (codec 3); the smaller of compressed and raw counts.
+// 0), EncodeBest (codec 3) and kSplit (codec 4); the smaller of compressed
+// and raw counts.
 // Timing is the compression of the timed subset.
 void BM_Codec_ZstdBlocks(benchmark::State& state) {
   const Corpus& c = GetCorpus();
@@ -254,7 +257,7 @@ BENCHMARK(BM_Codec_Decode)->Apply(ModeArgs);
 // block_bytes 0: each chunk compressed alone (a zstd chunk wrapper).
 BENCHMARK(BM_Codec_ZstdBlocks)
     ->ArgNames({"codec", "block_bytes"})
-    ->ArgsProduct({{0, 3}, {0, 16 << 10}})
+    ->ArgsProduct({{0, 3, 4}, {0, 16 << 10}})
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace
