@@ -63,9 +63,11 @@ class XorAppender {
   // stores) after size_.
   void Reserve();
   // Writes the low `nbits` bits of `value`, most significant first.
-  // REQUIRES: 1 <= nbits <= 57 (one 8-byte store from the partial byte);
-  // Reserve() called for this sample.
+  // REQUIRES: 1 <= nbits <= 64; Reserve() called for this sample.
   void WriteBits(uint64_t value, int nbits);
+  // WriteBits in one 8-byte store from the partial byte. REQUIRES:
+  // 1 <= nbits <= 57.
+  void StoreBits(uint64_t value, int nbits);
   void WriteVarint(uint64_t v);
   void AppendValue(uint64_t vbits);
 

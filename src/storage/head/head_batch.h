@@ -64,7 +64,6 @@ struct HeadBatch {
   // own, which are then not copied. Read them through samples_of.
   std::vector<Sample> samples;
   std::span<const Sample> shared_samples;
-  size_t shared_sample_count = 0;  // of the series in the batch, when shared
   std::vector<Series> series;  // the series with samples
   // Set by Head::Resolve, used again by Head::Apply: indexes into `series`
   // grouped by head stripe, so that each stripe is locked once per batch.
@@ -89,7 +88,6 @@ struct HeadBatch {
     Series& s = series.emplace_back();
     s.sample_begin = begin;
     s.sample_end = end;
-    shared_sample_count += end - begin;
     return s;
   }
   // Adds an exemplar whose labels are exemplar_labels[label_begin, end).
@@ -102,11 +100,14 @@ struct HeadBatch {
     return all.subspan(s.sample_begin, s.sample_end - s.sample_begin);
   }
   // Samples of all the series.
-  size_t sample_count() const { return shared_samples.data() != nullptr ? shared_sample_count : samples.size(); }
+  size_t sample_count() const {
+    size_t n = 0;
+    for (const Series& s : series) n += s.sample_end - s.sample_begin;
+    return n;
+  }
   void Clear() {
     samples.clear();
     shared_samples = {};
-    shared_sample_count = 0;
     series.clear();
     by_stripe.clear();
     exemplar_labels.clear();

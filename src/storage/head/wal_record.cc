@@ -27,8 +27,9 @@ uint64_t Diff(int64_t a, int64_t b) { return static_cast<uint64_t>(a) - static_c
 
 void EncodeWalRecord(const HeadBatch& batch, std::string* out) {
   out->clear();
+  const size_t total_samples = batch.sample_count();
   // Typical: ~8 bytes a sample plus a few per series; one reservation.
-  out->reserve(16 + batch.series.size() * 6 + batch.sample_count() * 9);
+  out->reserve(16 + batch.series.size() * 6 + total_samples * 9);
   out->push_back(kWalSamplesRecordType);
   PutFixed32(out, batch.tenant.account_id);
   PutFixed32(out, batch.tenant.project_id);
@@ -45,7 +46,7 @@ void EncodeWalRecord(const HeadBatch& batch, std::string* out) {
   }
   // The samples part, most of the record: written through one appender
   // sized for the worst case (10-byte varints for every field).
-  StringAppender w(out, batch.series.size() * 30 + batch.sample_count() * 20);
+  StringAppender w(out, batch.series.size() * 30 + total_samples * 20);
   auto put_signed_delta = [&w](uint64_t wrapped) { w.Varint(ZigZagEncode(static_cast<int64_t>(wrapped))); };
   uint64_t prev_id = 0;
   int64_t prev_first_t = 0;
